@@ -1,0 +1,53 @@
+# Harbor's developer and CI entry points. Everything runs from the project's own .venv;
+# iop/devstack.py decides which PostgreSQL and Redis to use (see its docstring).
+
+UV_VERSION := 0.13.8
+PYTHON     := .venv/bin/python
+# Inside .venv, so deleting .venv by hand also forces the next sync.
+VENV_STAMP := .venv/.synced.stamp
+SUDO       := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# Production-like values for `check --deploy`; literals made for this check, used nowhere else.
+DEPLOY_ENV := DEBUG=0 \
+	SECRET_KEY=pDguscuFiT5sS5uTc4O6kAI9YdJ9MmK0MKs3G9XIh7b80t8JOKTCVBcP-QsIZnRF \
+	ALLOWED_HOSTS=harbor.example.org \
+	PUBLIC_BASE_URL=https://harbor.example.org \
+	FIELD_ENCRYPTION_KEYS=Q-CdWVMcbZ77rG0TrzjYOomhLw7ROFQnjJiPT9NZT8M=
+
+.PHONY: venv chromium run lint test clean
+
+venv: $(VENV_STAMP)
+
+.tools/bin/uv:
+	python3 -m venv .tools
+	.tools/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV_STAMP): .tools/bin/uv uv.lock pyproject.toml
+	UV_PROJECT_ENVIRONMENT=.venv UV_PYTHON_DOWNLOADS=never \
+		.tools/bin/uv sync --frozen --python python3.11
+	touch $@
+
+# Playwright drives Debian's chromium rather than downloading a browser build of its own.
+chromium: /usr/bin/chromium
+
+/usr/bin/chromium:
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+run: venv
+	$(PYTHON) -m iop.devstack run
+
+lint: venv
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+test: venv chromium lint
+	$(PYTHON) -m iop.devstack test -- sh -c '\
+		set -e; \
+		python manage.py makemigrations --check --dry-run; \
+		$(DEPLOY_ENV) python manage.py check --deploy --fail-level WARNING; \
+		pytest'
+
+# Leaves var/ (the embedded databases' data) alone.
+clean:
+	rm -rf .venv .tools

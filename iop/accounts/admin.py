@@ -1,0 +1,98 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from iop.accounts import services
+from iop.accounts.models import (
+    CareTeamMember,
+    ClientProfile,
+    EmergencyContact,
+    Program,
+    StaffProfile,
+    User,
+)
+from iop.audit.models import Action
+from iop.audit.services import access_record
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "role", "is_active", "last_login"]
+    list_filter = ["role", "is_active"]
+    search_fields = ["email", "full_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (_("Person"), {"fields": ("full_name", "preferred_name", "phone", "time_zone", "role")}),
+        (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "role", "time_zone", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ["last_login", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        deactivating = change and "is_active" in form.changed_data and not obj.is_active
+        if deactivating:
+            obj.is_active = True  # let the service make the change, end sessions and audit it
+            super().save_model(request, obj, form, change)
+            services.user_deactivate(actor=request.user, user=obj)
+            return
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(Program)
+class ProgramAdmin(admin.ModelAdmin):
+    list_display = ["name", "time_zone", "is_active"]
+    search_fields = ["name"]
+
+
+@admin.register(StaffProfile)
+class StaffProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "program", "title", "is_on_call"]
+    list_filter = ["program", "is_on_call"]
+    autocomplete_fields = ["user"]
+
+
+class CareTeamInline(admin.TabularInline):
+    model = CareTeamMember
+    extra = 0
+    autocomplete_fields = ["clinician"]
+
+
+class EmergencyContactInline(admin.TabularInline):
+    model = EmergencyContact
+    extra = 0
+    fields = ["priority", "name", "relationship", "phone", "email"]
+
+
+@admin.register(ClientProfile)
+class ClientProfileAdmin(admin.ModelAdmin):
+    list_display = ["user", "record_number", "program", "admitted_on", "discharged_on"]
+    list_filter = ["program"]
+    search_fields = ["user__full_name", "user__email", "record_number"]
+    list_select_related = ["user", "program"]
+    autocomplete_fields = ["user"]
+    inlines = [CareTeamInline, EmergencyContactInline]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        client = self.get_object(request, object_id)
+        if client is not None and request.method == "GET":
+            access_record(actor=request.user, action=Action.VIEW, client=client, obj=client)
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        access_record(
+            actor=request.user,
+            action=Action.UPDATE if change else Action.CREATE,
+            client=obj,
+            obj=obj,
+        )

@@ -1,0 +1,200 @@
+"""Create (or refresh) the demo clinic. Safe to run again: everything is found before made."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from iop.accounts.models import (
+    CareTeamMember,
+    ClientProfile,
+    EmergencyContact,
+    Program,
+    Role,
+    StaffProfile,
+    User,
+)
+from iop.consents.models import (
+    ConsentAction,
+    ConsentDocument,
+    ConsentKind,
+    ConsentMethod,
+    ConsentRecord,
+)
+from sessions_app.models import Enrolment, Group
+
+DEMO_PASSWORD = "harbor-demo"  # noqa: S105 - documented demo credential
+DOMAIN = "demo.harbor"
+
+STAFF = [
+    ("admin", "Ada Admin", Role.ADMIN, "Clinic administrator"),
+    ("supervisor", "Sam Supervisor", Role.SUPERVISOR, "Clinical director"),
+    ("clinician1", "Dr. Riley Chen", Role.CLINICIAN, "Psychologist"),
+    ("clinician2", "Jordan Patel", Role.CLINICIAN, "Licensed clinical social worker"),
+    ("support1", "Taylor Support", Role.SUPPORT_TIER1, "Support agent"),
+    ("support2", "Morgan Specialist", Role.SUPPORT_TIER2, "Support specialist"),
+]
+CLIENT_NAMES = [
+    "Alex Rivera", "Blake Morgan", "Casey Nguyen", "Drew Okafor", "Emery Walsh", "Finley Park",
+    "Gray Jensen", "Harper Diaz", "Indigo Moss", "Jules Laurent", "Kai Thompson", "Logan Reyes",
+]  # fmt: skip
+CONSENT_TEXTS = {
+    ConsentKind.RECORDING_THERAPEUTIC: "Sessions you attend may be recorded so your care team can review them to plan your treatment.",
+    ConsentKind.RECORDING_QA: "Recordings may be reviewed by our quality team to check that care meets our standards.",
+    ConsentKind.RECORDING_EDUCATION: "Recordings may be used, with names removed, to train clinicians.",
+    ConsentKind.EMERGENCY_CONTACT: "In a crisis we may tell the people you list that you need support.",
+    ConsentKind.SMS: "We may send you text messages: reminders, check-ins and messages from your care team.",
+    ConsentKind.LOCATION: "When you press 'I need help now', your browser may share your location with the on-call clinician.",
+    ConsentKind.FAMILY: "Family members you name may take part in family sessions and be told about your progress.",
+}  # fmt: skip
+
+
+def totp_key_for(email: str) -> str:
+    """A stable demo secret, so re-seeding keeps the authenticator entries valid."""
+    return hashlib.sha1(f"harbor-demo-totp:{email}".encode()).hexdigest()  # noqa: S324
+
+
+class Command(BaseCommand):
+    help = "Create the demo clinic: staff, twelve clients, care teams, groups and consents."
+
+    def handle(self, *args, **options):
+        with transaction.atomic():
+            program = self._program()
+            staff = {key: self._staff(program, key, name, role, title) for key, name, role, title in STAFF}
+            groups = self._groups(program, staff)
+            documents = self._documents()
+            for index, name in enumerate(CLIENT_NAMES, start=1):
+                self._client(program, index, name, staff, groups, documents)
+        self._report(staff)
+
+    def _program(self) -> Program:
+        program, _ = Program.objects.get_or_create(
+            name="Harbor Evening IOP",
+            defaults={
+                "time_zone": "America/New_York",
+                "description": "Adult intensive outpatient program, three evenings a week.",
+            },
+        )
+        return program
+
+    def _user(self, email: str, name: str, role: str, **extra) -> User:
+        user, created = User.objects.get_or_create(
+            email=email, defaults={"full_name": name, "role": role, **extra}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
+        return user
+
+    def _staff(self, program, key, name, role, title) -> User:
+        is_admin = role == Role.ADMIN
+        user = self._user(
+            f"{key}@{DOMAIN}", name, role, is_staff=is_admin, is_superuser=is_admin,
+            phone=f"+1415555{100 + len(key):04d}"[:12],
+        )  # fmt: skip
+        StaffProfile.objects.get_or_create(
+            user=user,
+            defaults={"program": program, "title": title, "is_on_call": key == "clinician1"},
+        )
+        TOTPDevice.objects.get_or_create(
+            user=user,
+            name="Demo authenticator",
+            defaults={"key": totp_key_for(user.email), "confirmed": True},
+        )
+        return user
+
+    def _groups(self, program, staff) -> list[Group]:
+        made = []
+        for name, facilitator, guidelines in [
+            ("Monday/Wednesday/Friday Evening Group", "clinician1", "Cameras on when you can. What is shared here stays here."),
+            ("Tuesday/Thursday Evening Group", "clinician2", "Join from a private space. Be kind, and speak from your own experience."),
+        ]:  # fmt: skip
+            group, _ = Group.objects.get_or_create(
+                program=program, name=name, defaults={"capacity": 10, "guidelines": guidelines}
+            )
+            group.facilitators.add(staff[facilitator])
+            made.append(group)
+        return made
+
+    def _documents(self) -> dict[str, ConsentDocument]:
+        published = timezone.now() - timedelta(days=90)
+        documents = {}
+        for kind, summary in CONSENT_TEXTS.items():
+            documents[kind], _ = ConsentDocument.objects.get_or_create(
+                kind=kind,
+                version=1,
+                defaults={
+                    "title": ConsentKind(kind).label,
+                    "summary": summary,
+                    "body": f"{summary}\n\nYou can withdraw this consent at any time in the portal "
+                    "or by telling your clinician. Withdrawing does not affect your treatment.",
+                    "published_at": published,
+                },
+            )
+        return documents
+
+    def _client(self, program, index, name, staff, groups, documents) -> None:
+        email = f"client{index}@{DOMAIN}"
+        user = self._user(email, name, Role.CLIENT, phone=f"+1415555{2000 + index:04d}")
+        client, created = ClientProfile.objects.get_or_create(
+            user=user,
+            defaults={
+                "program": program,
+                "record_number": f"DEMO-{index:04d}",
+                "admitted_on": date.today() - timedelta(days=7 * (index % 5 + 1)),
+                "address": f"{100 + index} Harbor Street, Springfield",
+            },
+        )
+        primary = staff["clinician1"] if index <= 6 else staff["clinician2"]
+        CareTeamMember.objects.get_or_create(client=client, clinician=primary, defaults={"is_primary": True})
+        Enrolment.objects.get_or_create(
+            group=groups[0] if index <= 6 else groups[1],
+            client=client,
+            defaults={"starts_on": client.admitted_on},
+        )
+        if not created:
+            return
+        EmergencyContact.objects.create(
+            client=client, priority=1, name=f"Parent of {name.split()[0]}",
+            relationship="parent", phone=f"+1415555{3000 + index:04d}",
+        )  # fmt: skip
+        if index % 2 == 0:
+            EmergencyContact.objects.create(
+                client=client, priority=2, name=f"Friend of {name.split()[0]}",
+                relationship="friend", phone=f"+1415555{4000 + index:04d}",
+            )  # fmt: skip
+        self._consents(client, index, documents, primary)
+
+    def _consents(self, client, index, documents, clinician) -> None:
+        """Mixed states: most granted; some never given; some given then withdrawn."""
+        when = timezone.now() - timedelta(days=30)
+        for position, (kind, document) in enumerate(documents.items()):
+            pattern = (index + position) % 4
+            if pattern == 3:
+                continue
+            ConsentRecord.objects.create(
+                client=client, document=document, kind=kind, action=ConsentAction.GRANT,
+                method=ConsentMethod.PORTAL if pattern else ConsentMethod.PAPER,
+                recorded_by=client.user if pattern else clinician, recorded_at=when,
+            )  # fmt: skip
+            if pattern == 2 and kind != ConsentKind.EMERGENCY_CONTACT:
+                ConsentRecord.objects.create(
+                    client=client, document=document, kind=kind, action=ConsentAction.WITHDRAW,
+                    method=ConsentMethod.PORTAL, recorded_by=client.user,
+                    recorded_at=when + timedelta(days=10),
+                )  # fmt: skip
+
+    def _report(self, staff) -> None:
+        out = self.stdout.write
+        out(self.style.SUCCESS("Demo clinic ready. Every account's password: " + DEMO_PASSWORD))
+        out("Staff sign in with a second factor. Add these to an authenticator app, or print the")
+        out("current code with: python manage.py demo_totp <email>")
+        for user in staff.values():
+            device = TOTPDevice.objects.get(user=user, name="Demo authenticator")
+            out(f"  {user.email:<26} {user.get_role_display():<28} {device.config_url}")
+        out(f"Clients: client1@{DOMAIN} … client12@{DOMAIN}")

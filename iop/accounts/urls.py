@@ -1,0 +1,20 @@
+from django.urls import path
+
+from iop.accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("login/", views.SignInView.as_view(), name="login"),
+    path("logout/", views.sign_out, name="logout"),
+    path("two-factor/", views.two_factor_start, name="two_factor"),
+    path("two-factor/setup/", views.two_factor_setup, name="two_factor_setup"),
+    path("two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    path("two-factor/backup-codes/", views.backup_codes, name="backup_codes"),
+    path("portal/", views.portal, name="portal"),
+    path("profile/", views.profile, name="profile"),
+    path("profile/contacts/new/", views.contact_edit, name="contact_new"),
+    path("profile/contacts/<int:contact_id>/", views.contact_edit, name="contact_edit"),
+    path("profile/contacts/<int:contact_id>/delete/", views.contact_delete, name="contact_delete"),
+    path("profile/contacts/<int:contact_id>/up/", views.contact_move_up, name="contact_up"),
+]

@@ -1,0 +1,69 @@
+"""API keys for integrators: stored hashed, scoped to one program and a set of scopes."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils import timezone
+
+
+class Scope(models.TextChoices):
+    CLIENTS_READ = "clients:read", "Read clients"
+    CONSENTS_READ = "consents:read", "Read consents"
+    CONSENTS_WRITE = "consents:write", "Record consents"
+
+
+KEY_PREFIX = "hbr"
+
+
+def hash_secret(secret: str) -> str:
+    # The secret is 32 random bytes, so a fast hash is enough; no salt or stretching needed.
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    name = models.CharField(max_length=120, help_text="Who uses it, e.g. 'EHR sync'.")
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    secret_hash = models.CharField(max_length=64, editable=False)
+    program = models.ForeignKey("accounts.Program", on_delete=models.PROTECT, related_name="+")
+    scopes = ArrayField(models.CharField(max_length=32, choices=Scope.choices))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix})"
+
+    # An API key is the principal of its requests: DRF and the selectors treat it like a user.
+    is_authenticated = True
+    is_anonymous = False
+    is_active = True
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and self.expires_at > now
+
+    def matches(self, secret: str) -> bool:
+        return hmac.compare_digest(self.secret_hash, hash_secret(secret))
+
+    @staticmethod
+    def new_token() -> tuple[str, str, str]:
+        """Return (prefix, secret, token) where token = 'hbr_<prefix>_<secret>' is shown once."""
+        prefix = secrets.token_hex(4)
+        secret = secrets.token_urlsafe(32)
+        return prefix, secret, f"{KEY_PREFIX}_{prefix}_{secret}"

@@ -1,0 +1,62 @@
+"""Shapes shared by the whole API: the error body, small references, and /me/."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from iop.accounts.selectors import client_profile_of
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Machine-readable, e.g. 'invalid', 'insufficient_scope'.")
+    message = serializers.CharField(help_text="A sentence for people.")
+    fields = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="Field name → messages; empty unless the input was invalid.",
+    )
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+class ProgramRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PersonRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class UserMeSerializer(serializers.Serializer):
+    type = serializers.SerializerMethodField()
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    name = serializers.CharField(source="full_name")
+    preferred_name = serializers.CharField()
+    role = serializers.CharField()
+    time_zone = serializers.CharField()
+    client_id = serializers.SerializerMethodField()
+
+    def get_type(self, user) -> str:
+        return "user"
+
+    def get_client_id(self, user) -> int | None:
+        if not user.is_client:
+            return None
+        profile = client_profile_of(user)
+        return profile.pk if profile else None
+
+
+class ApiKeyMeSerializer(serializers.Serializer):
+    type = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    program = ProgramRefSerializer()
+    scopes = serializers.ListField(child=serializers.CharField())
+    expires_at = serializers.DateTimeField()
+
+    def get_type(self, key) -> str:
+        return "api_key"

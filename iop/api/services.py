@@ -1,0 +1,92 @@
+"""Making and revoking API keys. The token is returned once and only its hash is kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from iop.accounts.models import Program, Role
+from iop.api.models import ApiKey, Scope, hash_secret
+from iop.audit.models import Action
+from iop.audit.services import access_record
+from iop.domain import NotAllowed
+
+_PREFIX_ATTEMPTS = 5
+
+
+def _require_admin(actor: Any) -> None:
+    # None is the system (the create_api_key management command run by an operator).
+    if actor is None:
+        return
+    if not (getattr(actor, "is_superuser", False) or getattr(actor, "role", None) == Role.ADMIN):
+        raise NotAllowed("Only administrators can manage API keys.")
+
+
+def _validate(*, name: str, scopes: Iterable[str], expires_at: datetime) -> list[str]:
+    errors: dict[str, list[str]] = {}
+    if not name.strip():
+        errors["name"] = ["Name the integration that will use this key."]
+    scopes = list(dict.fromkeys(scopes))
+    unknown = [s for s in scopes if s not in Scope.values]
+    if unknown:
+        errors["scopes"] = [
+            f"Unknown scope {', '.join(unknown)}; choose from {', '.join(Scope.values)}."
+        ]
+    elif not scopes:
+        errors["scopes"] = ["Give the key at least one scope."]
+    if expires_at <= timezone.now():
+        errors["expires_at"] = ["The expiry must be in the future."]
+    if errors:
+        raise ValidationError(errors)
+    return scopes
+
+
+def api_key_store_new(*, actor: Any, key: ApiKey) -> str:
+    """Give an unsaved key a fresh secret, save only its hash, and return the token once."""
+    _require_admin(actor)
+    if key.pk is not None:
+        raise ValueError("api_key_store_new takes an unsaved key")
+    key.scopes = _validate(name=key.name, scopes=key.scopes or [], expires_at=key.expires_at)
+    key.created_by = actor
+    for attempt in range(_PREFIX_ATTEMPTS):
+        prefix, secret, token = ApiKey.new_token()
+        key.prefix, key.secret_hash = prefix, hash_secret(secret)
+        try:
+            with transaction.atomic():
+                key.save()
+                access_record(actor=actor, action=Action.CREATE, client=None, obj=key)
+        except IntegrityError:
+            key.pk = None
+            key._state.adding = True
+            if attempt == _PREFIX_ATTEMPTS - 1:
+                raise
+            continue
+        return token
+    raise AssertionError("unreachable")
+
+
+def api_key_create(
+    *, actor: Any, name: str, program: Program, scopes: Iterable[str], expires_at: datetime
+) -> tuple[ApiKey, str]:
+    """Make a key for one program and set of scopes; returns (key, token shown once)."""
+    key = ApiKey(name=name.strip(), program=program, scopes=list(scopes), expires_at=expires_at)
+    token = api_key_store_new(actor=actor, key=key)
+    return key, token
+
+
+def api_key_revoke(*, actor: Any, key: ApiKey) -> bool:
+    """Revoke a key at once; revoking twice changes nothing. Returns whether it changed."""
+    _require_admin(actor)
+    with transaction.atomic():
+        changed = ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        if changed:
+            access_record(actor=actor, action=Action.UPDATE, client=None, obj=key)
+    key.refresh_from_db(fields=["revoked_at"])
+    return bool(changed)

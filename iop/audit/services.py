@@ -1,0 +1,68 @@
+"""The one way to write the audit log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Model
+
+from iop.audit import context
+from iop.audit.models import AccessLog, Action
+
+
+def _row(*, actor: Any, action: str, client: Any, object_type: str, object_id: Any) -> AccessLog:
+    from iop.api.models import ApiKey
+
+    ctx = context.current()
+    user = api_key = None
+    if isinstance(actor, ApiKey):
+        api_key = actor
+        label = f"api-key:{actor.prefix} ({actor.name})"
+    elif actor is not None and getattr(actor, "is_authenticated", False):
+        user = actor
+        label = actor.email
+    else:
+        label = "system"
+    return AccessLog(
+        actor=user,
+        api_key=api_key,
+        actor_label=label,
+        action=action,
+        client=client,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        channel=ctx.channel,
+        request_id=ctx.request_id,
+        ip_address=ctx.ip_address,
+    )
+
+
+def access_record(
+    *,
+    actor: Any,
+    action: Action | str,
+    client: Any | None,
+    obj: Model | None = None,
+    object_type: str = "",
+    object_id: Any = "",
+) -> AccessLog:
+    """Record that `actor` (a user, an API key, or None for the system) did `action`."""
+    if obj is not None:
+        object_type = object_type or obj._meta.label
+        object_id = object_id or obj.pk
+    row = _row(
+        actor=actor, action=action, client=client, object_type=object_type, object_id=object_id
+    )
+    row.save()
+    return row
+
+
+def access_record_list(*, actor: Any, clients: Iterable[Any], object_type: str) -> None:
+    """Record a list read: one row per client whose information appeared, in one query."""
+    rows = [
+        _row(actor=actor, action=Action.VIEW, client=c, object_type=object_type, object_id="")
+        for c in clients
+    ]
+    if rows:
+        AccessLog.objects.bulk_create(rows)

@@ -1,0 +1,103 @@
+"""Reads of consent state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Max, Q, QuerySet
+from django.utils import timezone
+
+from iop.accounts.models import ClientProfile
+from iop.consents.models import (
+    ConsentAction,
+    ConsentDocument,
+    ConsentKind,
+    ConsentRecord,
+)
+
+
+def current_document(kind: str, *, at: datetime | None = None) -> ConsentDocument | None:
+    at = at or timezone.now()
+    return (
+        ConsentDocument.objects.filter(kind=kind, published_at__lte=at).order_by("-version").first()
+    )
+
+
+def _minimum_version(kind: str, at: datetime) -> int:
+    """Grants below this version no longer count: a later version required re-consent."""
+    found = ConsentDocument.objects.filter(
+        kind=kind, published_at__lte=at, requires_reconsent=True
+    ).aggregate(v=Max("version"))["v"]
+    return found or 0
+
+
+def consent_is_active(client: ClientProfile, kind: str, *, at: datetime | None = None) -> bool:
+    """Does the client have active consent of this kind now (or at `at`)?"""
+    at = at or timezone.now()
+    latest = (
+        ConsentRecord.objects.filter(client=client, kind=kind, recorded_at__lte=at)
+        .select_related("document")
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    if latest is None or latest.action != ConsentAction.GRANT:
+        return False
+    return latest.document.version >= _minimum_version(kind, at)
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    kind: str
+    label: str
+    active: bool
+    document: ConsentDocument | None
+    latest: ConsentRecord | None
+    needs_new_version: bool
+
+
+def consent_states(client: ClientProfile, *, at: datetime | None = None) -> list[ConsentState]:
+    """One line per consent kind: the current text, and whether the client has agreed to it."""
+    at = at or timezone.now()
+    documents = {}
+    for doc in ConsentDocument.objects.filter(published_at__lte=at).order_by("kind", "-version"):
+        documents.setdefault(doc.kind, doc)
+    latest_by_kind: dict[str, ConsentRecord] = {}
+    for record in (
+        ConsentRecord.objects.filter(client=client, recorded_at__lte=at)
+        .select_related("document", "recorded_by")
+        .order_by("kind", "-recorded_at", "-id")
+    ):
+        latest_by_kind.setdefault(record.kind, record)
+    minimum = {
+        row["kind"]: row["v"]
+        for row in ConsentDocument.objects.filter(published_at__lte=at, requires_reconsent=True)
+        .values("kind")
+        .annotate(v=Max("version"))
+    }
+    states = []
+    for kind, label in ConsentKind.choices:
+        latest = latest_by_kind.get(kind)
+        granted = latest is not None and latest.action == ConsentAction.GRANT
+        active = granted and latest.document.version >= minimum.get(kind, 0)
+        doc = documents.get(kind)
+        states.append(
+            ConsentState(
+                kind=kind,
+                label=label,
+                active=active,
+                document=doc,
+                latest=latest,
+                needs_new_version=bool(granted and doc and latest.document_id != doc.pk),
+            )
+        )
+    return states
+
+
+def consent_records_visible_to(viewer: Any) -> QuerySet[ConsentRecord]:
+    from iop.accounts.selectors import clients_visible_to
+
+    return ConsentRecord.objects.filter(
+        Q(client__in=clients_visible_to(viewer).values("pk"))
+    ).select_related("client__user", "document", "recorded_by")

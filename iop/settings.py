@@ -1,0 +1,303 @@
+"""Harbor settings: every value comes from the environment, read through iop.env.
+
+Production is recognised by an https PUBLIC_BASE_URL: it turns on the transport-security
+settings and makes SECRET_KEY and FIELD_ENCRYPTION_KEYS mandatory.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import zoneinfo
+from datetime import timedelta
+from pathlib import Path
+
+import dj_database_url
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+from iop.env import env_bool, env_int, env_list, env_str, env_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", False)
+PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
+PUBLIC_BASE_URL = PUBLIC_BASE_URL.rstrip("/")
+PRODUCTION = PUBLIC_BASE_URL.startswith("https://")
+
+_secret = env_str("SECRET_KEY")
+if _secret is None:
+    if PRODUCTION:
+        raise ImproperlyConfigured("SECRET_KEY must be set when PUBLIC_BASE_URL is https")
+    _secret = "dev-only-insecure-key-never-use-in-production-" + "x" * 20
+elif len(_secret) < 50:
+    raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
+SECRET_KEY = _secret
+
+_public_host = PUBLIC_BASE_URL.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_public_host, "localhost", "127.0.0.1", "testserver"])
+CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
+
+TIME_ZONE = env_str("TIME_ZONE", "America/New_York") or "America/New_York"
+try:
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(f"TIME_ZONE must be an IANA zone name, got {TIME_ZONE!r}") from None
+USE_TZ = True
+LANGUAGE_CODE = "en-us"
+USE_I18N = True
+
+
+def _field_keys() -> list[str]:
+    keys = env_list("FIELD_ENCRYPTION_KEYS", [])
+    if not keys:
+        if PRODUCTION:
+            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when PUBLIC_BASE_URL is https")
+        digest = hashlib.sha256(("field-key:" + SECRET_KEY).encode()).digest()
+        return [base64.urlsafe_b64encode(digest).decode()]
+    for index, key in enumerate(keys):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            raise ImproperlyConfigured(
+                f"FIELD_ENCRYPTION_KEYS entry {index + 1} is not a valid Fernet key "
+                "(32 url-safe base64-encoded bytes)"
+            ) from None
+    return keys
+
+
+# The first key encrypts; every key decrypts, so keys can be rotated.
+FIELD_ENCRYPTION_KEYS = _field_keys()
+
+DATABASE_URL = env_url(
+    "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/harbor", schemes=("postgres", "postgresql")
+)
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", None)}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix"))
+# Short socket timeouts: a Redis outage must never make a page hang (DESIGN invariant 1).
+REDIS_SOCKET_TIMEOUT = 0.5
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "django_filters",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "channels",
+    "iop.accounts",
+    "iop.audit",
+    "iop.consents",
+    "iop.realtime",
+    "iop.api",
+    "sessions_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "iop.audit.middleware.RequestContextMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "iop.accounts.middleware.SessionLifetimeMiddleware",
+    "iop.accounts.middleware.StaffTwoFactorMiddleware",
+    "iop.accounts.middleware.UserTimeZoneMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "iop.accounts.middleware.NoStoreMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "iop.urls"
+WSGI_APPLICATION = "iop.wsgi.application"
+ASGI_APPLICATION = "iop.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "iop.accounts.context_processors.clinic",
+            ],
+        },
+    },
+]
+
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+# Sessions live in PostgreSQL (not Redis) so the crisis button works with Redis down, and carry
+# the user id so deactivating a user can end every one of their sessions at once.
+SESSION_ENGINE = "iop.accounts.session_store"
+SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=300)
+SESSION_ABSOLUTE_SECONDS = SESSION_COOKIE_AGE
+SESSION_IDLE_SECONDS_STAFF = env_int("SESSION_IDLE_SECONDS_STAFF", 15 * 60, minimum=60)
+SESSION_IDLE_SECONDS_CLIENT = env_int("SESSION_IDLE_SECONDS_CLIENT", 30 * 60, minimum=60)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Harbor")
+
+# Transport security: on whenever the public URL is https.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = PRODUCTION
+SECURE_HSTS_PRELOAD = PRODUCTION
+if env_bool("BEHIND_TLS_PROXY", PRODUCTION):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "harbor",
+        "OPTIONS": {
+            "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+            "socket_timeout": REDIS_SOCKET_TIMEOUT,
+        },
+    }
+}
+
+CHANNEL_LAYERS = {
+    "default": {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+    }
+}
+
+# Celery: late acks with reject-on-lost so a killed worker's task is redelivered; prefetch 1 so
+# one slow task never holds others; publishing gives up fast so requests never hang.
+CELERY_BROKER_URL = REDIS_URL
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_SOCKET_TIMEOUT,
+    "socket_timeout": 2,
+    "max_retries": 0,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "worker-heartbeat": {"task": "iop.realtime.tasks.heartbeat_task", "schedule": 15.0},
+}
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "iop.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["iop.api.permissions.IsVerifiedPrincipal"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "iop.api.errors.exception_handler",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["iop.api.throttling.ApiKeyRateThrottle"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Harbor API",
+    "DESCRIPTION": "The virtual IOP platform's API for EHR, billing and analytics integrators.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI is served from our own static files, never a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+}
+
+# The clinic, shown on every client page.
+CLINIC_NAME = env_str("CLINIC_NAME", "Harbor Virtual IOP")
+CLINIC_CRISIS_LINE = env_str("CLINIC_CRISIS_LINE", "+18005550100")
+NATIONAL_CRISIS_LINE = "988"
+
+# Outside providers (see iop/notify): console in development, twilio in production.
+SMS_BACKEND = env_str("SMS_BACKEND", "console")
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "")
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
+TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")
+TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10, minimum=1)
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "care@harbor.example")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}},
+}

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from iop import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("accounts/", include("iop.accounts.urls")),
+    path("consents/", include("iop.consents.urls")),
+    path("staff/", include("iop.accounts.staff_urls")),
+    path("api/", include("iop.api.urls")),
+    path("admin/", admin.site.urls),
+]

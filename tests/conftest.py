@@ -1,0 +1,111 @@
+"""Named personas shared by every test: a client, their clinician, another caseload, etc."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
+
+from iop.accounts.models import Role
+from tests.factories import (
+    CareTeamFactory,
+    ClientProfileFactory,
+    ProgramFactory,
+    StaffFactory,
+    UserFactory,
+    totp_device,
+)
+
+
+@pytest.fixture
+def program(db):
+    return ProgramFactory(name="Harbor Test Program")
+
+
+@pytest.fixture
+def other_program(db):
+    return ProgramFactory(name="Other Program")
+
+
+@pytest.fixture
+def clinician(program):
+    return StaffFactory(email="clinician@example.org", role=Role.CLINICIAN, profile__program=program)
+
+
+@pytest.fixture
+def other_clinician(program):
+    return StaffFactory(email="other.clinician@example.org", role=Role.CLINICIAN, profile__program=program)
+
+
+@pytest.fixture
+def supervisor(program):
+    return StaffFactory(email="supervisor@example.org", role=Role.SUPERVISOR, profile__program=program)
+
+
+@pytest.fixture
+def other_supervisor(other_program):
+    return StaffFactory(
+        email="other.supervisor@example.org", role=Role.SUPERVISOR, profile__program=other_program
+    )
+
+
+@pytest.fixture
+def support_agent(program):
+    return StaffFactory(email="support@example.org", role=Role.SUPPORT_TIER1, profile__program=program)
+
+
+@pytest.fixture
+def admin_user(program):
+    return StaffFactory(
+        email="admin@example.org",
+        role=Role.ADMIN,
+        is_staff=True,
+        is_superuser=True,
+        profile__program=program,
+    )
+
+
+@pytest.fixture
+def client_profile(program, clinician):
+    profile = ClientProfileFactory(
+        user=UserFactory(email="client@example.org", full_name="Casey Client"), program=program
+    )
+    CareTeamFactory(client=profile, clinician=clinician, is_primary=True)
+    return profile
+
+
+@pytest.fixture
+def other_client_profile(program, other_clinician):
+    profile = ClientProfileFactory(
+        user=UserFactory(email="other.client@example.org", full_name="Olive Other"), program=program
+    )
+    CareTeamFactory(client=profile, clinician=other_clinician, is_primary=True)
+    return profile
+
+
+@pytest.fixture
+def far_client_profile(other_program, other_supervisor):
+    """A client in another program: no one in the test program may see them."""
+    return ClientProfileFactory(
+        user=UserFactory(email="far.client@example.org", full_name="Fran Faraway"),
+        program=other_program,
+    )
+
+
+def sign_in(user, *, verified: bool | None = None) -> Client:
+    """A test browser signed in as `user`; staff get a verified second factor unless told not."""
+    browser = Client()
+    browser.force_login(user)
+    if verified is None:
+        verified = user.is_staff_member
+    if verified:
+        device = totp_device(user)
+        session = browser.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+    return browser
+
+
+@pytest.fixture
+def as_user():
+    return sign_in
