@@ -10,5 +10,9 @@ urlpatterns = [
     path("consents/", include("iop.consents.urls")),
     path("staff/", include("iop.accounts.staff_urls")),
     path("api/", include("iop.api.urls")),
+    path("hooks/twilio/", include("iop.notify.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Unhandled errors under /api/ answer in the API's JSON error shape.
+handler500 = "iop.api.errors.server_error"

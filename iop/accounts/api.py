@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.response import Response
 
@@ -29,7 +29,7 @@ class ClientSerializer(serializers.ModelSerializer):
         model = ClientProfile
         fields = ["id", "record_number", "name", "program", "primary_clinician", "admitted_on"]
 
-    @extend_schema_field_person
+    @extend_schema_field(PersonRefSerializer(allow_null=True))
     def get_primary_clinician(self, client: ClientProfile) -> dict | None:
         members = getattr(client, "primary_members", None)
         if members is not None:
@@ -52,7 +52,7 @@ class ClientDetailSerializer(ClientSerializer):
     class Meta(ClientSerializer.Meta):
         fields = [*ClientSerializer.Meta.fields, "emergency_contacts"]
 
-    @extend_schema_field_contacts
+    @extend_schema_field(EmergencyContactSerializer(many=True))
     def get_emergency_contacts(self, client: ClientProfile) -> list[dict]:
         contacts = emergency_contacts_for(self.context["request"].user, client)
         return EmergencyContactSerializer(contacts, many=True).data

@@ -110,7 +110,7 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
     message = "There is no API endpoint at this address."
     if not request.path.endswith("/"):
         try:
-            match = resolve(request.path + "/")
+            match = resolve(request.path_info + "/")
         except Resolver404:
             match = None
         if match is not None and match.func is not not_found:

@@ -8,7 +8,9 @@ from iop.accounts.selectors import client_profile_of
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    code = serializers.CharField(help_text="Machine-readable, e.g. 'invalid', 'insufficient_scope'.")
+    code = serializers.CharField(
+        help_text="Machine-readable, e.g. 'invalid', 'insufficient_scope'."
+    )
     message = serializers.CharField(help_text="A sentence for people.")
     fields = serializers.DictField(
         child=serializers.ListField(child=serializers.CharField()),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -46,12 +47,22 @@ def publish(
     transaction.on_commit(lambda: send_now(targets, message))
 
 
+# One short deadline for the whole fan-out: a Redis that accepts connections but never answers
+# would otherwise hold the committing request for redis-py's 5 s socket timeout per group.
+SEND_TIMEOUT_SECONDS = 1.0
+
+
+async def _send_all(layer, targets: list[str], message: dict[str, Any]) -> None:
+    async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+        for target in dict.fromkeys(targets):
+            await layer.group_send(target, message)
+
+
 def send_now(targets: list[str], message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        for target in dict.fromkeys(targets):
-            async_to_sync(layer.group_send)(target, message)
+        async_to_sync(_send_all)(layer, targets, message)
     except Exception:  # noqa: BLE001 - the feed must never break the committed action
         log.exception("live feed publish of %s failed", message.get("event"))

@@ -1,0 +1,194 @@
+"""publish() fans committed events out to the right staff, and never breaks the caller."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.db import database_sync_to_async
+from django.db import transaction
+
+from iop.accounts.models import Role
+from iop.realtime.publish import publish
+from tests.conftest import sign_in
+from tests.factories import StaffFactory
+from tests.realtime.ws import QUIET_TIMEOUT, RECEIVE_TIMEOUT, open_feed, publish_committed
+from tests.servers import closed_port, silent_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _deliveries(people, event: str, payload: dict, **targets) -> dict:
+    """Connect each person's feed, publish once (committed), and return what each received."""
+    browsers = {person.pk: sign_in(person) for person in people}
+
+    async def scenario():
+        feeds = {pk: await open_feed(browser) for pk, browser in browsers.items()}
+        await database_sync_to_async(publish_committed)(event, payload, **targets)
+        received = {}
+        for pk, feed in feeds.items():
+            # The first feed waits for the round trip; the rest have had the same time.
+            timeout = RECEIVE_TIMEOUT if not received else QUIET_TIMEOUT
+            received[pk] = (
+                None if await feed.receive_nothing(timeout) else await feed.receive_json_from()
+            )
+        for feed in feeds.values():
+            await feed.disconnect()
+        return received
+
+    return async_to_sync(scenario)()
+
+
+def _assert_event(message, event: str, payload: dict) -> None:
+    assert message is not None, f"{event} did not arrive"
+    assert message["event"] == event
+    assert message["payload"] == payload
+    assert len(message["id"]) == 32
+    assert message["at"]
+
+
+def test_event_for_a_user_reaches_them_and_no_one_else(clinician, other_clinician, supervisor):
+    payload = {"title": "Casey checked in", "client": 7}
+
+    received = _deliveries(
+        [clinician, other_clinician, supervisor],
+        "checkin.submitted",
+        payload,
+        user_ids=[clinician.pk],
+    )
+
+    _assert_event(received[clinician.pk], "checkin.submitted", payload)
+    assert received[other_clinician.pk] is None
+    assert received[supervisor.pk] is None
+
+
+def test_event_for_a_program_reaches_its_staff_only(
+    clinician, supervisor, other_supervisor, program
+):
+    payload = {"title": "Group 3 starts in 10 minutes"}
+
+    received = _deliveries(
+        [clinician, supervisor, other_supervisor],
+        "session.starting",
+        payload,
+        program_id=program.pk,
+    )
+
+    _assert_event(received[clinician.pk], "session.starting", payload)
+    _assert_event(received[supervisor.pk], "session.starting", payload)
+    assert received[other_supervisor.pk] is None
+
+
+def test_event_for_on_call_reaches_on_call_staff_only(clinician, program):
+    on_call = StaffFactory(role=Role.CLINICIAN, profile__program=program, profile__on_call=True)
+    payload = {"title": "Crisis raised"}
+
+    received = _deliveries([on_call, clinician], "crisis.raised", payload, on_call=True)
+
+    _assert_event(received[on_call.pk], "crisis.raised", payload)
+    assert received[clinician.pk] is None
+
+
+def test_a_user_targeted_twice_gets_the_event_once(clinician):
+    browser = sign_in(clinician)
+    payload = {"title": "once"}
+
+    async def scenario():
+        feed = await open_feed(browser)
+        await database_sync_to_async(publish_committed)(
+            "note", payload, user_ids=[clinician.pk, clinician.pk]
+        )
+        first = await feed.receive_json_from(timeout=RECEIVE_TIMEOUT)
+        again = not await feed.receive_nothing(QUIET_TIMEOUT)
+        await feed.disconnect()
+        return first, again
+
+    first, again = async_to_sync(scenario)()
+
+    _assert_event(first, "note", payload)
+    assert not again
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(clinician):
+    browser = sign_in(clinician)
+
+    def publish_then_fail():
+        with pytest.raises(RuntimeError), transaction.atomic():
+            publish("crisis.raised", {"title": "never"}, user_ids=[clinician.pk])
+            raise RuntimeError("the service failed after publishing")
+
+    async def scenario():
+        feed = await open_feed(browser)
+        await database_sync_to_async(publish_then_fail)()
+        quiet = await feed.receive_nothing(QUIET_TIMEOUT)
+        await feed.disconnect()
+        return quiet
+
+    assert async_to_sync(scenario)()
+
+
+def test_nothing_is_sent_before_commit(clinician):
+    browser = sign_in(clinician)
+
+    def publish_and_listen_before_commit(feed) -> bool:
+        with transaction.atomic():
+            publish("note", {"title": "later"}, user_ids=[clinician.pk])
+            return not async_to_sync(feed.receive_nothing)(QUIET_TIMEOUT)
+
+    async def scenario():
+        feed = await open_feed(browser)
+        early = await database_sync_to_async(publish_and_listen_before_commit)(feed)
+        late = await feed.receive_json_from(timeout=RECEIVE_TIMEOUT)
+        await feed.disconnect()
+        return early, late
+
+    early, late = async_to_sync(scenario)()
+
+    assert not early
+    _assert_event(late, "note", {"title": "later"})
+
+
+def _layer_at(port: int) -> dict:
+    return {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [f"redis://127.0.0.1:{port}/0"]},
+        }
+    }
+
+
+def test_publish_with_redis_unreachable_does_not_raise(clinician, settings, caplog):
+    with closed_port() as port:
+        settings.CHANNEL_LAYERS = _layer_at(port)
+        started = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger="iop.realtime.publish"):
+            publish_committed("crisis.raised", {"title": "Redis is down"}, user_ids=[clinician.pk])
+        elapsed = time.monotonic() - started
+
+    assert "live feed publish of crisis.raised failed" in caplog.text
+    # A dead Redis must not hold up the request that committed the row.
+    assert elapsed < 2
+
+
+def test_publish_with_redis_hanging_does_not_hold_up_the_caller(
+    clinician, program, settings, caplog
+):
+    # Redis accepts the connection and never answers (overloaded, or a half-open network path).
+    with silent_port() as port:
+        settings.CHANNEL_LAYERS = _layer_at(port)
+        started = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger="iop.realtime.publish"):
+            publish_committed(
+                "crisis.raised",
+                {"title": "Redis hangs"},
+                user_ids=[clinician.pk],
+                program_id=program.pk,
+                on_call=True,
+            )
+        elapsed = time.monotonic() - started
+
+    assert "live feed publish of crisis.raised failed" in caplog.text
+    # The crisis response is sent after this returns (DESIGN invariant 1): seconds matter.
+    assert elapsed < 2
