@@ -52,7 +52,9 @@ def _field_keys() -> list[str]:
     keys = env_list("FIELD_ENCRYPTION_KEYS", [])
     if not keys:
         if PRODUCTION:
-            raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when PUBLIC_BASE_URL is https")
+            raise ImproperlyConfigured(
+                "FIELD_ENCRYPTION_KEYS must be set when PUBLIC_BASE_URL is https"
+            )
         digest = hashlib.sha256(("field-key:" + SECRET_KEY).encode()).digest()
         return [base64.urlsafe_b64encode(digest).decode()]
     for index, key in enumerate(keys):
@@ -103,6 +105,7 @@ INSTALLED_APPS = [
     "iop.consents",
     "iop.realtime",
     "iop.api",
+    "iop.notify",
     "sessions_app",
 ]
 
@@ -110,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iop.audit.middleware.RequestContextMiddleware",
+    # Outside the session and two-factor gates so their early responses are no-store too.
+    "iop.accounts.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -120,7 +125,6 @@ MIDDLEWARE = [
     "iop.accounts.middleware.UserTimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "iop.accounts.middleware.NoStoreMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -177,6 +181,7 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "iop.accounts.lockout.username_from_request"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -249,6 +254,13 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "iop.realtime.tasks.heartbeat_task", "schedule": 15.0},
+    # Re-dispatches outbox rows left queued or stuck in sending (iop/notify). On the crisis queue
+    # so a backlog of reminders never delays it; expires so a stopped worker is not flooded.
+    "notify-sweep": {
+        "task": "iop.notify.tasks.message_sweep_task",
+        "schedule": 5.0,
+        "options": {"queue": "crisis", "expires": 10},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -290,6 +302,28 @@ TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "")
 TWILIO_FROM_NUMBER = env_str("TWILIO_FROM_NUMBER", "")
 TWILIO_API_BASE_URL = env_str("TWILIO_API_BASE_URL", "")
 TWILIO_TIMEOUT_SECONDS = env_int("TWILIO_TIMEOUT_SECONDS", 10, minimum=1)
+# The outbox (iop/notify): leases, retries, quiet hours (recipient's local hours) and rate limit.
+NOTIFY_CLAIM_SECONDS = env_int("NOTIFY_CLAIM_SECONDS", 30, minimum=5)
+# A send's lease must outlast the provider's request timeout, else a slow send is sent twice.
+NOTIFY_SEND_LEASE_SECONDS = env_int(
+    "NOTIFY_SEND_LEASE_SECONDS", 60, minimum=TWILIO_TIMEOUT_SECONDS + 10
+)
+NOTIFY_RETRY_BASE_SECONDS = float(env_int("NOTIFY_RETRY_BASE_SECONDS", 5, minimum=1))
+NOTIFY_MAX_COUNTDOWN_SECONDS = env_int("NOTIFY_MAX_COUNTDOWN_SECONDS", 300, minimum=0)
+NOTIFY_QUIET_START = env_int("NOTIFY_QUIET_START", 21, minimum=0)
+NOTIFY_QUIET_END = env_int("NOTIFY_QUIET_END", 8, minimum=0)
+NOTIFY_RATE_LIMIT_PER_HOUR = env_int("NOTIFY_RATE_LIMIT_PER_HOUR", 6, minimum=1)
+if NOTIFY_QUIET_START > 23 or NOTIFY_QUIET_END > 23:
+    raise ImproperlyConfigured("NOTIFY_QUIET_START and NOTIFY_QUIET_END are hours, 0 to 23")
+# Redis re-delivers a countdown task still waiting after the visibility timeout: keep them short.
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= NOTIFY_MAX_COUNTDOWN_SECONDS:
+    raise ImproperlyConfigured(
+        "NOTIFY_MAX_COUNTDOWN_SECONDS must be shorter than the broker's visibility timeout"
+    )
+# The hotline (/hooks/twilio/voice) rings this number, else the first on-call staff member's
+# phone; unanswered calls go to the fallback (the 988 Lifeline).
+HOTLINE_ON_CALL_NUMBER = env_str("HOTLINE_ON_CALL_NUMBER", "")
+HOTLINE_FALLBACK_NUMBER = env_str("HOTLINE_FALLBACK_NUMBER", NATIONAL_CRISIS_LINE)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "care@harbor.example")
 
@@ -299,5 +333,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},
+    # twilio.http_client logs every request's headers at INFO.
+    "loggers": {"axes": {"level": "WARNING"}, "twilio.http_client": {"level": "WARNING"}},
 }

@@ -109,3 +109,9 @@ def sign_in(user, *, verified: bool | None = None) -> Client:
 @pytest.fixture
 def as_user():
     return sign_in
+
+
+@pytest.fixture
+def fast_password_hashing(settings):
+    """Hash test passwords with a fast hasher; Argon2's deliberate cost is seconds per test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

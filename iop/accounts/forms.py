@@ -11,7 +11,9 @@ from iop.accounts.validators import validate_e164
 
 @lru_cache(maxsize=1)
 def time_zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/"))
+    zones = sorted(
+        z for z in zoneinfo.available_timezones() if "/" in z and not z.startswith("Etc/")
+    )
     return [(z, z.replace("_", " ")) for z in zones]
 
 
@@ -19,6 +21,11 @@ class SignInForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email", widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
+
+    def clean_username(self) -> str:
+        # Emails are stored lower-case (User.clean), so sign-in ignores case; axes then counts
+        # failures against the same name however it is typed.
+        return self.cleaned_data["username"].strip().lower()
 
 
 class TokenForm(forms.Form):
@@ -54,4 +61,6 @@ class EmergencyContactForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "tel"}),
     )
     email = forms.EmailField(required=False)
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=500)
+    notes = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=500
+    )

@@ -52,7 +52,13 @@ class SessionLifetimeMiddleware:
     def _expired(self, request):
         if request.path.startswith("/api/"):
             return JsonResponse(
-                {"error": {"code": "session_expired", "message": "Your session ended. Sign in again.", "fields": {}}},
+                {
+                    "error": {
+                        "code": "session_expired",
+                        "message": "Your session ended. Sign in again.",
+                        "fields": {},
+                    }
+                },
                 status=401,
             )
         login = reverse(settings.LOGIN_URL)
@@ -62,9 +68,7 @@ class SessionLifetimeMiddleware:
 def needs_second_factor(request) -> bool:
     user = request.user
     return bool(
-        user.is_authenticated
-        and getattr(user, "is_staff_member", False)
-        and not user.is_verified()
+        user.is_authenticated and getattr(user, "is_staff_member", False) and not user.is_verified()
     )
 
 
@@ -76,20 +80,22 @@ class StaffTwoFactorMiddleware:
 
     def __call__(self, request):
         path = request.path
-        if path.startswith(_STAFF_AREAS) and not path.startswith(_TWO_FACTOR_EXEMPT):
-            if needs_second_factor(request):
-                if path.startswith("/api/"):
-                    return JsonResponse(
-                        {
-                            "error": {
-                                "code": "two_factor_required",
-                                "message": "Staff must verify a second factor before using the API.",
-                                "fields": {},
-                            }
-                        },
-                        status=403,
-                    )
-                return redirect(f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}")
+        gated = path.startswith(_STAFF_AREAS) and not path.startswith(_TWO_FACTOR_EXEMPT)
+        if gated and needs_second_factor(request):
+            if path.startswith("/api/"):
+                return JsonResponse(
+                    {
+                        "error": {
+                            "code": "two_factor_required",
+                            "message": "Staff must verify a second factor before using the API.",
+                            "fields": {},
+                        }
+                    },
+                    status=403,
+                )
+            return redirect(
+                f"{reverse('accounts:two_factor')}?{urlencode({'next': request.get_full_path()})}"
+            )
         return self.get_response(request)
 
 

@@ -70,6 +70,10 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.display_name
 
+    def clean(self) -> None:
+        super().clean()
+        self.email = self.email.strip().lower()
+
     @property
     def display_name(self) -> str:
         return self.preferred_name or self.full_name or self.email

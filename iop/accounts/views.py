@@ -9,7 +9,7 @@ from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp import match_token
@@ -35,7 +35,7 @@ class SignInView(LoginView):
     def get_success_url(self):
         if self.request.user.is_staff_member:
             target = self.get_redirect_url()
-            query = f"?next={target}" if target else ""
+            query = f"?{urlencode({'next': target})}" if target else ""
             return f"/accounts/two-factor/{query}"
         return super().get_success_url()
 
@@ -84,7 +84,9 @@ def two_factor_setup(request):
                 "accounts/backup_codes.html",
                 {"codes": codes, "next": _next_url(request, _home_for(user)), "fresh": True},
             )
-        form.add_error("token", "That code did not match. Check the time on your phone and try again.")
+        form.add_error(
+            "token", "That code did not match. Check the time on your phone and try again."
+        )
     return render(
         request,
         "accounts/two_factor_setup.html",
@@ -112,7 +114,11 @@ def two_factor_verify(request):
     return render(
         request,
         "accounts/two_factor_verify.html",
-        {"form": form, "next": _next_url(request, ""), "codes_left": two_factor.backup_codes_left(user)},
+        {
+            "form": form,
+            "next": _next_url(request, ""),
+            "codes_left": two_factor.backup_codes_left(user),
+        },
     )
 
 
@@ -160,7 +166,11 @@ def _apply_errors(form, error: ValidationError | DomainError) -> None:
 def profile(request):
     user = request.user
     client = client_profile_of(user) if user.is_client else None
-    initial = {"preferred_name": user.preferred_name, "phone": user.phone, "time_zone": user.time_zone}
+    initial = {
+        "preferred_name": user.preferred_name,
+        "phone": user.phone,
+        "time_zone": user.time_zone,
+    }
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -224,5 +234,7 @@ def contact_delete(request, contact_id: int):
 @client_required
 @require_POST
 def contact_move_up(request, contact_id: int):
-    services.emergency_contact_move_up(actor=request.user, contact=_own_contact(request, contact_id))
+    services.emergency_contact_move_up(
+        actor=request.user, contact=_own_contact(request, contact_id)
+    )
     return redirect("accounts:profile")

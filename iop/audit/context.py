@@ -13,7 +13,8 @@ class RequestContext:
     channel: str = ""
 
 
-_current: ContextVar[RequestContext] = ContextVar("harbor_request", default=RequestContext())
+# RequestContext is frozen, so the shared default cannot be mutated.
+_current: ContextVar[RequestContext] = ContextVar("harbor_request", default=RequestContext())  # noqa: B039
 
 
 def current() -> RequestContext:

@@ -1,0 +1,164 @@
+"""Settings come from the environment: production passes the deploy checks; bad values fail."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parent.parent
+SECRET = "s3cret-" + "k" * 53  # 60 characters
+FERNET_KEY = Fernet.generate_key().decode()
+
+# Variables settings.py reads; the subprocess starts from none of them but the ones we give.
+_SETTINGS_VARIABLES = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "PUBLIC_BASE_URL",
+    "FIELD_ENCRYPTION_KEYS",
+    "TIME_ZONE",
+    "SESSION_ABSOLUTE_SECONDS",
+    "SESSION_IDLE_SECONDS_STAFF",
+    "SESSION_IDLE_SECONDS_CLIENT",
+    "AXES_FAILURE_LIMIT",
+    "AXES_COOLOFF_MINUTES",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_HSTS_SECONDS",
+    "BEHIND_TLS_PROXY",
+    "DJANGO_SETTINGS_MODULE",
+}
+
+
+def production_env(**overrides: str | None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in _SETTINGS_VARIABLES}
+    env.update(
+        DJANGO_SETTINGS_MODULE="iop.settings",
+        DEBUG="0",
+        SECRET_KEY=SECRET,
+        ALLOWED_HOSTS="harbor.example.org",
+        PUBLIC_BASE_URL="https://harbor.example.org",
+        FIELD_ENCRYPTION_KEYS=FERNET_KEY,
+        DATABASE_URL=settings.DATABASE_URL,
+        REDIS_URL=settings.REDIS_URL,
+    )
+    for name, value in overrides.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def deploy_check(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=90,
+    )
+
+
+def test_secret_used_here_is_sixty_characters():
+    assert len(SECRET) == 60
+
+
+def test_production_settings_pass_the_deploy_checks():
+    result = deploy_check(production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_development_defaults_do_not_pass_the_deploy_checks():
+    # The same check fails without https: proof that it is the production values that pass it.
+    env = production_env(PUBLIC_BASE_URL="http://harbor.example.org", SECRET_KEY=None)
+
+    result = deploy_check(env)
+
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert "security.W008" in output  # SECURE_SSL_REDIRECT
+    assert "security.W004" in output  # SECURE_HSTS_SECONDS
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("SESSION_IDLE_SECONDS_STAFF", "abc"),
+        ("SESSION_IDLE_SECONDS_CLIENT", "10"),
+        ("SESSION_ABSOLUTE_SECONDS", "12h"),
+        ("AXES_FAILURE_LIMIT", "0"),
+        ("PUBLIC_BASE_URL", "ftp://x"),
+        ("FIELD_ENCRYPTION_KEYS", "nope"),
+        ("TIME_ZONE", "Mars/Base"),
+        ("DEBUG", "maybe"),
+        ("DATABASE_URL", "mysql://db.example.org/harbor"),
+        ("REDIS_URL", "http://127.0.0.1:6379/0"),
+    ],
+)
+def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
+    result = deploy_check(production_env(**{variable: value}))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert variable in result.stderr
+
+
+def test_a_bad_second_encryption_key_is_named_by_position_without_echoing_it():
+    bad = "not-a-fernet-key-at-all"
+
+    result = deploy_check(production_env(FIELD_ENCRYPTION_KEYS=f"{FERNET_KEY},{bad}"))
+
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS entry 2" in result.stderr
+    assert bad not in result.stderr
+    assert FERNET_KEY not in result.stderr
+
+
+def test_a_short_secret_key_is_refused_without_echoing_it():
+    short = "only-thirty-characters-long-xx"
+
+    result = deploy_check(production_env(SECRET_KEY=short))
+
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+    assert short not in result.stderr
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS"])
+def test_production_requires_its_secrets(variable):
+    result = deploy_check(production_env(**{variable: None}))
+
+    assert result.returncode != 0
+    assert f"{variable} must be set" in result.stderr
+
+
+def test_production_turns_on_transport_security():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
+        "s.SECURE_HSTS_SECONDS, s.SECURE_PROXY_SSL_HEADER, s.DEBUG, s.ALLOWED_HOSTS, "
+        "s.CSRF_TRUSTED_ORIGINS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == (
+        "True True True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https') False "
+        "['harbor.example.org'] ['https://harbor.example.org']"
+    )
