@@ -11,8 +11,7 @@ from iop.accounts.models import (
     StaffProfile,
     User,
 )
-from iop.audit.models import Action
-from iop.audit.services import access_record
+from iop.audit.admin_mixins import AuditedAdminMixin
 
 
 @admin.register(User)
@@ -74,25 +73,11 @@ class EmergencyContactInline(admin.TabularInline):
 
 
 @admin.register(ClientProfile)
-class ClientProfileAdmin(admin.ModelAdmin):
+class ClientProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    audit_client_field = ""
     list_display = ["user", "record_number", "program", "admitted_on", "discharged_on"]
     list_filter = ["program"]
     search_fields = ["user__full_name", "user__email", "record_number"]
     list_select_related = ["user", "program"]
     autocomplete_fields = ["user"]
     inlines = [CareTeamInline, EmergencyContactInline]
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        client = self.get_object(request, object_id)
-        if client is not None and request.method == "GET":
-            access_record(actor=request.user, action=Action.VIEW, client=client, obj=client)
-        return super().change_view(request, object_id, form_url, extra_context)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        access_record(
-            actor=request.user,
-            action=Action.UPDATE if change else Action.CREATE,
-            client=obj,
-            obj=obj,
-        )

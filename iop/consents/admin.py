@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from iop.audit.admin_mixins import AuditedAdminMixin
 from iop.consents.models import ConsentDocument, ConsentRecord
 
 
@@ -12,7 +13,15 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None:
-            return ["kind", "version", "title", "summary", "body", "published_at", "requires_reconsent"]
+            return [
+                "kind",
+                "version",
+                "title",
+                "summary",
+                "body",
+                "published_at",
+                "requires_reconsent",
+            ]
         return []
 
     def has_delete_permission(self, request, obj=None):
@@ -20,7 +29,7 @@ class ConsentDocumentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["recorded_at", "client", "kind", "action", "method", "recorded_by"]
     list_filter = ["kind", "action", "method"]
     list_select_related = ["client__user", "recorded_by"]

@@ -6,35 +6,87 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('api', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("api", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessLog',
+            name="AccessLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('actor_label', models.CharField(help_text='Who, as they were named then.', max_length=254)),
-                ('action', models.CharField(choices=[('view', 'View'), ('create', 'Create'), ('update', 'Update'), ('delete', 'Delete'), ('export', 'Export')], max_length=8)),
-                ('object_type', models.CharField(max_length=80)),
-                ('object_id', models.CharField(blank=True, max_length=64)),
-                ('channel', models.CharField(blank=True, help_text='portal, staff, api, admin', max_length=16)),
-                ('request_id', models.CharField(blank=True, max_length=64)),
-                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('api_key', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='api.apikey')),
-                ('client', models.ForeignKey(blank=True, help_text='Whose information it is.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.clientprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                (
+                    "actor_label",
+                    models.CharField(help_text="Who, as they were named then.", max_length=254),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("view", "View"),
+                            ("create", "Create"),
+                            ("update", "Update"),
+                            ("delete", "Delete"),
+                            ("export", "Export"),
+                        ],
+                        max_length=8,
+                    ),
+                ),
+                ("object_type", models.CharField(max_length=80)),
+                ("object_id", models.CharField(blank=True, max_length=64)),
+                (
+                    "channel",
+                    models.CharField(
+                        blank=True, help_text="portal, staff, api, admin", max_length=16
+                    ),
+                ),
+                ("request_id", models.CharField(blank=True, max_length=64)),
+                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "api_key",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="api.apikey",
+                    ),
+                ),
+                (
+                    "client",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Whose information it is.",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.clientprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at', '-id'],
-                'indexes': [models.Index(fields=['client', '-at'], name='access_client_at')],
+                "ordering": ["-at", "-id"],
+                "indexes": [models.Index(fields=["client", "-at"], name="access_client_at")],
             },
         ),
     ]
