@@ -40,6 +40,7 @@ def test_model_validation_stores_email_lower_case(program):
 def test_the_project_hashes_passwords_with_argon2():
     # The suite swaps in a fast hasher, so read the project's own settings module.
     import argon2
+
     import iop.settings as project_settings
 
     assert project_settings.PASSWORD_HASHERS[0].endswith("Argon2PasswordHasher")
