@@ -1,0 +1,77 @@
+"""Reads of the outbox, always scoped to the viewer; reads of message content are audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+
+from iop.accounts.models import ClientProfile, Role, StaffProfile
+from iop.accounts.selectors import clients_visible_to
+from iop.audit.models import Action
+from iop.audit.services import access_record, access_record_list
+from iop.notify.models import OutboundMessage
+
+
+def outbox_visible_to(viewer: Any) -> QuerySet[OutboundMessage]:
+    """Messages the viewer may see: to clients they may see, and messages addressed to them.
+
+    Administrators see every message; a supervisor also sees messages to their program's staff.
+    """
+    base = OutboundMessage.objects.select_related("client__user", "user", "fallback_for")
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return base.none()
+    if viewer.role == Role.ADMIN:
+        return base
+    if not viewer.is_staff_member:
+        return base.none()
+    scope = Q(user=viewer) | Q(client__in=clients_visible_to(viewer).values("pk"))
+    if viewer.role == Role.SUPERVISOR:
+        programs = StaffProfile.objects.filter(user=viewer).values("program_id")
+        scope |= Q(client__isnull=True, user__staff_profile__program_id__in=programs)
+    return base.filter(scope)
+
+
+def messages_for_client(viewer: Any, client: ClientProfile) -> QuerySet[OutboundMessage]:
+    """The client's message history, newest first; `client` must come from a scoped selector."""
+    access_record(
+        actor=viewer, action=Action.VIEW, client=client, object_type="notify.OutboundMessage"
+    )
+    return (
+        OutboundMessage.objects.filter(client=client)
+        .select_related("fallback_for")
+        .prefetch_related("fallbacks")
+        .order_by("-created_at", "-id")
+    )
+
+
+def outbox_page_audit(viewer: Any, messages: list[OutboundMessage]) -> None:
+    """One audit row per client whose messages appeared on a list page."""
+    clients = {m.client_id: m.client for m in messages if m.client_id is not None}
+    access_record_list(actor=viewer, clients=clients.values(), object_type="notify.OutboundMessage")
+
+
+def message_get_for(viewer: Any, message_id: int) -> OutboundMessage:
+    """One message with its receipts, if the viewer may see it (else DoesNotExist)."""
+    message = outbox_visible_to(viewer).prefetch_related("receipts", "fallbacks").get(pk=message_id)
+    access_record(actor=viewer, action=Action.VIEW, client=message.client, obj=message)
+    return message
+
+
+def hotline_on_call_number() -> str:
+    """Who the hotline rings: HOTLINE_ON_CALL_NUMBER, else the first on-call staff member's phone.
+
+    The crisis app's on-call rota will replace the fallback.
+    """
+    if settings.HOTLINE_ON_CALL_NUMBER:
+        return settings.HOTLINE_ON_CALL_NUMBER
+    for profile in (
+        StaffProfile.objects.filter(is_on_call=True, user__is_active=True)
+        .select_related("user")
+        .order_by("pk")
+    ):
+        number = profile.after_hours_phone or profile.user.phone
+        if number:
+            return number
+    return ""
