@@ -16,6 +16,13 @@ class Scope(models.TextChoices):
     CLIENTS_READ = "clients:read", "Read clients"
     CONSENTS_READ = "consents:read", "Read consents"
     CONSENTS_WRITE = "consents:write", "Record consents"
+    SESSIONS_READ = "sessions:read", "Read groups, sessions, attendance and tech checks"
+    SESSIONS_WRITE = "sessions:write", "Enrol clients, correct attendance, decide make-ups"
+    CHECKINS_READ = "checkins:read", "Read check-ins and instruments"
+    CHECKINS_WRITE = "checkins:write", "Record check-ins"
+    SAFETY_PLANS_READ = "safety_plans:read", "Read safety plans"
+    CRISIS_READ = "crisis:read", "Read crisis events, policies, on-call and resources"
+    CRISIS_WRITE = "crisis:write", "Open, acknowledge and resolve crisis events"
 
 
 KEY_PREFIX = "hbr"

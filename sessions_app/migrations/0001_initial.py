@@ -6,53 +6,103 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Group',
+            name="Group",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120)),
-                ('capacity', models.PositiveSmallIntegerField(default=12)),
-                ('guidelines', models.TextField(blank=True, help_text='Shown to clients before they join a session of this group.')),
-                ('is_active', models.BooleanField(default=True)),
-                ('facilitators', models.ManyToManyField(blank=True, related_name='facilitated_groups', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='groups', to='accounts.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120)),
+                ("capacity", models.PositiveSmallIntegerField(default=12)),
+                (
+                    "guidelines",
+                    models.TextField(
+                        blank=True,
+                        help_text="Shown to clients before they join a session of this group.",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                (
+                    "facilitators",
+                    models.ManyToManyField(
+                        blank=True, related_name="facilitated_groups", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="groups",
+                        to="accounts.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['program__name', 'name'],
+                "ordering": ["program__name", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Enrolment',
+            name="Enrolment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField(blank=True, null=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='accounts.clientprofile')),
-                ('group', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='enrolments', to='sessions_app.group')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField(blank=True, null=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="accounts.clientprofile",
+                    ),
+                ),
+                (
+                    "group",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="enrolments",
+                        to="sessions_app.group",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['group', 'starts_on'],
+                "ordering": ["group", "starts_on"],
             },
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.UniqueConstraint(fields=('program', 'name'), name='group_name_once'),
+            model_name="group",
+            constraint=models.UniqueConstraint(fields=("program", "name"), name="group_name_once"),
         ),
         migrations.AddConstraint(
-            model_name='group',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='group_capacity_positive'),
+            model_name="group",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)), name="group_capacity_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='enrolment',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_on__isnull', True), ('ends_on__gte', models.F('starts_on')), _connector='OR'), name='enrolment_ends_after_start'),
+            model_name="enrolment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("ends_on__isnull", True),
+                    ("ends_on__gte", models.F("starts_on")),
+                    _connector="OR",
+                ),
+                name="enrolment_ends_after_start",
+            ),
         ),
     ]

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from crisis.demo import seed_crisis
 from iop.accounts.models import (
     CareTeamMember,
     ClientProfile,
@@ -26,6 +27,7 @@ from iop.consents.models import (
     ConsentMethod,
     ConsentRecord,
 )
+from sessions_app.demo import seed_sessions
 from sessions_app.models import Enrolment, Group
 
 DEMO_PASSWORD = "harbor-demo"  # noqa: S105 - documented demo credential
@@ -65,11 +67,16 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             program = self._program()
-            staff = {key: self._staff(program, key, name, role, title) for key, name, role, title in STAFF}
+            staff = {
+                key: self._staff(program, key, name, role, title)
+                for key, name, role, title in STAFF
+            }
             groups = self._groups(program, staff)
             documents = self._documents()
             for index, name in enumerate(CLIENT_NAMES, start=1):
                 self._client(program, index, name, staff, groups, documents)
+        seed_sessions(program=program, groups=groups, staff=staff)
+        seed_crisis(program=program, staff=staff)
         self._report(staff)
 
     def _program(self) -> Program:
@@ -151,7 +158,9 @@ class Command(BaseCommand):
             },
         )
         primary = staff["clinician1"] if index <= 6 else staff["clinician2"]
-        CareTeamMember.objects.get_or_create(client=client, clinician=primary, defaults={"is_primary": True})
+        CareTeamMember.objects.get_or_create(
+            client=client, clinician=primary, defaults={"is_primary": True}
+        )
         Enrolment.objects.get_or_create(
             group=groups[0] if index <= 6 else groups[1],
             client=client,

@@ -1,0 +1,149 @@
+"""Demo sessions for `manage.py seed_demo`: safe to run again, and relative to the day it runs.
+
+* a recurring series for each demo group, from tomorrow (Mon/Wed/Fri and Tue/Thu, 6 pm);
+* "Open session (demo)" for clinician1's group, started five minutes ago: a demo client can
+  join it while clinician1 watches the dashboard;
+* "Check-in group (demo)" for clinician2's group, started 25 minutes ago with two clients in
+  and the rest missing: the missed-session beat job sends "we missed you" outreach within
+  seconds of `make run` starting, and it shows on clinician2's dashboard;
+* a finalised session a week ago that Indigo Moss missed, so missing today's check-in group
+  too raises an engagement alert.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from iop.accounts.models import Program, User
+from iop.domain import DomainError
+from sessions_app import services
+from sessions_app.models import (
+    EventKind,
+    EventSource,
+    Group,
+    ProgramSessionSettings,
+    Session,
+    SessionSeries,
+    SessionStatus,
+)
+from sessions_app.selectors import expected_clients, zone_of
+
+DIAL_IN = "+18005550111"
+SERIES = [
+    (0, "clinician1", "Evening group therapy (Mon/Wed/Fri)", "FREQ=WEEKLY;BYDAY=MO,WE,FR"),
+    (1, "clinician2", "Evening group therapy (Tue/Thu)", "FREQ=WEEKLY;BYDAY=TU,TH"),
+]
+MISSED_AGAIN = "Indigo Moss"
+
+
+def _floor(moment: datetime, minutes: int = 5) -> datetime:
+    return moment.replace(second=0, microsecond=0) - timedelta(minutes=moment.minute % minutes)
+
+
+def _series(
+    program: Program, group: Group, facilitator: User, admin: User, title: str, rule: str, now
+) -> None:
+    if SessionSeries.objects.filter(group=group, title=title).exists():
+        return
+    tomorrow = now.astimezone(zone_of(program)).date() + timedelta(days=1)
+    services.series_create(
+        actor=admin, group=group, kind="group", title=title, facilitator=facilitator, rule=rule,
+        starts_on=tomorrow, start_time=time(18), duration_minutes=180,
+    )  # fmt: skip
+
+
+def _make_room(admin: User, facilitator: User, starts_at: datetime, ends_at: datetime) -> None:
+    """Today's demo sessions replace whatever the facilitator had at that time."""
+    clashing = Session.objects.filter(
+        facilitator=facilitator,
+        status=SessionStatus.SCHEDULED,
+        starts_at__lt=ends_at,
+        ends_at__gt=starts_at,
+    )
+    for session in clashing:
+        try:
+            services.session_cancel(
+                actor=admin, session=session, reason="Replaced by a demo session."
+            )
+        except (ValidationError, DomainError):
+            continue
+
+
+def _single(
+    admin: User, group: Group, facilitator: User, title: str, starts_at: datetime, minutes: int
+) -> tuple[Session | None, bool]:
+    day = starts_at.astimezone(zone_of(group.program)).date()
+    found = Session.objects.filter(
+        group=group, title=title, local_date=day, status=SessionStatus.SCHEDULED
+    ).first()
+    if found is not None:
+        return found, False
+    ends_at = starts_at + timedelta(minutes=minutes)
+    _make_room(admin, facilitator, starts_at, ends_at)
+    try:
+        session = services.session_create(
+            actor=admin, group=group, kind="group", title=title, facilitator=facilitator,
+            starts_at=starts_at, ends_at=ends_at,
+        )  # fmt: skip
+    except ValidationError:
+        return None, False
+    return session, True
+
+
+def _join(session: Session, client, minute: int) -> None:
+    services.attendance_event_record(
+        actor=client.user, session=session, client=client, kind=EventKind.JOIN,
+        source=EventSource.WEBHOOK, at=session.starts_at + timedelta(minutes=minute),
+    )  # fmt: skip
+
+
+def seed_sessions(
+    *, program: Program, groups: list[Group], staff: dict[str, User], now: datetime | None = None
+) -> None:
+    """Create (or keep) the demo schedule described above."""
+    now = now or timezone.now()
+    admin = staff["admin"]
+    ProgramSessionSettings.objects.get_or_create(
+        program=program, defaults={"dial_in_number": DIAL_IN}
+    )
+    for index, key, title, rule in SERIES:
+        _series(program, groups[index], staff[key], admin, title, rule, now)
+
+    _single(
+        admin,
+        groups[0],
+        staff["clinician1"],
+        "Open session (demo)",
+        _floor(now) - timedelta(minutes=5),
+        90,
+    )
+
+    week_ago, made = _single(
+        admin, groups[1], staff["clinician2"], "Check-in group (demo, last week)",
+        _floor(now - timedelta(days=7)) - timedelta(minutes=25), 60,
+    )  # fmt: skip
+    if made and week_ago is not None:
+        for client in expected_clients(week_ago):
+            if client.user.full_name != MISSED_AGAIN:
+                _join(week_ago, client, 1)
+        services.session_finalise(session=week_ago, now=now)
+
+    earlier, made = _single(
+        admin,
+        groups[1],
+        staff["clinician2"],
+        "Check-in group (demo)",
+        _floor(now) - timedelta(minutes=25),
+        60,
+    )
+    if made and earlier is not None:
+        for client in expected_clients(earlier)[:2]:
+            _join(earlier, client, 2)
+        # Created after its grace period had passed, so the timer is set by hand: the beat job
+        # picks it up as soon as `make run` is serving.
+        with transaction.atomic():
+            Session.objects.filter(pk=earlier.pk).update(missed_check_due_at=now)

@@ -1,0 +1,65 @@
+"""Live updates: to the staff who run a session (the staff feed) and to a client's session page.
+
+Both are sent after commit and never raise into the caller: the committed rows are the record,
+the live update a courtesy on top.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+from iop.realtime.publish import publish
+from sessions_app.models import Attendance, Session
+
+log = logging.getLogger(__name__)
+
+
+def client_page_group(session_id: int, client_id: int) -> str:
+    """The Channels group a client's open session page listens on."""
+    return f"sessions.page.{session_id}.{client_id}"
+
+
+def to_facilitators(
+    session: Session, event: str, payload: dict[str, Any], *, user_ids: list[int] | None = None
+) -> None:
+    """`user_ids`: the session's facilitators, when the caller already has them."""
+    from sessions_app.selectors import facilitator_ids
+
+    if user_ids is None:
+        user_ids = facilitator_ids(session)
+    publish(event, {"session_id": session.pk, **payload}, user_ids=user_ids)
+
+
+def attendance_changed(attendance: Attendance, *, session: Session, client_name: str) -> None:
+    to_facilitators(
+        session,
+        "attendance.changed",
+        {
+            "client_id": attendance.client_id,
+            "status": attendance.status,
+            "status_label": attendance.get_status_display(),
+            "minutes": attendance.minutes_attended,
+            "in_room": attendance.in_room,
+            "title": f"{client_name}: {attendance.get_status_display().lower()} ({session.title})",
+        },
+    )
+
+
+def to_client_page(session_id: int, client_id: int, message: dict[str, Any]) -> None:
+    def send() -> None:
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        try:
+            async_to_sync(layer.group_send)(
+                client_page_group(session_id, client_id), {"type": "page.event", **message}
+            )
+        except Exception:  # noqa: BLE001 - the page update must never break the committed action
+            log.exception("could not reach the session page of client %s", client_id)
+
+    transaction.on_commit(send)

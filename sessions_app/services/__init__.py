@@ -1,0 +1,83 @@
+"""Every write of sessions. One package, a room per family:
+
+schedule.py    session_create, session_cancel, session_reschedule (and the overlap check)
+series.py      series_create, series_extend, schedule_extend, series_cancel_from,
+               series_reschedule_from
+enrolment.py   enrolment_create, enrolment_end
+attendance.py  attendance_event_record, presence_heartbeat, attendance_correct, session_finalise
+missed.py      sessions_missed_tick, sessions_finalise_tick, presence_sweep, engagement_check
+joining.py     tech_check_record, trouble_report, chat_send, calendar_feed_regenerate,
+               reminder_preference_set
+makeups.py     makeup_request, makeup_decide
+reminders.py   reminders_schedule, reminders_cancel, reminders_schedule_upcoming, notices_send
+"""
+
+from sessions_app.services.attendance import (
+    attendance_correct,
+    attendance_event_record,
+    presence_heartbeat,
+    session_finalise,
+)
+from sessions_app.services.enrolment import enrolment_create, enrolment_end
+from sessions_app.services.joining import (
+    calendar_feed_for,
+    calendar_feed_regenerate,
+    chat_send,
+    reminder_preference_set,
+    tech_check_record,
+    trouble_report,
+)
+from sessions_app.services.makeups import makeup_decide, makeup_request
+from sessions_app.services.missed import (
+    engagement_alert_acknowledge,
+    engagement_check,
+    presence_sweep,
+    sessions_finalise_tick,
+    sessions_missed_tick,
+)
+from sessions_app.services.reminders import (
+    reminders_cancel,
+    reminders_schedule,
+    reminders_schedule_upcoming,
+)
+from sessions_app.services.schedule import session_cancel, session_create, session_reschedule
+from sessions_app.services.series import (
+    schedule_extend,
+    series_cancel_from,
+    series_create,
+    series_extend,
+    series_reschedule_from,
+)
+
+__all__ = [
+    "attendance_correct",
+    "attendance_event_record",
+    "calendar_feed_for",
+    "calendar_feed_regenerate",
+    "chat_send",
+    "engagement_alert_acknowledge",
+    "engagement_check",
+    "enrolment_create",
+    "enrolment_end",
+    "makeup_decide",
+    "makeup_request",
+    "presence_heartbeat",
+    "presence_sweep",
+    "reminder_preference_set",
+    "reminders_cancel",
+    "reminders_schedule",
+    "reminders_schedule_upcoming",
+    "schedule_extend",
+    "series_cancel_from",
+    "series_create",
+    "series_extend",
+    "series_reschedule_from",
+    "session_cancel",
+    "session_create",
+    "session_finalise",
+    "session_reschedule",
+    "sessions_finalise_tick",
+    "sessions_missed_tick",
+    "tech_check_record",
+    "trouble_report",
+]

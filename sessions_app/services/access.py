@@ -1,0 +1,103 @@
+"""Who may change what: shared by every sessions service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iop.accounts.models import ClientProfile, Role, StaffProfile, User
+from iop.domain import NotAllowed
+from sessions_app.models import Group, Session
+
+
+def api_key_of(actor: Any):
+    from iop.api.models import ApiKey
+
+    return actor if isinstance(actor, ApiKey) else None
+
+
+def person_of(actor: Any) -> User | None:
+    """The user a write is recorded as: the person, or the owner of an API key."""
+    key = api_key_of(actor)
+    if key is not None:
+        return key.created_by
+    return actor
+
+
+def _key_may_write(actor: Any, program_id: int) -> bool:
+    from iop.api.models import Scope
+
+    key = api_key_of(actor)
+    return key is not None and key.has_scope(Scope.SESSIONS_WRITE) and key.program_id == program_id
+
+
+def _supervises(user: User, program_id: int) -> bool:
+    return (
+        user.role == Role.SUPERVISOR
+        and StaffProfile.objects.filter(user=user, program_id=program_id).exists()
+    )
+
+
+def may_manage_group(actor: Any, group: Group) -> bool:
+    if _key_may_write(actor, group.program_id):
+        return True
+    if actor is None or api_key_of(actor) is not None or not actor.is_authenticated:
+        return False
+    if actor.role == Role.ADMIN or _supervises(actor, group.program_id):
+        return True
+    return actor.role == Role.CLINICIAN and group.facilitators.filter(pk=actor.pk).exists()
+
+
+def may_manage_session(actor: Any, session: Session) -> bool:
+    """Run it: correct attendance, move or cancel it, answer its chat, decide make-ups into it."""
+    if _key_may_write(actor, session.program_id):
+        return True
+    if actor is None or api_key_of(actor) is not None or not actor.is_authenticated:
+        return False
+    if actor.role == Role.ADMIN or _supervises(actor, session.program_id):
+        return True
+    if actor.role != Role.CLINICIAN:
+        return False
+    if session.facilitator_id == actor.pk:
+        return True
+    return session.group_id is not None and session.group.facilitators.filter(pk=actor.pk).exists()
+
+
+def require_manage_group(actor: Any, group: Group) -> None:
+    if not may_manage_group(actor, group):
+        raise NotAllowed("You cannot change the schedule or enrolment of this group.")
+
+
+def require_manage_session(actor: Any, session: Session) -> None:
+    if not may_manage_session(actor, session):
+        raise NotAllowed("You do not run this session.")
+
+
+def require_schedule_for(
+    actor: Any, *, program_id: int, group: Group | None, client: ClientProfile | None
+) -> None:
+    """Scheduling a series or single session: the group's managers, or the client's program staff."""
+    if group is not None:
+        require_manage_group(actor, group)
+        return
+    if _key_may_write(actor, program_id):
+        return
+    if actor is None or api_key_of(actor) is not None or not actor.is_authenticated:
+        raise NotAllowed("You cannot schedule sessions.")
+    if actor.role == Role.ADMIN or _supervises(actor, program_id):
+        return
+    if (
+        actor.role == Role.CLINICIAN
+        and client is not None
+        and client.care_team.filter(clinician=actor).exists()
+    ):
+        return
+    raise NotAllowed("You cannot schedule sessions for this client.")
+
+
+def require_self(actor: Any, client: ClientProfile) -> None:
+    if (
+        actor is None
+        or api_key_of(actor) is not None
+        or getattr(actor, "pk", None) != client.user_id
+    ):
+        raise NotAllowed("Only the client can do this.")

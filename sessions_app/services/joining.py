@@ -1,0 +1,211 @@
+"""Joining: the tech check's result, "I can't connect", the text chat, the private iCal URL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from iop.accounts.models import ClientProfile, User
+from iop.audit.models import Action
+from iop.audit.services import access_record
+from iop.domain import NotAllowed
+from sessions_app.live import to_client_page, to_facilitators
+from sessions_app.models import (
+    CalendarFeed,
+    ChatMessage,
+    EventKind,
+    EventSource,
+    MediaState,
+    ReminderPreference,
+    Session,
+    SessionReminder,
+    TechCheck,
+)
+from sessions_app.models.joining import MIN_DOWNLOAD_MBPS, new_feed_token
+from sessions_app.selectors import is_expected, program_settings
+from sessions_app.services.access import may_manage_session, require_self
+from sessions_app.services.attendance import attendance_event_record
+from sessions_app.services.reminders import reminders_cancel
+
+MAX_CHAT_LENGTH = 1000
+
+
+def _problems(camera: str, microphone: str, webrtc: bool, mbps: float | None) -> list[str]:
+    problems = []
+    if camera != MediaState.GRANTED:
+        problems.append(f"Camera: {MediaState(camera).label.lower()}.")
+    if microphone != MediaState.GRANTED:
+        problems.append(f"Microphone: {MediaState(microphone).label.lower()}.")
+    if not webrtc:
+        problems.append(
+            "This browser cannot make video calls (no WebRTC); try Chrome, Edge, Firefox or Safari."
+        )
+    if mbps is None:
+        problems.append("The download speed could not be measured.")
+    elif mbps < MIN_DOWNLOAD_MBPS:
+        problems.append(
+            f"The connection is slow ({mbps:.1f} Mbps; video needs about {MIN_DOWNLOAD_MBPS})."
+        )
+    return problems
+
+
+def tech_check_record(
+    *,
+    actor: Any,
+    client: ClientProfile,
+    camera: str,
+    microphone: str,
+    webrtc: bool,
+    download_mbps: float | None,
+    session: Session | None = None,
+    user_agent: str = "",
+) -> TechCheck:
+    """Store what the browser's tech check found; it passes with camera, mic, WebRTC and speed."""
+    require_self(actor, client)
+    errors: dict[str, list[str]] = {}
+    for name, value in (("camera", camera), ("microphone", microphone)):
+        if value not in MediaState.values:
+            errors[name] = [f"Choose one of: {', '.join(MediaState.values)}."]
+    if download_mbps is not None and not 0 <= download_mbps <= 100_000:
+        errors["download_mbps"] = ["A speed in megabits per second, 0 or more."]
+    if errors:
+        raise ValidationError(errors)
+    problems = _problems(camera, microphone, webrtc, download_mbps)
+    with transaction.atomic():
+        check = TechCheck.objects.create(
+            client=client,
+            session=session,
+            camera=camera,
+            microphone=microphone,
+            webrtc=webrtc,
+            download_mbps=download_mbps,
+            passed=not problems,
+            problems=problems,
+            user_agent=user_agent[:300],
+        )
+        access_record(actor=actor, action=Action.CREATE, client=client, obj=check)
+    return check
+
+
+def trouble_report(
+    *, actor: Any, session: Session, client: ClientProfile, detail: str = ""
+) -> dict:
+    """ "I can't connect": recorded as a technical issue, the facilitator is told at once.
+
+    Returns the alternatives to offer the client: the dial-in number and the text chat.
+    """
+    require_self(actor, client)
+    with transaction.atomic():
+        attendance_event_record(
+            actor=actor,
+            session=session,
+            client=client,
+            kind=EventKind.TECH_ISSUE,
+            source=EventSource.PORTAL,
+            detail=detail or "The client pressed “I can't connect”.",
+        )
+        to_facilitators(
+            session,
+            "session.trouble",
+            {
+                "client_id": client.pk,
+                "title": f"{client.user.display_name} can't connect to {session.title}. "
+                "They were offered the dial-in number and text chat.",
+                "url": f"/staff/sessions/{session.pk}/",
+            },
+        )
+    row = program_settings(session.program_id)
+    return {
+        "dial_in": row.dial_in_number
+        or settings.SESSIONS_DIAL_IN_NUMBER
+        or settings.CLINIC_CRISIS_LINE
+    }
+
+
+def chat_send(*, actor: Any, session: Session, client: ClientProfile, text: str) -> ChatMessage:
+    """A line of the session's text chat, between one client and the facilitators."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": ["Write a message first."]})
+    if len(text) > MAX_CHAT_LENGTH:
+        raise ValidationError({"text": [f"Keep it under {MAX_CHAT_LENGTH} characters."]})
+    from_client = getattr(actor, "pk", None) == client.user_id
+    if from_client:
+        if not is_expected(session, client):
+            raise NotAllowed("You are not expected at this session.")
+    elif not may_manage_session(actor, session) or not is_expected(session, client):
+        raise NotAllowed("You do not run this session.")
+    with transaction.atomic():
+        message = ChatMessage.objects.create(
+            session=session, client=client, sender=actor, text=text
+        )
+        access_record(actor=actor, action=Action.CREATE, client=client, obj=message)
+        payload = {
+            "message_id": message.pk,
+            "client_id": client.pk,
+            "from": actor.display_name,
+            "from_client": from_client,
+            "text": text,
+        }
+        if from_client:
+            to_facilitators(
+                session,
+                "session.chat",
+                {**payload, "title": f"{actor.display_name} (chat): {text[:120]}"},
+            )
+        to_client_page(
+            session.pk,
+            client.pk,
+            {"event": "chat", "payload": payload, "at": timezone.now().isoformat()},
+        )
+    return message
+
+
+def calendar_feed_for(user: User) -> CalendarFeed:
+    feed, _ = CalendarFeed.objects.get_or_create(user=user)
+    return feed
+
+
+def calendar_feed_regenerate(*, actor: User) -> CalendarFeed:
+    """A new private calendar URL; the old one stops working at once."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise NotAllowed("Sign in first.")
+    with transaction.atomic():
+        feed, _ = CalendarFeed.objects.select_for_update().get_or_create(user=actor)
+        feed.token = new_feed_token()
+        feed.save()
+    return feed
+
+
+def reminder_preference_set(
+    *, actor: Any, client: ClientProfile, by_sms: bool, by_email: bool
+) -> ReminderPreference:
+    """A client turns reminder texts or emails on or off; queued ones of a channel turned off go."""
+    require_self(actor, client)
+    with transaction.atomic():
+        preference, _ = ReminderPreference.objects.select_for_update().get_or_create(client=client)
+        preference.by_sms, preference.by_email = by_sms, by_email
+        preference.save()
+        now = timezone.now()
+        for channel, wanted in (("sms", by_sms), ("email", by_email)):
+            if wanted:
+                continue
+            sessions = Session.objects.filter(
+                pk__in=SessionReminder.objects.filter(client=client, channel=channel).values(
+                    "session_id"
+                ),
+                starts_at__gt=now,
+            )
+            for session in sessions:
+                reminders_cancel(
+                    session,
+                    reason="the client turned these reminders off",
+                    clients=[client],
+                    channel=channel,
+                )
+        access_record(actor=actor, action=Action.UPDATE, client=client, obj=preference)
+    return preference

@@ -1,0 +1,356 @@
+"""Staff pages: the session list, a session's live attendance (correct, chat, cancel, move),
+make-up requests, a client's tech checks, and engagement alerts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from iop.accounts.decorators import staff_required
+from iop.accounts.models import ClientProfile
+from iop.accounts.selectors import client_get_for
+from iop.audit.models import Action
+from iop.audit.services import access_record, access_record_list
+from iop.domain import DomainError
+from sessions_app import selectors, services
+from sessions_app.forms import (
+    CancelForm,
+    ChatForm,
+    CorrectionForm,
+    DecisionForm,
+    MoveOneForm,
+    MoveRestForm,
+    TargetForm,
+)
+from sessions_app.models import (
+    Attendance,
+    ChatMessage,
+    Session,
+    SessionStatus,
+)
+from sessions_app.services.access import may_manage_session
+from sessions_app.services.attendance import attendance_recompute
+from sessions_app.views import calendar_page, error_text
+
+MAX_LIST_DAYS = 62
+
+
+def _session(request, session_id: int) -> Session:
+    try:
+        return selectors.session_get_for(request.user, session_id)
+    except Session.DoesNotExist:
+        raise Http404("No such session among yours.") from None
+
+
+def _day(value: str | None, default: date) -> date:
+    try:
+        return date.fromisoformat(value) if value else default
+    except ValueError:
+        return default
+
+
+@staff_required
+def session_list(request):
+    today = timezone.localdate()
+    first = _day(request.GET.get("from"), today)
+    last = _day(request.GET.get("to"), first + timedelta(days=6))
+    last = min(max(last, first), first + timedelta(days=MAX_LIST_DAYS))
+    sessions = list(selectors.sessions_between(request.user, first, last))
+    expected = selectors.expected_by_session(sessions)
+    counts: dict[int, dict[str, int]] = {}
+    for attendance in Attendance.objects.filter(session__in=[s.pk for s in sessions]).only(
+        "session_id", "derived_status", "corrected_status"
+    ):
+        tally = counts.setdefault(attendance.session_id, {})
+        tally[attendance.status] = tally.get(attendance.status, 0) + 1
+    rows = [
+        {"session": s, "expected": len(expected[s.pk]), "counts": counts.get(s.pk, {})}
+        for s in sessions
+    ]
+    return render(
+        request,
+        "sessions_app/staff_list.html",
+        {
+            "rows": rows,
+            "first": first,
+            "last": last,
+            "previous": first - timedelta(days=7),
+            "next": first + timedelta(days=7),
+        },
+    )
+
+
+@staff_required
+def session_detail(request, session_id: int):
+    session = _session(request, session_id)
+    roster = selectors.roster(session)
+    access_record_list(
+        actor=request.user, clients=[r["client"] for r in roster], object_type="sessions.Attendance"
+    )
+    chats: dict[int, list[ChatMessage]] = {}
+    for message in ChatMessage.objects.filter(session=session).select_related("sender"):
+        chats.setdefault(message.client_id, []).append(message)
+    for row in roster:
+        row["chat"] = chats.get(row["client"].pk, [])
+    manage = may_manage_session(request.user, session)
+    now = timezone.now()
+    local_start = timezone.localtime(session.starts_at, selectors.zone_of(session.program))
+    local_end = timezone.localtime(session.ends_at, selectors.zone_of(session.program))
+    return render(
+        request,
+        "sessions_app/staff_detail.html",
+        {
+            "session": session,
+            "roster": roster,
+            "manage": manage,
+            "live": selectors.is_live(session, now),
+            "upcoming": session.starts_at > now and session.status == SessionStatus.SCHEDULED,
+            "started": session.starts_at <= now,
+            "correction_form": CorrectionForm(),
+            "cancel_form": CancelForm(),
+            "move_one_form": MoveOneForm(
+                initial={
+                    "day": local_start.date(),
+                    "start_time": local_start.time(),
+                    "end_time": local_end.time(),
+                }
+            ),
+            "move_rest_form": MoveRestForm(
+                initial={
+                    "start_time": local_start.time(),
+                    "duration_minutes": session.duration_minutes,
+                }
+            ),
+            "chat_form": ChatForm(),
+        },
+    )
+
+
+def _back(session_id: int):
+    return redirect("staff:sessions:detail", session_id=session_id)
+
+
+@staff_required
+@require_POST
+def attendance_correct(request, attendance_id: int):
+    attendance = (
+        selectors.attendance_visible_to(request.user)
+        .select_related("session__group", "session__program")
+        .filter(pk=attendance_id)
+        .first()
+    )
+    if attendance is None:
+        raise Http404("No such attendance among your sessions.")
+    form = CorrectionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        return _back(attendance.session_id)
+    try:
+        services.attendance_correct(
+            actor=request.user, attendance=attendance, status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"], minutes_attended=form.cleaned_data["minutes_attended"],
+        )  # fmt: skip
+    except (ValidationError, DomainError) as error:
+        messages.error(request, error_text(error))
+    else:
+        messages.success(request, f"Attendance of {attendance.client.user.display_name} corrected.")
+    return _back(attendance.session_id)
+
+
+@staff_required
+def attendance_new(request, session_id: int, client_id: int):
+    """Correcting someone who has no attendance row yet: derive one first, then correct it."""
+    session = _session(request, session_id)
+    client = next((c for c in selectors.expected_clients(session) if c.pk == client_id), None)
+    if client is None:
+        raise Http404("That client is not expected at this session.")
+    with transaction.atomic():
+        attendance, _ = attendance_recompute(session, client, now=timezone.now())
+    return attendance_correct(request, attendance.pk)
+
+
+@staff_required
+@require_POST
+def session_cancel(request, session_id: int):
+    session = _session(request, session_id)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            if form.cleaned_data["scope"] == "rest":
+                count = services.series_cancel_from(
+                    actor=request.user, session=session, reason=form.cleaned_data["reason"]
+                )
+                messages.success(
+                    request, f"Cancelled {count} sessions of the series from this one."
+                )
+            else:
+                services.session_cancel(
+                    actor=request.user, session=session, reason=form.cleaned_data["reason"]
+                )
+                messages.success(request, "The session is cancelled; clients will be told.")
+        except (ValidationError, DomainError) as error:
+            messages.error(request, error_text(error))
+    return _back(session.pk)
+
+
+def _local(day: date, at, zone) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone)
+
+
+@staff_required
+@require_POST
+def session_move(request, session_id: int):
+    session = _session(request, session_id)
+    zone = selectors.zone_of(session.program)
+    try:
+        if request.POST.get("scope") == "rest":
+            form = MoveRestForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(
+                    {k: [e.message for e in v] for k, v in form.errors.as_data().items()}
+                )
+            services.series_reschedule_from(
+                actor=request.user, session=session, start_time=form.cleaned_data["start_time"],
+                duration_minutes=form.cleaned_data["duration_minutes"], rule=form.cleaned_data["rule"] or None,
+            )  # fmt: skip
+            messages.success(request, "The rest of the series is moved.")
+        else:
+            form = MoveOneForm(request.POST)
+            if not form.is_valid():
+                raise ValidationError(
+                    {k: [e.message for e in v] for k, v in form.errors.as_data().items()}
+                )
+            data = form.cleaned_data
+            services.session_reschedule(
+                actor=request.user, session=session, starts_at=_local(data["day"], data["start_time"], zone),
+                ends_at=_local(data["day"], data["end_time"], zone),
+            )  # fmt: skip
+            messages.success(request, "The session is moved; its reminders move with it.")
+    except (ValidationError, DomainError) as error:
+        messages.error(request, error_text(error))
+    return _back(session.pk)
+
+
+@staff_required
+@require_POST
+def chat_reply(request, session_id: int, client_id: int):
+    session = _session(request, session_id)
+    client = next((c for c in selectors.expected_clients(session) if c.pk == client_id), None)
+    form = ChatForm(request.POST)
+    if client is None:
+        raise Http404("That client is not expected at this session.")
+    if form.is_valid():
+        try:
+            services.chat_send(
+                actor=request.user, session=session, client=client, text=form.cleaned_data["text"]
+            )
+        except (ValidationError, DomainError) as error:
+            messages.error(request, error_text(error))
+    return redirect(f"/staff/sessions/{session.pk}/#client-{client.pk}")
+
+
+@staff_required
+def makeup_list(request):
+    rows = selectors.makeups_visible_to(request.user).order_by("-requested_at", "-id")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    access_record_list(
+        actor=request.user,
+        clients={m.client_id: m.client for m in page}.values(),
+        object_type="sessions.MakeUpRequest",
+    )
+    return render(
+        request, "sessions_app/staff_makeups.html", {"page": page, "form": DecisionForm()}
+    )
+
+
+@staff_required
+@require_POST
+def makeup_decide(request, makeup_id: int):
+    makeup = selectors.makeups_visible_to(request.user).filter(pk=makeup_id).first()
+    if makeup is None:
+        raise Http404("No such make-up request.")
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.makeup_decide(
+                actor=request.user, makeup=makeup, approve=form.cleaned_data["decision"] == "approve",
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+            messages.success(request, "Decision saved; the client is told.")
+        except (ValidationError, DomainError) as error:
+            messages.error(request, error_text(error))
+    return redirect("staff:sessions:makeups")
+
+
+@staff_required
+def makeup_offer(request, session_id: int, client_id: int):
+    missed = _session(request, session_id)
+    client = next((c for c in selectors.expected_clients(missed) if c.pk == client_id), None)
+    if client is None:
+        raise Http404("That client was not expected at this session.")
+    targets = selectors.makeup_targets(client, missed, now=timezone.now())
+    choices = [
+        (s.pk, f"{s.title} ({s.group}): {timezone.localtime(s.starts_at):%a %d %b, %H:%M}")
+        for s in targets
+    ]
+    form = TargetForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        target = next((s for s in targets if s.pk == form.cleaned_data["target_session"]), None)
+        try:
+            if target is None:
+                raise ValidationError({"target_session": ["That session is no longer available."]})
+            services.makeup_request(
+                actor=request.user, client=client, missed_session=missed, target_session=target,
+                note=form.cleaned_data["note"],
+            )  # fmt: skip
+        except (ValidationError, DomainError) as error:
+            form.add_error(None, error_text(error))
+        else:
+            messages.success(request, f"Make-up offered to {client.user.display_name}.")
+            return _back(missed.pk)
+    return render(
+        request,
+        "sessions_app/staff_offer.html",
+        {"session": missed, "client": client, "form": form},
+    )
+
+
+@staff_required
+def client_tech_checks(request, client_id: int):
+    checks = selectors.tech_checks_visible_to(request.user).filter(client_id=client_id)[:50]
+    checks = list(checks)
+    if not checks:
+        try:
+            client = client_get_for(request.user, client_id, audit=False)
+        except ClientProfile.DoesNotExist:
+            raise Http404("No tech checks you may see for this client.") from None
+    else:
+        client = checks[0].client
+    access_record(
+        actor=request.user, action=Action.VIEW, client=client, object_type="sessions.TechCheck"
+    )
+    return render(
+        request, "sessions_app/staff_tech_checks.html", {"client": client, "checks": checks}
+    )
+
+
+@staff_required
+@require_POST
+def alert_acknowledge(request, alert_id: int):
+    alert = selectors.open_engagement_alerts(request.user).filter(pk=alert_id).first()
+    if alert is None:
+        raise Http404("No such open alert.")
+    services.engagement_alert_acknowledge(actor=request.user, alert=alert)
+    messages.success(request, "Alert acknowledged.")
+    return redirect("staff:dashboard")
+
+
+staff_calendar = staff_required(calendar_page)

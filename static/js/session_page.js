@@ -1,0 +1,200 @@
+// The client's session page: tech check, join (opens the video room, heartbeats over a
+// websocket while it is open), leave, "I can't connect" and the text chat alternative.
+(function () {
+  "use strict";
+  var root = document.getElementById("session-page");
+  if (!root) { return; }
+  var csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+  var sessionId = root.getAttribute("data-session-id");
+  var heartbeatSeconds = parseInt(root.getAttribute("data-heartbeat"), 10) || 15;
+  var joinButton = document.getElementById("join-button");
+  var leaveButton = document.getElementById("leave-button");
+  var presence = document.getElementById("presence-state");
+  var socket = null, inRoom = false, beat = null, retry = 1000, pending = [];
+
+  // --- tech check --------------------------------------------------------------------------
+  function mark(name, state, text) {
+    var el = root.querySelector('[data-check="' + name + '"] .check-state');
+    if (el) { el.setAttribute("data-state", state); el.textContent = text; }
+  }
+
+  function stopAll(stream) { stream.getTracks().forEach(function (t) { t.stop(); }); }
+
+  function stateOf(err) {
+    var name = err && err.name;
+    if (name === "NotAllowedError" || name === "SecurityError") { return "denied"; }
+    if (name === "NotFoundError" || name === "OverconstrainedError") { return "unavailable"; }
+    return "error";
+  }
+
+  function media() {
+    var md = navigator.mediaDevices;
+    if (!md || !md.getUserMedia) { return Promise.resolve({ camera: "unavailable", microphone: "unavailable" }); }
+    return md.getUserMedia({ video: true, audio: true }).then(function (stream) {
+      var found = { camera: stream.getVideoTracks().length ? "granted" : "unavailable",
+                    microphone: stream.getAudioTracks().length ? "granted" : "unavailable" };
+      stopAll(stream);
+      return found;
+    }).catch(function (err) {
+      var camera = stateOf(err);
+      // The camera may be what failed: ask for the microphone on its own.
+      return md.getUserMedia({ audio: true }).then(function (stream) {
+        stopAll(stream);
+        return { camera: camera, microphone: "granted" };
+      }).catch(function (err2) { return { camera: camera, microphone: stateOf(err2) }; });
+    });
+  }
+
+  function webrtc() {
+    if (typeof window.RTCPeerConnection !== "function") { return false; }
+    try { var pc = new window.RTCPeerConnection(); pc.close(); return true; } catch (e) { return false; }
+  }
+
+  function speed() {
+    var bytes = 1000000;
+    var url = root.getAttribute("data-speedtest-url") + "?bytes=" + bytes + "&r=" + Date.now();
+    var started = performance.now();
+    return fetch(url, { cache: "no-store", credentials: "same-origin" }).then(function (r) {
+      if (!r.ok) { throw new Error("speed test " + r.status); }
+      return r.arrayBuffer();
+    }).then(function (buffer) {
+      var seconds = Math.max((performance.now() - started) / 1000, 0.001);
+      return Math.round(buffer.byteLength * 8 / seconds / 1e5) / 10;
+    }).catch(function () { return null; });
+  }
+
+  function showVerdict(result) {
+    var verdict = document.getElementById("check-verdict");
+    var list = document.getElementById("check-problems");
+    list.textContent = "";
+    (result.problems || []).forEach(function (p) {
+      var li = document.createElement("li"); li.textContent = p; list.appendChild(li);
+    });
+    verdict.setAttribute("data-state", result.passed ? "passed" : "failed");
+    verdict.textContent = result.passed ? "Tech check passed. You are ready to join."
+      : "Tech check found problems (below). You can still join, or use the alternatives.";
+    root.setAttribute("data-check", result.passed ? "passed" : "failed");
+  }
+
+  function runCheck() {
+    ["camera", "microphone", "webrtc", "speed"].forEach(function (n) { mark(n, "pending", "…"); });
+    var found = { webrtc: webrtc() };
+    mark("webrtc", found.webrtc ? "ok" : "bad", found.webrtc ? "✓" : "✗");
+    return Promise.all([media(), speed()]).then(function (parts) {
+      found.camera = parts[0].camera; found.microphone = parts[0].microphone; found.download_mbps = parts[1];
+      mark("camera", found.camera === "granted" ? "ok" : "bad", found.camera === "granted" ? "✓" : "✗");
+      mark("microphone", found.microphone === "granted" ? "ok" : "bad", found.microphone === "granted" ? "✓" : "✗");
+      mark("speed", found.download_mbps ? "ok" : "bad", found.download_mbps ? "✓" : "✗");
+      document.getElementById("speed-value").textContent = found.download_mbps ? "(" + found.download_mbps + " Mbps)" : "";
+      return fetch(root.getAttribute("data-tech-check-url"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+        body: JSON.stringify(found)
+      });
+    }).then(function (r) { return r.json(); }).then(showVerdict).catch(function () {
+      showVerdict({ passed: false, problems: ["The check could not be saved; please try again."] });
+    });
+  }
+
+  // --- presence ----------------------------------------------------------------------------
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); }
+    else { pending.push(message); }
+  }
+
+  function setPresence(state, text) {
+    if (presence) { presence.setAttribute("data-state", state); presence.textContent = text; }
+  }
+
+  function appendChat(payload) {
+    var log = document.getElementById("chat-log");
+    if (!log) { return; }
+    var li = document.createElement("li");
+    var who = document.createElement("strong");
+    who.textContent = payload.from + ": ";
+    li.appendChild(who);
+    li.appendChild(document.createTextNode(payload.text));
+    if (payload.from_client) { li.className = "mine"; }
+    log.appendChild(li);
+    var help = document.getElementById("trouble-help");
+    if (help) { help.hidden = false; }
+  }
+
+  function connect() {
+    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
+    socket = new WebSocket(scheme + window.location.host + "/ws/sessions/" + sessionId + "/presence/");
+    socket.onopen = function () {
+      retry = 1000;
+      if (inRoom) { socket.send(JSON.stringify({ type: "join" })); }
+      while (pending.length) { socket.send(JSON.stringify(pending.shift())); }
+    };
+    socket.onmessage = function (e) {
+      var m = JSON.parse(e.data);
+      if (m.type === "joined") { setPresence("in", "You are in the session. Keep this page open."); }
+      else if (m.type === "left") { setPresence("out", "You left the session."); }
+      else if (m.type === "chat") { appendChat(m.payload); }
+      else if (m.type === "error") { setPresence(inRoom ? "in" : "out", m.message); }
+    };
+    socket.onclose = function (e) {
+      if (e.code === 4403) { setPresence("out", "Please sign in again to join."); return; }
+      setTimeout(connect, retry);
+      retry = Math.min(retry * 2, 15000);
+    };
+  }
+
+  function startBeat() {
+    stopBeat();
+    beat = setInterval(function () { send({ type: "heartbeat" }); }, heartbeatSeconds * 1000);
+  }
+
+  function stopBeat() { if (beat) { clearInterval(beat); beat = null; } }
+
+  if (joinButton) {
+    joinButton.addEventListener("click", function () {
+      var url = root.getAttribute("data-room-url");
+      if (url) { window.open(url, "harbor-room-" + sessionId, "noopener"); }
+      inRoom = true;
+      send({ type: "join" });
+      startBeat();
+      joinButton.hidden = true;
+      if (leaveButton) { leaveButton.hidden = false; }
+      setPresence("joining", "Joining…");
+    });
+  }
+  if (leaveButton) {
+    leaveButton.addEventListener("click", function () {
+      inRoom = false;
+      stopBeat();
+      send({ type: "leave" });
+      leaveButton.hidden = true;
+      joinButton.hidden = false;
+    });
+  }
+
+  // --- trouble and chat --------------------------------------------------------------------
+  var troubleForm = document.getElementById("trouble-form");
+  if (troubleForm) {
+    troubleForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      fetch(troubleForm.action, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": csrf }
+      }).then(function (r) { return r.json(); }).then(function () {
+        document.getElementById("trouble-help").hidden = false;
+      }).catch(function () { troubleForm.submit(); });
+    });
+  }
+  var chatForm = document.getElementById("chat-form");
+  if (chatForm) {
+    chatForm.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var input = document.getElementById("chat-text");
+      if (input.value.trim()) { send({ type: "chat", text: input.value }); input.value = ""; }
+    });
+  }
+
+  var rerun = document.getElementById("rerun-check");
+  if (rerun) { rerun.addEventListener("click", runCheck); }
+  if (document.getElementById("tech-check")) { runCheck(); }
+  connect();
+})();
