@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "iop.api",
     "iop.notify",
     "sessions_app",
+    "crisis",
 ]
 
 MIDDLEWARE = [
@@ -226,7 +227,13 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "capacity": 1000, "expiry": 30},
+        # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s channels_redis
+        # blocks in BZPOPMIN: every idle websocket died after 5 s. Read longer than that block.
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+            "capacity": 1000,
+            "expiry": 30,
+        },
     }
 }
 
@@ -261,6 +268,45 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 5.0,
         "options": {"queue": "crisis", "expires": 10},
     },
+    # crisis/: escalation steps, follow-ups and check-in prompts are due rows claimed by ticks.
+    "crisis-escalation-tick": {
+        "task": "crisis.tasks.escalation_tick_task",
+        "schedule": 2.0,
+        "options": {"queue": "crisis", "expires": 4},
+    },
+    "crisis-follow-up-tick": {
+        "task": "crisis.tasks.follow_up_tick_task",
+        "schedule": 30.0,
+        "options": {"queue": "crisis", "expires": 25},
+    },
+    "crisis-check-in-prompt-tick": {
+        "task": "crisis.tasks.check_in_prompt_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+    # Sessions (sessions_app): missed-session and finalise ticks claim due rows with SKIP LOCKED;
+    # presence sweep turns silent session pages into disconnects; the schedule and reminders
+    # are extended hourly (idempotent, so hourly is only a safety margin over daily).
+    "sessions-missed-tick": {
+        "task": "sessions_app.tasks.sessions_missed_tick_task",
+        "schedule": 5.0,
+        "options": {"expires": 10},
+    },
+    "sessions-finalise-tick": {
+        "task": "sessions_app.tasks.sessions_finalise_tick_task",
+        "schedule": 30.0,
+        "options": {"expires": 60},
+    },
+    "sessions-presence-sweep": {
+        "task": "sessions_app.tasks.presence_sweep_task",
+        "schedule": 15.0,
+        "options": {"expires": 30},
+    },
+    "sessions-extend-schedule": {
+        "task": "sessions_app.tasks.schedule_extend_task",
+        "schedule": 3600.0,
+        "options": {"expires": 1800},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -287,6 +333,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name per choice set used by several fields (sessions_app).
+    "ENUM_NAME_OVERRIDES": {
+        "MediaStateEnum": "sessions_app.models.joining.MediaState",
+        "SessionKindEnum": "sessions_app.models.schedule.SessionKind",
+        "ConsentKindEnum": "iop.consents.models.ConsentKind",
+    },
 }
 
 # The clinic, shown on every client page.
@@ -324,6 +376,30 @@ if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= NOTIFY_MAX_COUNTDOWN
 # phone; unanswered calls go to the fallback (the 988 Lifeline).
 HOTLINE_ON_CALL_NUMBER = env_str("HOTLINE_ON_CALL_NUMBER", "")
 HOTLINE_FALLBACK_NUMBER = env_str("HOTLINE_FALLBACK_NUMBER", NATIONAL_CRISIS_LINE)
+# Sessions (sessions_app): video rooms, the rolling schedule, presence and reminders.
+SESSIONS_VIDEO_PROVIDER = env_str("SESSIONS_VIDEO_PROVIDER", "jitsi") or "jitsi"
+if SESSIONS_VIDEO_PROVIDER not in ("jitsi", "external"):
+    raise ImproperlyConfigured("SESSIONS_VIDEO_PROVIDER must be jitsi or external")
+JITSI_BASE_URL = env_url("JITSI_BASE_URL", "https://meet.jit.si", schemes=("http", "https"))
+JITSI_APP_ID = env_str("JITSI_APP_ID", "")
+JITSI_APP_SECRET = env_str("JITSI_APP_SECRET", "")
+JITSI_WEBHOOK_SECRET = env_str("JITSI_WEBHOOK_SECRET", "")
+SESSIONS_HORIZON_DAYS = env_int("SESSIONS_HORIZON_DAYS", 56, minimum=7)
+SESSIONS_REMINDER_WINDOW_HOURS = env_int("SESSIONS_REMINDER_WINDOW_HOURS", 48, minimum=2)
+SESSIONS_HEARTBEAT_SECONDS = env_int("SESSIONS_HEARTBEAT_SECONDS", 15, minimum=5)
+SESSIONS_PRESENCE_TIMEOUT_SECONDS = env_int(
+    "SESSIONS_PRESENCE_TIMEOUT_SECONDS", 45, minimum=SESSIONS_HEARTBEAT_SECONDS * 2
+)
+SESSIONS_JOIN_OPENS_MINUTES = env_int("SESSIONS_JOIN_OPENS_MINUTES", 15, minimum=0)
+SESSIONS_DIAL_IN_NUMBER = env_str("SESSIONS_DIAL_IN_NUMBER", "")
+# crisis/: follow-ups after a resolved crisis (hours), the grace before an overdue one goes to
+# a supervisor, and how long check-ins stay stepped up.
+CRISIS_FOLLOW_UP_HOURS = env_list("CRISIS_FOLLOW_UP_HOURS", ["24", "72", "168"])
+if not all(h.isdigit() and int(h) > 0 for h in CRISIS_FOLLOW_UP_HOURS):
+    raise ImproperlyConfigured("CRISIS_FOLLOW_UP_HOURS must be whole hours, e.g. 24,72,168")
+CRISIS_FOLLOW_UP_HOURS = [int(h) for h in CRISIS_FOLLOW_UP_HOURS]
+CRISIS_FOLLOW_UP_GRACE_MINUTES = env_int("CRISIS_FOLLOW_UP_GRACE_MINUTES", 120, minimum=0)
+CRISIS_STEP_UP_DAYS = env_int("CRISIS_STEP_UP_DAYS", 14, minimum=1)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "care@harbor.example")
 

@@ -23,7 +23,9 @@ def _require_can_edit_client(actor: User, client: ClientProfile) -> None:
     raise NotAllowed("You cannot change this client's record.")
 
 
-def profile_update(*, actor: User, user: User, preferred_name: str, phone: str, time_zone: str) -> User:
+def profile_update(
+    *, actor: User, user: User, preferred_name: str, phone: str, time_zone: str
+) -> User:
     """A user changes their own contact details and time zone."""
     if actor.pk != user.pk:
         raise NotAllowed("You can only change your own profile.")

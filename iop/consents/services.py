@@ -30,13 +30,17 @@ def _require_can_record(actor: Any, client: ClientProfile, method: str) -> None:
         if not actor.has_scope(Scope.CONSENTS_WRITE) or actor.program_id != client.program_id:
             raise NotAllowed("This API key cannot record consents for this client.")
         if method == ConsentMethod.PORTAL:
-            raise ValidationError({"method": ["An integrator records paper or in-session consent."]})
+            raise ValidationError(
+                {"method": ["An integrator records paper or in-session consent."]}
+            )
         return
     if actor.role == Role.CLIENT:
         if client.user_id != actor.pk:
             raise NotAllowed("You can only give or withdraw your own consents.")
         if method != ConsentMethod.PORTAL:
-            raise ValidationError({"method": ["Consents you give yourself are recorded as portal."]})
+            raise ValidationError(
+                {"method": ["Consents you give yourself are recorded as portal."]}
+            )
         return
     if actor.is_clinical and clients_visible_to(actor).filter(pk=client.pk).exists():
         if method == ConsentMethod.PORTAL:
@@ -71,7 +75,9 @@ def consent_grant(
     _require_can_record(actor, client, method)
     latest = current_document(document.kind)
     if latest is None or latest.pk != document.pk:
-        raise ValidationError({"document": ["Only the current version of a document can be agreed to."]})
+        raise ValidationError(
+            {"document": ["Only the current version of a document can be agreed to."]}
+        )
     with transaction.atomic():
         ClientProfile.objects.select_for_update().filter(pk=client.pk).get()
         record = ConsentRecord.objects.create(
@@ -100,7 +106,9 @@ def consent_withdraw(
     with transaction.atomic():
         ClientProfile.objects.select_for_update().filter(pk=client.pk).get()
         if not consent_is_active(client, kind):
-            raise Conflict(f"There is no active {ConsentKind(kind).label.lower()} consent to withdraw.")
+            raise Conflict(
+                f"There is no active {ConsentKind(kind).label.lower()} consent to withdraw."
+            )
         latest = client.consent_records.filter(kind=kind).order_by("-recorded_at", "-id").first()
         record = ConsentRecord.objects.create(
             client=client,

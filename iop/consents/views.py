@@ -54,7 +54,9 @@ def consent_grant_view(request, kind: str):
     client = _client(request)
     document = current_document(_kind(kind))
     if document is None or str(document.pk) != request.POST.get("document"):
-        messages.error(request, "This document has changed since you opened it. Please read it again.")
+        messages.error(
+            request, "This document has changed since you opened it. Please read it again."
+        )
         return redirect("consents:detail", kind=kind)
     try:
         services.consent_grant(
@@ -79,6 +81,7 @@ def consent_withdraw_view(request, kind: str):
         messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
     else:
         messages.success(
-            request, f"Withdrawn. From now on we will not use your {ConsentKind(kind).label.lower()} consent."
+            request,
+            f"Withdrawn. From now on we will not use your {ConsentKind(kind).label.lower()} consent.",
         )
     return redirect("consents:list")

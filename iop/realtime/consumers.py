@@ -27,7 +27,9 @@ def _staff_groups(scope) -> list[str] | None:
     profile = getattr(user, "staff_profile", None)
     if profile is not None:
         joined.append(groups.program_group(profile.program_id))
-        if profile.is_on_call:
+        from crisis.selectors import is_on_call_now  # the rota; is_on_call when it has no shifts
+
+        if is_on_call_now(user):
             joined.append(groups.ON_CALL)
     return joined
 

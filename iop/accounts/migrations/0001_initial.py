@@ -3,153 +3,380 @@
 import django.db.models.constraints
 import django.db.models.deletion
 import django.utils.timezone
-import iop.accounts.models
-import iop.accounts.validators
-import iop.encryption
 from django.conf import settings
 from django.db import migrations, models
 
+import iop.accounts.models
+import iop.accounts.validators
+import iop.encryption
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=120, unique=True)),
-                ('time_zone', models.CharField(max_length=64, validators=[iop.accounts.validators.validate_time_zone])),
-                ('description', models.TextField(blank=True)),
-                ('is_active', models.BooleanField(default=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=120, unique=True)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        max_length=64, validators=[iop.accounts.validators.validate_time_zone]
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("is_active", models.BooleanField(default=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(max_length=254, unique=True, verbose_name='email address')),
-                ('full_name', models.CharField(max_length=150)),
-                ('preferred_name', models.CharField(blank=True, max_length=80)),
-                ('phone', models.CharField(blank=True, help_text='E.164, e.g. +14155550123', max_length=16, validators=[iop.accounts.validators.validate_e164])),
-                ('time_zone', models.CharField(default='America/New_York', max_length=64, validators=[iop.accounts.validators.validate_time_zone])),
-                ('role', models.CharField(choices=[('client', 'Client'), ('clinician', 'Clinician'), ('supervisor', 'Supervisor'), ('support1', 'Support agent (tier 1)'), ('support2', 'Support specialist (tier 2)'), ('admin', 'Administrator')], default='client', max_length=16)),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                (
+                    "last_login",
+                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
+                ),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "first_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="first name"),
+                ),
+                (
+                    "last_name",
+                    models.CharField(blank=True, max_length=150, verbose_name="last name"),
+                ),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, verbose_name="date joined"
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(max_length=254, unique=True, verbose_name="email address"),
+                ),
+                ("full_name", models.CharField(max_length=150)),
+                ("preferred_name", models.CharField(blank=True, max_length=80)),
+                (
+                    "phone",
+                    models.CharField(
+                        blank=True,
+                        help_text="E.164, e.g. +14155550123",
+                        max_length=16,
+                        validators=[iop.accounts.validators.validate_e164],
+                    ),
+                ),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="America/New_York",
+                        max_length=64,
+                        validators=[iop.accounts.validators.validate_time_zone],
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("client", "Client"),
+                            ("clinician", "Clinician"),
+                            ("supervisor", "Supervisor"),
+                            ("support1", "Support agent (tier 1)"),
+                            ("support2", "Support specialist (tier 2)"),
+                            ("admin", "Administrator"),
+                        ],
+                        default="client",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['full_name', 'email'],
+                "ordering": ["full_name", "email"],
             },
             managers=[
-                ('objects', iop.accounts.models.UserManager()),
+                ("objects", iop.accounts.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='CareTeamMember',
+            name="CareTeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('is_primary', models.BooleanField(default=False)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('clinician', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='care_teams', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("is_primary", models.BooleanField(default=False)),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="care_teams",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-is_primary', 'clinician__full_name'],
+                "ordering": ["-is_primary", "clinician__full_name"],
             },
         ),
         migrations.CreateModel(
-            name='ClientProfile',
+            name="ClientProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('record_number', models.CharField(max_length=32, unique=True)),
-                ('date_of_birth', models.DateField(blank=True, null=True)),
-                ('admitted_on', models.DateField(blank=True, null=True)),
-                ('discharged_on', models.DateField(blank=True, null=True)),
-                ('address', iop.encryption.EncryptedTextField(blank=True, help_text='Home address, used in an emergency.')),
-                ('clinicians', models.ManyToManyField(blank=True, related_name='caseload', through='accounts.CareTeamMember', to=settings.AUTH_USER_MODEL)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='client_profile', to=settings.AUTH_USER_MODEL)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='clients', to='accounts.program')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("record_number", models.CharField(max_length=32, unique=True)),
+                ("date_of_birth", models.DateField(blank=True, null=True)),
+                ("admitted_on", models.DateField(blank=True, null=True)),
+                ("discharged_on", models.DateField(blank=True, null=True)),
+                (
+                    "address",
+                    iop.encryption.EncryptedTextField(
+                        blank=True, help_text="Home address, used in an emergency."
+                    ),
+                ),
+                (
+                    "clinicians",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="caseload",
+                        through="accounts.CareTeamMember",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="client_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="clients",
+                        to="accounts.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__full_name'],
+                "ordering": ["user__full_name"],
             },
         ),
         migrations.AddField(
-            model_name='careteammember',
-            name='client',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='care_team', to='accounts.clientprofile'),
+            model_name="careteammember",
+            name="client",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="care_team",
+                to="accounts.clientprofile",
+            ),
         ),
         migrations.CreateModel(
-            name='EmergencyContact',
+            name="EmergencyContact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('priority', models.PositiveSmallIntegerField(help_text='1 is contacted first.')),
-                ('name', iop.encryption.EncryptedTextField()),
-                ('relationship', models.CharField(max_length=60)),
-                ('phone', iop.encryption.EncryptedTextField(validators=[iop.accounts.validators.validate_e164])),
-                ('email', iop.encryption.EncryptedTextField(blank=True)),
-                ('notes', iop.encryption.EncryptedTextField(blank=True)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emergency_contacts', to='accounts.clientprofile')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("priority", models.PositiveSmallIntegerField(help_text="1 is contacted first.")),
+                ("name", iop.encryption.EncryptedTextField()),
+                ("relationship", models.CharField(max_length=60)),
+                (
+                    "phone",
+                    iop.encryption.EncryptedTextField(
+                        validators=[iop.accounts.validators.validate_e164]
+                    ),
+                ),
+                ("email", iop.encryption.EncryptedTextField(blank=True)),
+                ("notes", iop.encryption.EncryptedTextField(blank=True)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="emergency_contacts",
+                        to="accounts.clientprofile",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['client_id', 'priority'],
+                "ordering": ["client_id", "priority"],
             },
         ),
         migrations.CreateModel(
-            name='StaffProfile',
+            name="StaffProfile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=120)),
-                ('credentials', models.CharField(blank=True, help_text='e.g. LCSW, PhD', max_length=60)),
-                ('after_hours_phone', models.CharField(blank=True, max_length=16, validators=[iop.accounts.validators.validate_e164])),
-                ('is_on_call', models.BooleanField(default=False, help_text='Receives the on-call live feed (replaced by the rota in crisis/).')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='staff', to='accounts.program')),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='staff_profile', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(blank=True, max_length=120)),
+                (
+                    "credentials",
+                    models.CharField(blank=True, help_text="e.g. LCSW, PhD", max_length=60),
+                ),
+                (
+                    "after_hours_phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=16,
+                        validators=[iop.accounts.validators.validate_e164],
+                    ),
+                ),
+                (
+                    "is_on_call",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Receives the on-call live feed (replaced by the rota in crisis/).",
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="staff",
+                        to="accounts.program",
+                    ),
+                ),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="staff_profile",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='UserSession',
+            name="UserSession",
             fields=[
-                ('session_key', models.CharField(max_length=40, primary_key=True, serialize=False, verbose_name='session key')),
-                ('session_data', models.TextField(verbose_name='session data')),
-                ('expire_date', models.DateTimeField(db_index=True, verbose_name='expire date')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "session_key",
+                    models.CharField(
+                        max_length=40, primary_key=True, serialize=False, verbose_name="session key"
+                    ),
+                ),
+                ("session_data", models.TextField(verbose_name="session data")),
+                ("expire_date", models.DateTimeField(db_index=True, verbose_name="expire date")),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'session',
-                'verbose_name_plural': 'sessions',
-                'abstract': False,
+                "verbose_name": "session",
+                "verbose_name_plural": "sessions",
+                "abstract": False,
             },
         ),
         migrations.AddConstraint(
-            model_name='careteammember',
-            constraint=models.UniqueConstraint(fields=('client', 'clinician'), name='care_team_once'),
+            model_name="careteammember",
+            constraint=models.UniqueConstraint(
+                fields=("client", "clinician"), name="care_team_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='careteammember',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('client',), name='care_team_one_primary'),
+            model_name="careteammember",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_primary", True)),
+                fields=("client",),
+                name="care_team_one_primary",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='emergencycontact',
-            constraint=models.UniqueConstraint(deferrable=django.db.models.constraints.Deferrable['DEFERRED'], fields=('client', 'priority'), name='contact_priority_once'),
+            model_name="emergencycontact",
+            constraint=models.UniqueConstraint(
+                deferrable=django.db.models.constraints.Deferrable["DEFERRED"],
+                fields=("client", "priority"),
+                name="contact_priority_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='emergencycontact',
-            constraint=models.CheckConstraint(condition=models.Q(('priority__gte', 1)), name='contact_priority_positive'),
+            model_name="emergencycontact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("priority__gte", 1)), name="contact_priority_positive"
+            ),
         ),
     ]

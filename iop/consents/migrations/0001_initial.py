@@ -6,48 +6,137 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ConsentDocument',
+            name="ConsentDocument",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('recording_therapeutic', 'Recording for therapeutic review'), ('recording_qa', 'Recording for quality assurance'), ('recording_education', 'Recording for education'), ('emergency_contact', 'Emergency-contact disclosure'), ('sms', 'Text messages'), ('location', 'Location sharing'), ('family', 'Family involvement')], max_length=32)),
-                ('version', models.PositiveIntegerField()),
-                ('title', models.CharField(max_length=200)),
-                ('summary', models.CharField(help_text='One plain sentence shown first.', max_length=300)),
-                ('body', models.TextField()),
-                ('published_at', models.DateTimeField()),
-                ('requires_reconsent', models.BooleanField(default=False, help_text='Grants of earlier versions stop counting once this version is published.')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("recording_therapeutic", "Recording for therapeutic review"),
+                            ("recording_qa", "Recording for quality assurance"),
+                            ("recording_education", "Recording for education"),
+                            ("emergency_contact", "Emergency-contact disclosure"),
+                            ("sms", "Text messages"),
+                            ("location", "Location sharing"),
+                            ("family", "Family involvement"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("version", models.PositiveIntegerField()),
+                ("title", models.CharField(max_length=200)),
+                (
+                    "summary",
+                    models.CharField(help_text="One plain sentence shown first.", max_length=300),
+                ),
+                ("body", models.TextField()),
+                ("published_at", models.DateTimeField()),
+                (
+                    "requires_reconsent",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Grants of earlier versions stop counting once this version is published.",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['kind', '-version'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'version'), name='consent_doc_version_once')],
+                "ordering": ["kind", "-version"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "version"), name="consent_doc_version_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ConsentRecord',
+            name="ConsentRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('recording_therapeutic', 'Recording for therapeutic review'), ('recording_qa', 'Recording for quality assurance'), ('recording_education', 'Recording for education'), ('emergency_contact', 'Emergency-contact disclosure'), ('sms', 'Text messages'), ('location', 'Location sharing'), ('family', 'Family involvement')], editable=False, max_length=32)),
-                ('action', models.CharField(choices=[('grant', 'Granted'), ('withdraw', 'Withdrawn')], max_length=8)),
-                ('method', models.CharField(choices=[('portal', 'In the portal'), ('in_session', 'Verbally in session'), ('paper', 'On paper')], max_length=12)),
-                ('recorded_at', models.DateTimeField(db_index=True)),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('client', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='consent_records', to='accounts.clientprofile')),
-                ('document', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='consents.consentdocument')),
-                ('recorded_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("recording_therapeutic", "Recording for therapeutic review"),
+                            ("recording_qa", "Recording for quality assurance"),
+                            ("recording_education", "Recording for education"),
+                            ("emergency_contact", "Emergency-contact disclosure"),
+                            ("sms", "Text messages"),
+                            ("location", "Location sharing"),
+                            ("family", "Family involvement"),
+                        ],
+                        editable=False,
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[("grant", "Granted"), ("withdraw", "Withdrawn")], max_length=8
+                    ),
+                ),
+                (
+                    "method",
+                    models.CharField(
+                        choices=[
+                            ("portal", "In the portal"),
+                            ("in_session", "Verbally in session"),
+                            ("paper", "On paper"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("recorded_at", models.DateTimeField(db_index=True)),
+                ("note", models.CharField(blank=True, max_length=300)),
+                (
+                    "client",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consent_records",
+                        to="accounts.clientprofile",
+                    ),
+                ),
+                (
+                    "document",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="consents.consentdocument",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-recorded_at', '-id'],
-                'indexes': [models.Index(fields=['client', 'kind', '-recorded_at'], name='consent_latest')],
+                "ordering": ["-recorded_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["client", "kind", "-recorded_at"], name="consent_latest")
+                ],
             },
         ),
     ]

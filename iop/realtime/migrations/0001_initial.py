@@ -4,19 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Heartbeat',
+            name="Heartbeat",
             fields=[
-                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('beat_at', models.DateTimeField()),
-                ('hostname', models.CharField(blank=True, max_length=200)),
+                ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("beat_at", models.DateTimeField()),
+                ("hostname", models.CharField(blank=True, max_length=200)),
             ],
         ),
     ]

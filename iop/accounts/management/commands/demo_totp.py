@@ -13,7 +13,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, email, **options):
         device = TOTPDevice.objects.filter(
-            user__email=email.lower(), name="Demo authenticator", user__email__endswith="@demo.harbor"
+            user__email=email.lower(),
+            name="Demo authenticator",
+            user__email__endswith="@demo.harbor",
         ).first()
         if device is None:
             raise CommandError(f"{email} has no demo authenticator (only @demo.harbor staff do).")

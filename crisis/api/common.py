@@ -1,0 +1,44 @@
+"""What the crisis API views share: the visible-client field and filter, the staff check."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers
+from rest_framework.exceptions import NotFound, PermissionDenied
+
+from iop.accounts.models import ClientProfile
+from iop.accounts.selectors import clients_visible_to
+from iop.api.models import ApiKey
+
+
+def visible_client_field() -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(
+        queryset=ClientProfile.objects.none(),
+        error_messages={"does_not_exist": "No client with id {pk_value} is visible to you."},
+        style={"base_template": "input.html"},
+    )
+
+
+class ScopedClientMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["client"].queryset = clients_visible_to(request.user)
+
+
+def client_filter(request) -> ClientProfile | None:
+    raw = request.query_params.get("client", "")
+    if not raw:
+        return None
+    if not raw.isdigit() or not clients_visible_to(request.user).filter(pk=raw).exists():
+        raise NotFound("No such client.")
+    return ClientProfile.objects.get(pk=raw)
+
+
+CLIENT_PARAM = OpenApiParameter("client", int, description="Only this client's records.")
+
+
+def staff_or_key(request) -> None:
+    if not isinstance(request.user, ApiKey) and not request.user.is_staff_member:
+        raise PermissionDenied("This is for clinic staff and integrations.")

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class CrisisConfig(AppConfig):
+    name = "crisis"
+    label = "crisis"
+    verbose_name = "Crisis: check-ins, safety plans and escalation"
+
+    def ready(self):
+        from crisis import inbound
+        from iop.notify import receivers
+
+        # Keyword screen first: a text that is both a mood score and a crisis phrase opens the
+        # event before the mood is logged; staff acknowledgements and hotline calls next.
+        receivers.register("crisis.keywords", inbound.screen_text_message, priority=10)
+        receivers.register("crisis.acknowledge", inbound.acknowledge_by_text, priority=20)
+        receivers.register("crisis.mood", inbound.mood_by_text, priority=30)
+        receivers.register("crisis.hotline", inbound.hotline_call, priority=10, channels=("voice",))

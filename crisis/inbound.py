@@ -1,0 +1,164 @@
+"""Inbound texts and calls routed here by iop.notify.receivers (registered in apps.py).
+
+* screen_text_message: crisis words in a client's text open a crisis event (and, for anyone,
+  the reply gives the crisis lines). `text_screen` is the same screen for secure messages.
+* acknowledge_by_text: a staff member replies "1" or "ACK 12" to an escalation text.
+* mood_by_text: a client texts their mood, 0-10, optionally with a few words.
+* hotline_call: a client calling the hotline opens a crisis event.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+
+from crisis.models import CheckInChannel, CrisisEvent, EventSource, EventState
+from iop.accounts.models import ClientProfile, StaffProfile, User
+from iop.domain import DomainError
+
+log = logging.getLogger(__name__)
+
+# Phrases, not single words: "kill" alone fires on "this traffic is killing me".
+CRISIS_PHRASES = (
+    r"suicid\w*",
+    r"kill(ing)? my ?self",
+    r"end (it all|my life)",
+    r"take my (own )?life",
+    r"want(ed)? to die",
+    r"wish i (was|were) dead",
+    r"better off dead",
+    r"hurt(ing)? my ?self",
+    r"harm(ing)? my ?self",
+    r"self[- ]harm",
+    r"cut(ting)? my ?self",
+    r"overdos\w*",
+    r"no reason to live",
+    r"can'?t go on",
+    r"not safe",
+)
+CRISIS_PATTERN = re.compile(r"\b(" + "|".join(CRISIS_PHRASES) + r")\b", re.IGNORECASE)
+ACK_PATTERN = re.compile(
+    r"^\s*(?:1|ack(?:nowledged?)?|ok(?:ay)?)\s*#?\s*(\d+)?\s*[.!]*\s*$", re.IGNORECASE
+)
+MOOD_PATTERN = re.compile(
+    r"^\s*(?:mood\s*[:=]?\s*)?(-?\d{1,3})(?:\s*/\s*10)?\b[\s,.:;!-]*(.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
+def crisis_reply() -> str:
+    return (
+        f"{settings.CLINIC_NAME}: we have alerted your care team and someone will contact you. "
+        f"Our 24/7 line: {settings.CLINIC_CRISIS_LINE}. You can also call or text "
+        f"{settings.NATIONAL_CRISIS_LINE}. If you are in immediate danger, call 911."
+    )
+
+
+def matched_phrase(text: str) -> str | None:
+    found = CRISIS_PATTERN.search(text or "")
+    return found.group(0) if found else None
+
+
+def text_screen(*, client: ClientProfile | None, text: str, source: str) -> CrisisEvent | None:
+    """Open (or join) a crisis event when a client's text contains crisis words."""
+    from crisis.services.events import open_locked
+
+    phrase = matched_phrase(text)
+    if phrase is None or client is None:
+        return None
+    event, _ = open_locked(
+        actor=None, client=client, source=source, summary=f'Crisis words in a text: "{phrase}".'
+    )
+    return event
+
+
+def screen_text_message(inbound) -> str | None:
+    if matched_phrase(inbound.body) is None:
+        return None
+    text_screen(client=inbound.client, text=inbound.body, source=EventSource.SMS_KEYWORD)
+    return crisis_reply()
+
+
+def _staff_by_number(inbound) -> User | None:
+    if inbound.user is not None and inbound.user.is_staff_member:
+        return inbound.user
+    profiles = list(
+        StaffProfile.objects.filter(
+            after_hours_phone=inbound.from_number, user__is_active=True
+        ).select_related("user")[:2]
+    )
+    return profiles[0].user if len(profiles) == 1 else None
+
+
+def acknowledge_by_text(inbound) -> str | None:
+    """'1', 'ACK' or 'ACK 12' from a staff member's phone acknowledges the crisis they were sent."""
+    from crisis.selectors import crisis_events_visible_to
+    from crisis.services.events import crisis_acknowledge
+
+    found = ACK_PATTERN.match(inbound.body or "")
+    if found is None:
+        return None
+    person = _staff_by_number(inbound)
+    if person is None:
+        return None
+    visible = crisis_events_visible_to(person).filter(
+        Q(state=EventState.OPEN) | Q(state=EventState.ACKNOWLEDGED, acknowledged_by=person)
+    )
+    if found.group(1):
+        event = visible.filter(pk=int(found.group(1))).first()
+    else:
+        event = (
+            visible.filter(notified_user_ids__contains=[person.pk]).order_by("-opened_at").first()
+        )
+    if event is None:
+        return f"{settings.CLINIC_NAME}: no open crisis for you to acknowledge."
+    try:
+        event = crisis_acknowledge(actor=person, event=event, via="sms")
+    except DomainError as error:
+        return f"{settings.CLINIC_NAME}: {error.message}"
+    return f"{settings.CLINIC_NAME}: crisis #{event.pk} acknowledged. Escalation stopped."
+
+
+def mood_by_text(inbound) -> str | None:
+    """A client's text that is a number (0-10, optionally with words) is a mood check-in."""
+    from crisis.services.check_ins import check_in_submit
+
+    if inbound.client is None:
+        return None
+    found = MOOD_PATTERN.match(inbound.body or "")
+    if found is None:
+        return None
+    value, note = int(found.group(1)), found.group(2).strip()
+    if not 0 <= value <= 10:
+        if note:
+            return None  # "12 Main Street" is not a mood
+        return f"{settings.CLINIC_NAME}: mood is from 0 to 10. Reply with a number from 0 to 10."
+    try:
+        check_in = check_in_submit(
+            actor=None,
+            client=inbound.client,
+            instrument="mood",
+            answers={"mood": value},
+            note=note[:500],
+            channel=CheckInChannel.SMS,
+        )
+    except (ValidationError, DomainError):
+        log.exception("mood text from client %s was not recorded", inbound.client_id)
+        return None
+    return f"{settings.CLINIC_NAME}: thank you, mood {check_in.score}/10 saved."
+
+
+def hotline_call(inbound) -> None:
+    """A known client calling the hotline opens (or joins) a crisis event."""
+    from crisis.services.events import open_locked
+
+    if inbound.client is None:
+        return None
+    open_locked(
+        actor=None, client=inbound.client, source=EventSource.HOTLINE, summary="Called the hotline."
+    )
+    return None

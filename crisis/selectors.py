@@ -1,0 +1,346 @@
+"""Every read of crisis data, scoped to the viewer; reads of health information are audited."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from crisis.models import (
+    CheckIn,
+    CheckInSchedule,
+    ContactOverride,
+    CrisisEvent,
+    EventState,
+    FollowUp,
+    LocalResource,
+    OnCallShift,
+    SafetyPlan,
+    TimelineEntry,
+)
+from crisis.models.events import UNRESOLVED
+from iop.accounts.models import ClientProfile, Role, StaffProfile, User
+from iop.accounts.selectors import clients_visible_to
+from iop.audit.models import Action
+from iop.audit.services import access_record, access_record_list
+
+# -- on call and supervisors ------------------------------------------------------------------
+
+
+def on_call_now(program_id: int, *, at: datetime | None = None) -> list[User]:
+    """Who is on call for the program now: the rota's shifts covering `at`.
+
+    A program with no shifts at all has no rota yet; then the StaffProfile.is_on_call flag
+    decides, as it did before the rota existed.
+    """
+    at = at or timezone.now()
+    shifts = OnCallShift.objects.filter(program_id=program_id)
+    covering = [
+        shift.user
+        for shift in shifts.filter(starts_at__lte=at, ends_at__gt=at, user__is_active=True)
+        .select_related("user")
+        .order_by("starts_at")
+    ]
+    if covering or shifts.exists():
+        return covering
+    return [
+        profile.user
+        for profile in StaffProfile.objects.filter(
+            program_id=program_id, is_on_call=True, user__is_active=True
+        )
+        .select_related("user")
+        .order_by("pk")
+    ]
+
+
+def is_on_call_now(user: User, *, at: datetime | None = None) -> bool:
+    """Does `user` belong in the live feed's on-call group right now?"""
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is None:
+        return False
+    return any(person.pk == user.pk for person in on_call_now(profile.program_id, at=at))
+
+
+def on_call_shifts_visible_to(viewer: Any) -> QuerySet[OnCallShift]:
+    from iop.api.models import ApiKey
+
+    base = OnCallShift.objects.select_related("user", "program")
+    if isinstance(viewer, ApiKey):
+        return base.filter(program_id=viewer.program_id)
+    if viewer is None or not viewer.is_authenticated or not viewer.is_staff_member:
+        return base.none()
+    if viewer.role == Role.ADMIN:
+        return base
+    return base.filter(program_id__in=StaffProfile.objects.filter(user=viewer).values("program_id"))
+
+
+def supervisors_of(program_id: int) -> list[User]:
+    """Supervisors of the program; if it has none, every active supervisor (someone must hear)."""
+    people = list(
+        User.objects.filter(
+            role=Role.SUPERVISOR, is_active=True, staff_profile__program_id=program_id
+        ).order_by("pk")
+    )
+    if people:
+        return people
+    return list(User.objects.filter(role=Role.SUPERVISOR, is_active=True).order_by("pk"))
+
+
+def staff_number(user: User) -> str:
+    """Where a staff member is texted or called in a crisis: after-hours line, else their phone."""
+    profile = getattr(user, "staff_profile", None)
+    return (profile.after_hours_phone if profile else "") or user.phone
+
+
+# -- crisis events ----------------------------------------------------------------------------
+
+
+def _programs_on_call_for(user: User) -> list[int]:
+    profile = StaffProfile.objects.filter(user=user).first()
+    if profile is None:
+        return []
+    return [profile.program_id] if is_on_call_now(user) else []
+
+
+def crisis_events_visible_to(viewer: Any) -> QuerySet[CrisisEvent]:
+    """Events the viewer may see.
+
+    Clinicians: their caseload's, any they were alerted to or acknowledged, and while on call
+    every unresolved event of their program. Supervisors: their program's. Clients: their own.
+    Support staff: none. API keys: their program's.
+    """
+    from iop.api.models import ApiKey
+
+    base = CrisisEvent.objects.select_related("client__user", "client__program", "acknowledged_by")
+    if isinstance(viewer, ApiKey):
+        return base.filter(client__program_id=viewer.program_id)
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return base.none()
+    if viewer.role == Role.CLIENT:
+        return base.filter(client__user=viewer)
+    if viewer.role == Role.ADMIN:
+        return base
+    if viewer.role == Role.SUPERVISOR:
+        return base.filter(client__in=clients_visible_to(viewer).values("pk"))
+    if viewer.role == Role.CLINICIAN:
+        scope = (
+            Q(client__in=clients_visible_to(viewer).values("pk"))
+            | Q(notified_user_ids__contains=[viewer.pk])
+            | Q(acknowledged_by=viewer)
+        )
+        on_call = _programs_on_call_for(viewer)
+        if on_call:
+            scope |= Q(client__program_id__in=on_call, state__in=UNRESOLVED)
+        return base.filter(scope)
+    return base.none()
+
+
+def crisis_event_get_for(viewer: Any, event_id: int, *, audit: bool = True) -> CrisisEvent:
+    """One event, if the viewer may see it (else CrisisEvent.DoesNotExist)."""
+    event = crisis_events_visible_to(viewer).get(pk=event_id)
+    if audit:
+        access_record(actor=viewer, action=Action.VIEW, client=event.client, obj=event)
+    return event
+
+
+def can_respond(viewer: Any, event: CrisisEvent) -> bool:
+    """May the viewer act on the event (acknowledge, resolve, contact, note)?"""
+    from iop.api.models import ApiKey, Scope
+
+    if isinstance(viewer, ApiKey):
+        return viewer.has_scope(Scope.CRISIS_WRITE) and viewer.program_id == event.client.program_id
+    if viewer is None or not viewer.is_authenticated or not viewer.is_active:
+        return False
+    if not viewer.is_clinical:
+        return False
+    return crisis_events_visible_to(viewer).filter(pk=event.pk).exists()
+
+
+def client_reachable_by(viewer: Any, client: ClientProfile) -> bool:
+    """Caseload access, or a responder's access to a client in an unresolved crisis."""
+    if clients_visible_to(viewer).filter(pk=client.pk).exists():
+        return True
+    if getattr(viewer, "is_clinical", False):
+        return crisis_events_visible_to(viewer).filter(client=client, state__in=UNRESOLVED).exists()
+    return False
+
+
+def crisis_queue_for(viewer: Any) -> list[CrisisEvent]:
+    """Unresolved events, open before acknowledged, oldest first; one audit row per client."""
+    events = list(
+        crisis_events_visible_to(viewer)
+        .filter(state__in=UNRESOLVED)
+        .order_by("-state", "opened_at")  # "open" before "acknowledged", then oldest first
+    )
+    access_record_list(actor=viewer, clients=[e.client for e in events], object_type="crisis.queue")
+    return events
+
+
+def timeline_of(viewer: Any, event: CrisisEvent) -> list[TimelineEntry]:
+    """The event's timeline with each message's delivery state; `event` is already scoped."""
+    access_record(
+        actor=viewer, action=Action.VIEW, client=event.client, object_type="crisis.TimelineEntry"
+    )
+    return list(event.timeline.select_related("actor", "message").order_by("at", "id"))
+
+
+def banner_events_for(viewer: Any) -> dict:
+    """What the staff banner shows: events alerting the viewer and unacknowledged escalations
+    they may see; and, for every staff member, how many more in their program are
+    unacknowledged (a count only, no names, for those who may not see the client)."""
+    empty = {"events": [], "unacknowledged_elsewhere": 0}
+    if viewer is None or not viewer.is_authenticated or not viewer.is_staff_member:
+        return empty
+    programs = StaffProfile.objects.filter(user=viewer).values("program_id")
+    unacknowledged = CrisisEvent.objects.filter(
+        state=EventState.OPEN, unacknowledged_at__isnull=False, client__program_id__in=programs
+    )
+    if not viewer.is_clinical:
+        return {"events": [], "unacknowledged_elsewhere": unacknowledged.count()}
+    events = list(
+        crisis_events_visible_to(viewer)
+        .filter(state=EventState.OPEN)
+        .filter(Q(unacknowledged_at__isnull=False) | Q(notified_user_ids__contains=[viewer.pk]))
+        .order_by("opened_at")[:10]
+    )
+    elsewhere = unacknowledged.exclude(pk__in=[e.pk for e in events]).count()
+    return {"events": events, "unacknowledged_elsewhere": elsewhere}
+
+
+def overrides_visible_to(viewer: Any) -> QuerySet[ContactOverride]:
+    """Imminent-risk overrides, for supervisors (their program) and administrators."""
+    base = ContactOverride.objects.select_related("event__client__user", "actor")
+    if viewer is None or not viewer.is_authenticated:
+        return base.none()
+    if viewer.role == Role.ADMIN:
+        return base
+    if viewer.role == Role.SUPERVISOR:
+        return base.filter(event__client__in=clients_visible_to(viewer).values("pk"))
+    return base.none()
+
+
+# -- check-ins --------------------------------------------------------------------------------
+
+
+def check_ins_visible_to(viewer: Any) -> QuerySet[CheckIn]:
+    return CheckIn.objects.filter(
+        client__in=clients_visible_to(viewer).values("pk")
+    ).select_related("client__user")
+
+
+def check_ins_for(
+    viewer: Any, client: ClientProfile, *, instrument: str | None = None
+) -> list[CheckIn]:
+    """A client's check-ins, oldest first; `client` comes from a scoped selector."""
+    rows = CheckIn.objects.filter(client=client)
+    if instrument:
+        rows = rows.filter(instrument=instrument)
+    access_record(actor=viewer, action=Action.VIEW, client=client, object_type="crisis.CheckIn")
+    return list(rows.order_by("submitted_at", "id"))
+
+
+def schedules_of(client: ClientProfile) -> list[CheckInSchedule]:
+    return list(CheckInSchedule.objects.filter(client=client).order_by("instrument"))
+
+
+def due_check_ins(client: ClientProfile, *, at: datetime | None = None) -> list[CheckInSchedule]:
+    at = at or timezone.now()
+    return [
+        s
+        for s in CheckInSchedule.objects.filter(client=client, is_active=True, next_due_at__lte=at)
+        .filter(Q(ends_at__isnull=True) | Q(ends_at__gt=at))
+        .order_by("next_due_at")
+    ]
+
+
+def caseload_by_risk(viewer: Any) -> list[ClientProfile]:
+    """The viewer's clients, highest latest risk first, then highest latest score.
+
+    Each client carries `latest_*` attributes from one query (no N+1); one audit row each.
+    """
+    latest = CheckIn.objects.filter(client=OuterRef("pk")).order_by("-submitted_at", "-id")
+    clients = list(
+        clients_visible_to(viewer)
+        .annotate(
+            latest_risk_rank=Subquery(latest.values("risk_rank")[:1]),
+            latest_risk=Subquery(latest.values("risk")[:1]),
+            latest_instrument=Subquery(latest.values("instrument")[:1]),
+            latest_score=Subquery(latest.values("score")[:1]),
+            latest_band=Subquery(latest.values("band")[:1]),
+            latest_at=Subquery(latest.values("submitted_at")[:1]),
+            in_crisis=Exists(
+                CrisisEvent.objects.filter(client=OuterRef("pk"), state__in=UNRESOLVED)
+            ),
+        )
+        .order_by(
+            "-in_crisis",
+            F("latest_risk_rank").desc(nulls_last=True),
+            F("latest_score").desc(nulls_last=True),
+            "user__full_name",
+        )
+    )
+    access_record_list(actor=viewer, clients=clients, object_type="crisis.caseload_risk")
+    return clients
+
+
+# -- safety plans -----------------------------------------------------------------------------
+
+
+def safety_plan_current_for(viewer: Any, client: ClientProfile) -> SafetyPlan | None:
+    """The latest version, audited; `client` must already be scoped to the viewer."""
+    plan = SafetyPlan.objects.filter(client=client).order_by("-version").first()
+    if plan is not None:
+        access_record(actor=viewer, action=Action.VIEW, client=client, obj=plan)
+    return plan
+
+
+def safety_plan_versions_for(viewer: Any, client: ClientProfile) -> list[SafetyPlan]:
+    plans = list(SafetyPlan.objects.filter(client=client).order_by("-version"))
+    access_record(actor=viewer, action=Action.VIEW, client=client, object_type="crisis.SafetyPlan")
+    return plans
+
+
+def safety_plan_version_for(viewer: Any, client: ClientProfile, version: int) -> SafetyPlan:
+    plan = SafetyPlan.objects.get(client=client, version=version)
+    access_record(actor=viewer, action=Action.VIEW, client=client, obj=plan)
+    return plan
+
+
+def safety_plans_visible_to(viewer: Any) -> QuerySet[SafetyPlan]:
+    return SafetyPlan.objects.filter(client__in=clients_visible_to(viewer).values("pk"))
+
+
+# -- follow-ups and resources -----------------------------------------------------------------
+
+
+def follow_ups_for(viewer: Any) -> list[FollowUp]:
+    """Open follow-ups assigned to the viewer, or in a supervisor's program, due first."""
+    rows = FollowUp.objects.filter(completed_at__isnull=True).select_related(
+        "client__user", "assignee", "event"
+    )
+    if viewer.role in (Role.SUPERVISOR, Role.ADMIN):
+        rows = rows.filter(
+            Q(assignee=viewer) | Q(client__in=clients_visible_to(viewer).values("pk"))
+        )
+    else:
+        rows = rows.filter(assignee=viewer)
+    follow_ups = list(rows.order_by("due_at"))
+    access_record_list(
+        actor=viewer,
+        clients={f.client_id: f.client for f in follow_ups}.values(),
+        object_type="crisis.FollowUp",
+    )
+    return follow_ups
+
+
+def nearest_resources(
+    latitude: float, longitude: float, *, limit: int = 6, kind: str | None = None
+) -> list[tuple[LocalResource, float]]:
+    """Active resources by distance (km). The directory is small; distance is computed here."""
+    rows = LocalResource.objects.filter(is_active=True)
+    if kind:
+        rows = rows.filter(kind=kind)
+    ranked = sorted(((r, r.distance_km(latitude, longitude)) for r in rows), key=lambda p: p[1])
+    return ranked[:limit]

@@ -1,0 +1,47 @@
+"""Every write of the crisis app. Rooms:
+
+check_ins.py      check_in_submit, check_in_schedule_set, step-up, prompts
+safety_plans.py   safety_plan_save (versioned)
+events.py         crisis_open, crisis_acknowledge, crisis_resolve, location, notes
+escalation.py     the plan copied onto an event and the tick that fires due steps
+contacts.py       emergency_contact_notify (consent gate, imminent-risk override)
+follow_ups.py     follow-ups after resolution: created, reminded, escalated, completed
+rota.py           escalation policies and on-call shifts
+"""
+
+from crisis.services.check_ins import (
+    check_in_prompt_tick,
+    check_in_schedule_set,
+    check_in_submit,
+)
+from crisis.services.contacts import emergency_contact_notify
+from crisis.services.escalation import escalation_fire, escalation_tick
+from crisis.services.events import (
+    crisis_acknowledge,
+    crisis_location_attach,
+    crisis_note_add,
+    crisis_open,
+    crisis_resolve,
+)
+from crisis.services.follow_ups import follow_up_complete, follow_up_tick
+from crisis.services.rota import escalation_policy_save, on_call_shift_save
+from crisis.services.safety_plans import safety_plan_save
+
+__all__ = [
+    "check_in_prompt_tick",
+    "check_in_schedule_set",
+    "check_in_submit",
+    "crisis_acknowledge",
+    "crisis_location_attach",
+    "crisis_note_add",
+    "crisis_open",
+    "crisis_resolve",
+    "emergency_contact_notify",
+    "escalation_fire",
+    "escalation_tick",
+    "escalation_policy_save",
+    "follow_up_complete",
+    "follow_up_tick",
+    "on_call_shift_save",
+    "safety_plan_save",
+]

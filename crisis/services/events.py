@@ -1,0 +1,290 @@
+"""Opening, acknowledging, locating, annotating and resolving crisis events."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from crisis.models import CrisisEvent, Disposition, EventSource, EventState, TimelineKind
+from crisis.models.events import UNRESOLVED
+from crisis.selectors import can_respond, client_reachable_by
+from crisis.services.escalation import escalation_plan_for, kick_after_commit
+from crisis.services.follow_ups import follow_ups_create
+from crisis.services.timeline import client_short_name, event_payload, person_of, timeline_add
+from iop.accounts.models import ClientProfile, Role
+from iop.audit.models import Action
+from iop.audit.services import access_record
+from iop.consents.models import ConsentKind
+from iop.consents.selectors import consent_is_active
+from iop.domain import Conflict, NotAllowed
+from iop.realtime.publish import publish
+
+SUMMARY_MAX = 1000
+NOTE_MAX = 4000
+# Who may open an event from where; the system (actor None) may open from any source.
+CLIENT_SOURCES = (EventSource.HELP_BUTTON,)
+STAFF_SOURCES = (EventSource.CLINICIAN,)
+KEY_SOURCES = (EventSource.API, EventSource.HOTLINE)
+
+
+def _require_can_open(actor: Any, client: ClientProfile, source: str) -> None:
+    from iop.api.models import ApiKey, Scope
+
+    if source not in EventSource.values:
+        raise ValidationError({"source": [f"Choose one of: {', '.join(EventSource.values)}."]})
+    if actor is None:
+        return
+    if isinstance(actor, ApiKey):
+        if not actor.has_scope(Scope.CRISIS_WRITE) or actor.program_id != client.program_id:
+            raise NotAllowed("This API key cannot open crisis events for this client.")
+        allowed = KEY_SOURCES
+    elif actor.role == Role.CLIENT:
+        if client.user_id != actor.pk:
+            raise NotAllowed("You can only ask for help for yourself.")
+        allowed = CLIENT_SOURCES
+    elif actor.is_clinical and client_reachable_by(actor, client):
+        allowed = STAFF_SOURCES
+    else:
+        raise NotAllowed("You cannot open a crisis event for this client.")
+    if source not in allowed:
+        raise ValidationError({"source": [f"You can open events from: {', '.join(allowed)}."]})
+
+
+def crisis_open(
+    *, actor: Any, client: ClientProfile, source: str, summary: str = ""
+) -> tuple[CrisisEvent, bool]:
+    """Open a crisis (or join the client's unresolved one); its first step is due at once.
+
+    Needs only PostgreSQL: the step is a due row, and handing it to a worker after commit is
+    best effort. Returns (event, created).
+    """
+    _require_can_open(actor, client, source)
+    summary = summary.strip()
+    if len(summary) > SUMMARY_MAX:
+        raise ValidationError({"summary": [f"Keep the summary under {SUMMARY_MAX} characters."]})
+    with transaction.atomic():
+        return open_locked(actor=actor, client=client, source=source, summary=summary)
+
+
+def open_locked(
+    *, actor: Any, client: ClientProfile, source: str, summary: str
+) -> tuple[CrisisEvent, bool]:
+    """crisis_open without the permission check, inside the caller's transaction."""
+    ClientProfile.objects.select_for_update().filter(pk=client.pk).get()  # one press at a time
+    existing = (
+        CrisisEvent.objects.select_for_update()
+        .select_related("client__user")
+        .filter(client=client, state__in=UNRESOLVED)
+        .first()
+    )
+    if existing is not None:
+        timeline_add(
+            existing,
+            TimelineKind.RAISED_AGAIN,
+            actor=actor,
+            text=f"Raised again: {EventSource(source).label}." + (f" {summary}" if summary else ""),
+            data={"source": source},
+        )
+        access_record(actor=actor, action=Action.UPDATE, client=client, obj=existing)
+        if existing.notified_user_ids:
+            publish(
+                "crisis.raised_again",
+                event_payload(
+                    existing,
+                    title=f"Crisis: {client_short_name(existing)} asked for help again",
+                ),
+                user_ids=existing.notified_user_ids,
+            )
+        return existing, False
+    policy, plan = escalation_plan_for(client)
+    now = timezone.now()
+    event = CrisisEvent.objects.create(
+        client=client,
+        source=source,
+        summary=summary,
+        opened_by=person_of(actor),
+        opened_at=now,
+        policy=policy,
+        escalation_plan=plan,
+        next_step_due_at=now,
+    )
+    event.client = client
+    timeline_add(
+        event,
+        TimelineKind.OPENED,
+        actor=actor,
+        at=now,
+        text=f"Opened: {EventSource(source).label}." + (f" {summary}" if summary else ""),
+        data={"policy": plan["policy_name"]},
+    )
+    access_record(actor=actor, action=Action.CREATE, client=client, obj=event)
+    kick_after_commit(event.pk, 0, 0)
+    return event, True
+
+
+def _locked(event: CrisisEvent) -> CrisisEvent:
+    return (
+        CrisisEvent.objects.select_for_update(of=("self",))
+        .select_related("client__user")
+        .get(pk=event.pk)
+    )
+
+
+def _require_responder(actor: Any, event: CrisisEvent) -> None:
+    if not can_respond(actor, event):
+        raise NotAllowed("You cannot act on this crisis event.")
+
+
+def crisis_acknowledge(*, actor: Any, event: CrisisEvent, via: str = "dashboard") -> CrisisEvent:
+    """Someone has the crisis in hand: escalation stops (an acknowledged event stays so)."""
+    _require_responder(actor, event)
+    with transaction.atomic():
+        event = _locked(event)
+        if event.state == EventState.RESOLVED:
+            raise Conflict(
+                f"Crisis #{event.pk} is already resolved; it cannot be acknowledged.",
+                fields={"state": ["This event is resolved; there is nothing to acknowledge."]},
+            )
+        if event.state == EventState.ACKNOWLEDGED:
+            return event
+        now = timezone.now()
+        event.state = EventState.ACKNOWLEDGED
+        event.acknowledged_by = person_of(actor)
+        event.acknowledged_at = now
+        event.acknowledged_via = via[:16]
+        event.next_step_due_at = None
+        event.save(
+            update_fields=[
+                "state",
+                "acknowledged_by",
+                "acknowledged_at",
+                "acknowledged_via",
+                "next_step_due_at",
+            ]
+        )
+        timeline_add(
+            event, TimelineKind.ACKNOWLEDGED, actor=actor, at=now, text=f"Acknowledged ({via})."
+        )
+        access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
+        _announce(event, "crisis.acknowledged", f"acknowledged by {event.acknowledged_by or 'API'}")
+    return event
+
+
+def crisis_resolve(
+    *, actor: Any, event: CrisisEvent, disposition: str, note: str = ""
+) -> CrisisEvent:
+    """Close the crisis with how it ended; follow-ups are created and check-ins step up."""
+    if not disposition:
+        raise ValidationError({"disposition": ["Choose how the crisis ended (the disposition)."]})
+    if disposition not in Disposition.values:
+        raise ValidationError(
+            {
+                "disposition": [
+                    f"Unknown disposition {disposition!r}; choose one of: {', '.join(Disposition.values)}."
+                ]
+            }
+        )
+    note = note.strip()
+    if len(note) > NOTE_MAX:
+        raise ValidationError({"note": [f"Keep the note under {NOTE_MAX} characters."]})
+    _require_responder(actor, event)
+    with transaction.atomic():
+        event = _locked(event)
+        if event.state == EventState.RESOLVED:
+            raise Conflict(
+                f"Crisis #{event.pk} is already resolved.",
+                fields={"state": ["This event is already resolved."]},
+            )
+        now = timezone.now()
+        if event.acknowledged_at is None:
+            event.acknowledged_at, event.acknowledged_by = now, person_of(actor)
+            event.acknowledged_via = "resolved"
+        event.state = EventState.RESOLVED
+        event.resolved_at, event.resolved_by = now, person_of(actor)
+        event.disposition, event.resolution_note = disposition, note
+        event.next_step_due_at = None
+        event.save()
+        timeline_add(
+            event,
+            TimelineKind.RESOLVED,
+            actor=actor,
+            at=now,
+            text=f"Resolved: {Disposition(disposition).label}." + (f" {note}" if note else ""),
+            data={"disposition": disposition},
+        )
+        follow_ups_create(event=event, actor=actor, now=now)
+        access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
+        _announce(event, "crisis.resolved", f"resolved: {Disposition(disposition).label.lower()}")
+    return event
+
+
+def crisis_location_attach(
+    *, actor: Any, event: CrisisEvent, latitude: Any, longitude: Any, accuracy: Any = None
+) -> CrisisEvent:
+    """The client's browser shares where they are; only with their active location consent."""
+    if person_of(actor) is None or event.client.user_id != actor.pk:
+        raise NotAllowed("Only the client can share their location.")
+    lat, lon, acc = (
+        _coordinate(latitude, "latitude", 90),
+        _coordinate(longitude, "longitude", 180),
+        None,
+    )
+    if accuracy not in (None, ""):
+        acc = _coordinate(accuracy, "accuracy", 1_000_000)
+    if not consent_is_active(event.client, ConsentKind.LOCATION):
+        raise NotAllowed("You have not agreed to share your location, so it was not sent.")
+    with transaction.atomic():
+        event = _locked(event)
+        if event.state == EventState.RESOLVED:
+            raise Conflict(
+                "This crisis is resolved.", fields={"state": ["This event is resolved."]}
+            )
+        event.location = f"{lat:.6f},{lon:.6f}," + (f"{acc:.0f}" if acc is not None else "")
+        event.location_at = timezone.now()
+        event.save(update_fields=["location", "location_at"])
+        timeline_add(
+            event,
+            TimelineKind.LOCATION,
+            actor=actor,
+            text="Location shared from the client's browser"
+            + (f" (accurate to about {acc:.0f} m)." if acc is not None else "."),
+        )
+        access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
+        _announce(event, "crisis.location", "shared their location")
+    return event
+
+
+def _coordinate(raw: Any, name: str, limit: float) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ValidationError({name: [f"{name.capitalize()} must be a number."]}) from None
+    if not math.isfinite(value) or abs(value) > limit or (name == "accuracy" and value < 0):
+        raise ValidationError({name: [f"{name.capitalize()} is out of range."]})
+    return value
+
+
+def crisis_note_add(*, actor: Any, event: CrisisEvent, text: str) -> None:
+    """A responder adds a note to the timeline (a call made, what the client said)."""
+    text = text.strip()
+    if not text:
+        raise ValidationError({"text": ["Write the note first."]})
+    if len(text) > NOTE_MAX:
+        raise ValidationError({"text": [f"Keep the note under {NOTE_MAX} characters."]})
+    _require_responder(actor, event)
+    with transaction.atomic():
+        timeline_add(event, TimelineKind.NOTE, actor=actor, text=text)
+        access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
+
+
+def _announce(event: CrisisEvent, name: str, what: str) -> None:
+    publish(
+        name,
+        event_payload(event, title=f"Crisis #{event.pk} ({client_short_name(event)}) {what}"),
+        user_ids=event.notified_user_ids,
+        program_id=event.client.program_id,
+    )

@@ -1,0 +1,79 @@
+"""Writing the timeline and the live-feed shape of an event, shared by every crisis service."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+
+from crisis.models import CrisisEvent, TimelineEntry
+
+
+def person_of(actor: Any):
+    """The User behind an actor, or None for an API key or the system."""
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        return None
+    from iop.api.models import ApiKey
+
+    return None if isinstance(actor, ApiKey) else actor
+
+
+def label_of(actor: Any) -> str:
+    from iop.api.models import ApiKey
+
+    if isinstance(actor, ApiKey):
+        return f"api-key:{actor.prefix} ({actor.name})"
+    person = person_of(actor)
+    return person.display_name if person is not None else "Harbor"
+
+
+def timeline_add(
+    event: CrisisEvent,
+    kind: str,
+    *,
+    actor: Any = None,
+    text: str = "",
+    message=None,
+    data: dict | None = None,
+    at=None,
+) -> TimelineEntry:
+    fields = {"at": at} if at is not None else {}
+    return TimelineEntry.objects.create(
+        event=event,
+        kind=kind,
+        actor=person_of(actor),
+        actor_label=label_of(actor),
+        text=text,
+        message=message,
+        data=data or {},
+        **fields,
+    )
+
+
+def client_short_name(event: CrisisEvent) -> str:
+    """First name and initial: enough for staff to know who, little for a lost phone to leak."""
+    user = event.client.user
+    name = (user.preferred_name or user.full_name or "").split()
+    if not name:
+        return f"client {event.client.record_number}"
+    return name[0] + (f" {name[-1][0]}." if len(name) > 1 else "")
+
+
+def event_url(event: CrisisEvent) -> str:
+    return reverse("crisis_staff:event", args=[event.pk])
+
+
+def event_payload(event: CrisisEvent, **extra) -> dict:
+    """What the live feed carries about an event (staff only; no clinical detail)."""
+    return {
+        "event_id": event.pk,
+        "client_id": event.client_id,
+        "client": client_short_name(event),
+        "state": event.state,
+        "source": event.source,
+        "source_label": event.get_source_display(),
+        "opened_at": event.opened_at.isoformat(),
+        "unacknowledged": event.unacknowledged_at is not None,
+        "url": event_url(event),
+        **extra,
+    }

@@ -1,0 +1,59 @@
+"""The demo clinic's crisis data, and the click-through it is for: a demo client asks for help,
+the on-call clinician is alerted, the supervisor next, and resolution leaves follow-ups."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.utils import timezone
+
+from crisis.models import (
+    CheckIn,
+    EscalationPolicy,
+    EventSource,
+    FollowUp,
+    LocalResource,
+    OnCallShift,
+    SafetyPlan,
+)
+from crisis.selectors import caseload_by_risk, on_call_now
+from crisis.services import crisis_open, crisis_resolve, escalation_tick
+from iop.accounts.models import ClientProfile, User
+from iop.notify.models import OutboundMessage
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seeding_twice_makes_the_crisis_demo_once_and_the_flow_works():
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert EscalationPolicy.objects.count() == 1
+    assert OnCallShift.objects.count() == 1
+    assert LocalResource.objects.count() == 5
+    assert SafetyPlan.objects.count() == 8
+    assert CheckIn.objects.filter(instrument="phq9").count() == 12 * 6
+
+    program = ClientProfile.objects.first().program
+    riley = User.objects.get(email="clinician1@demo.harbor")
+    sam = User.objects.get(email="supervisor@demo.harbor")
+    assert on_call_now(program.pk) == [riley]
+    assert caseload_by_risk(riley)[0].latest_risk is not None  # history to sort by
+
+    client = ClientProfile.objects.get(user__email="client8@demo.harbor")  # Jordan's client
+    now = timezone.now()
+    with time_machine.travel(now, tick=False) as clock:
+        event, _ = crisis_open(actor=client.user, client=client, source=EventSource.HELP_BUTTON)
+        escalation_tick()
+        clock.shift(timedelta(minutes=1, seconds=1))
+        escalation_tick()
+        assert riley.pk in event.__class__.objects.get(pk=event.pk).notified_user_ids  # on call
+        clock.shift(timedelta(minutes=1, seconds=1))
+        escalation_tick()
+        event.refresh_from_db()
+        assert sam.pk in event.notified_user_ids  # then the supervisor
+        assert OutboundMessage.objects.filter(about_id=str(event.pk), user=sam).exists()
+        crisis_resolve(actor=riley, event=event, disposition="de_escalated")
+    assert FollowUp.objects.filter(event=event).count() == 3

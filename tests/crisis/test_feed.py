@@ -1,0 +1,97 @@
+"""The live feed: crisis events reach the staff of the current step, and nobody else."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from asgiref.sync import async_to_sync, sync_to_async
+from django.utils import timezone
+
+from crisis.models import EventSource
+from crisis.services import crisis_acknowledge, crisis_open, escalation_tick
+from tests.conftest import sign_in
+from tests.notify.conftest import purge_queues
+from tests.realtime.ws import QUIET_TIMEOUT, RECEIVE_TIMEOUT, feed_headers, open_feed, try_connect
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _clean_queues():
+    yield
+    purge_queues()  # the after-commit hand-offs to workers that no test worker consumed
+
+
+async def next_crisis_message(feed, timeout=RECEIVE_TIMEOUT):
+    while True:
+        message = await feed.receive_json_from(timeout=timeout)
+        if message["event"].startswith("crisis."):
+            return message
+
+
+async def nothing_for(feed) -> bool:
+    return await feed.receive_nothing(timeout=QUIET_TIMEOUT)
+
+
+def test_each_step_reaches_its_people_and_not_others(team, policy, other_clinician, support_agent):
+    client = team["client"]
+
+    def open_and_tick():
+        event, _ = crisis_open(actor=client.user, client=client, source=EventSource.HELP_BUTTON)
+        escalation_tick()
+        return event
+
+    def next_step():
+        with time_machine.travel(timezone.now() + timedelta(minutes=5, seconds=1), tick=False):
+            escalation_tick()
+
+    browsers = {
+        name: sign_in(person)
+        for name, person in {
+            "primary": team["primary"],
+            "on_call": team["on_call"],
+            "supervisor": team["supervisor"],
+            "other": other_clinician,
+            "support": support_agent,
+        }.items()
+    }
+
+    async def scenario():
+        feeds = {name: await open_feed(browser) for name, browser in browsers.items()}
+        event = await sync_to_async(open_and_tick)()
+        first = await next_crisis_message(feeds["primary"])
+        assert first["event"] == "crisis.opened"
+        assert first["payload"]["event_id"] == event.pk
+        assert first["payload"]["url"] == f"/staff/crisis/{event.pk}/"
+        assert "Casey C." in first["payload"]["title"]
+        for name in ("on_call", "supervisor", "other", "support"):
+            assert await nothing_for(feeds[name]), name
+
+        await sync_to_async(next_step)()
+        second = await next_crisis_message(feeds["on_call"])
+        assert second["event"] == "crisis.escalated" and second["payload"]["event_id"] == event.pk
+        for name in ("supervisor", "other", "support"):
+            assert await nothing_for(feeds[name]), name
+
+        await sync_to_async(crisis_acknowledge)(actor=team["on_call"], event=event)
+        for name in ("primary", "on_call"):
+            done = await next_crisis_message(feeds[name])
+            assert done["event"] == "crisis.acknowledged", name
+        for feed in feeds.values():
+            await feed.disconnect()
+
+    async_to_sync(scenario)()
+
+
+def test_the_rota_decides_who_joins_the_on_call_group(team):
+    async def groups_of(browser):
+        communicator, accepted, _ = await try_connect(feed_headers(browser))
+        assert accepted
+        hello = await communicator.receive_json_from(timeout=RECEIVE_TIMEOUT)
+        await communicator.disconnect()
+        return hello["payload"]["groups"]
+
+    assert async_to_sync(groups_of)(sign_in(team["on_call"])) == 3  # own, program, on call
+    assert async_to_sync(groups_of)(sign_in(team["primary"])) == 2
