@@ -29,17 +29,23 @@ def other_program(db):
 
 @pytest.fixture
 def clinician(program):
-    return StaffFactory(email="clinician@example.org", role=Role.CLINICIAN, profile__program=program)
+    return StaffFactory(
+        email="clinician@example.org", role=Role.CLINICIAN, profile__program=program
+    )
 
 
 @pytest.fixture
 def other_clinician(program):
-    return StaffFactory(email="other.clinician@example.org", role=Role.CLINICIAN, profile__program=program)
+    return StaffFactory(
+        email="other.clinician@example.org", role=Role.CLINICIAN, profile__program=program
+    )
 
 
 @pytest.fixture
 def supervisor(program):
-    return StaffFactory(email="supervisor@example.org", role=Role.SUPERVISOR, profile__program=program)
+    return StaffFactory(
+        email="supervisor@example.org", role=Role.SUPERVISOR, profile__program=program
+    )
 
 
 @pytest.fixture
@@ -51,7 +57,9 @@ def other_supervisor(other_program):
 
 @pytest.fixture
 def support_agent(program):
-    return StaffFactory(email="support@example.org", role=Role.SUPPORT_TIER1, profile__program=program)
+    return StaffFactory(
+        email="support@example.org", role=Role.SUPPORT_TIER1, profile__program=program
+    )
 
 
 @pytest.fixture

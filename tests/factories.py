@@ -53,7 +53,9 @@ class StaffFactory(UserFactory):
     def profile(obj, create, extracted, **kwargs):
         if create:
             program = kwargs.get("program") or ProgramFactory(name="Harbor Test Program")
-            StaffProfile.objects.create(user=obj, program=program, is_on_call=kwargs.get("on_call", False))
+            StaffProfile.objects.create(
+                user=obj, program=program, is_on_call=kwargs.get("on_call", False)
+            )
 
 
 class ClientProfileFactory(factory.django.DjangoModelFactory):
