@@ -274,8 +274,7 @@ def test_the_step_messages_are_crisis_purpose(event, team):
     assert event.timeline.filter(kind=TimelineKind.NOTIFIED, message=message).exists()
 
 
-def test_a_client_cannot_touch_someone_elses_event(event, other_client_profile, grant):
-    grant(other_client_profile, ConsentKind.LOCATION)
+def test_a_client_cannot_touch_someone_elses_event(event, other_client_profile):
     browser = sign_in(other_client_profile.user)
     response = browser.post(
         f"/crisis/events/{event.pk}/location/", {"latitude": "1", "longitude": "1"}
