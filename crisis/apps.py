@@ -8,7 +8,7 @@ class CrisisConfig(AppConfig):
 
     def ready(self):
         from crisis import inbound
-        from iop.notify import receivers
+        from iop.notify import prompts, receivers
 
         # Keyword screen first: a text that is both a mood score and a crisis phrase opens the
         # event before the mood is logged; staff acknowledgements and hotline calls next.
@@ -16,3 +16,5 @@ class CrisisConfig(AppConfig):
         receivers.register("crisis.acknowledge", inbound.acknowledge_by_text, priority=20)
         receivers.register("crisis.mood", inbound.mood_by_text, priority=30)
         receivers.register("crisis.hotline", inbound.hotline_call, priority=10, channels=("voice",))
+        # Escalation calls fetch their "press 1 to acknowledge" TwiML from crisis/views/hooks.py.
+        prompts.register("crisis.escalation", inbound.escalation_call_prompt_url)

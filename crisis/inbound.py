@@ -162,3 +162,10 @@ def hotline_call(inbound) -> None:
         actor=None, client=inbound.client, source=EventSource.HOTLINE, summary="Called the hotline."
     )
     return None
+
+
+def escalation_call_prompt_url(message) -> str | None:
+    """The TwiML URL an escalation call was enqueued with, so the callee can press 1."""
+    if message.purpose != "crisis":
+        return None
+    return (message.context or {}).get("voice_url") or None

@@ -59,19 +59,33 @@ def message_get_for(viewer: Any, message_id: int) -> OutboundMessage:
     return message
 
 
-def hotline_on_call_number() -> str:
-    """Who the hotline rings: HOTLINE_ON_CALL_NUMBER, else the first on-call staff member's phone.
+def _on_call_people():
+    """Who is on call now: the crisis app's rota when installed, else the StaffProfile flag."""
+    from django.apps import apps
 
-    The crisis app's on-call rota will replace the fallback.
-    """
-    if settings.HOTLINE_ON_CALL_NUMBER:
-        return settings.HOTLINE_ON_CALL_NUMBER
+    from iop.accounts.models import Program
+
+    if apps.is_installed("crisis"):
+        from crisis.selectors import on_call_now
+
+        for program in Program.objects.filter(is_active=True).order_by("pk"):
+            yield from on_call_now(program.pk)
+        return
     for profile in (
         StaffProfile.objects.filter(is_on_call=True, user__is_active=True)
         .select_related("user")
         .order_by("pk")
     ):
-        number = profile.after_hours_phone or profile.user.phone
+        yield profile.user
+
+
+def hotline_on_call_number() -> str:
+    """Who the hotline rings: HOTLINE_ON_CALL_NUMBER, else the on-call clinician's phone."""
+    if settings.HOTLINE_ON_CALL_NUMBER:
+        return settings.HOTLINE_ON_CALL_NUMBER
+    for person in _on_call_people():
+        profile = StaffProfile.objects.filter(user=person).first()
+        number = (profile.after_hours_phone if profile else "") or person.phone
         if number:
             return number
     return ""

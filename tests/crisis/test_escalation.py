@@ -272,3 +272,22 @@ def test_a_broken_event_does_not_stall_the_others(team, policy, program):
     assert good.firings.count() == 1
     bad.refresh_from_db()
     assert bad.next_step_due_at is not None and not bad.firings.exists()  # tried again next tick
+
+
+@pytest.mark.django_db
+def test_an_escalation_call_offers_press_1_through_the_crisis_prompt(team, policy):
+    from iop.notify.backends import locmem
+    from iop.notify.services.dispatch import message_dispatch
+
+    with time_machine.travel(START, tick=False) as clock:
+        event = open_help(team["client"])
+        escalation_tick()
+        clock.shift(timedelta(minutes=5))  # the primary clinician's wait, then the on-call step
+        escalation_tick()
+    call = OutboundMessage.objects.get(about_id=str(event.pk), channel=Channel.VOICE)
+
+    message_dispatch(message_id=call.pk)
+
+    placed = [s for s in locmem.outbox if s.kind == "call"]
+    assert len(placed) == 1
+    assert placed[0].twiml_url.endswith(f"/hooks/crisis/voice/{event.pk}/{call.user_id}")

@@ -269,3 +269,31 @@ def test_a_forged_hotline_call_is_refused(settings):
     response = Client().post("/hooks/twilio/voice", {"CallSid": "CA1", "From": CLIENT_PHONE})
     assert response.status_code == 403
     assert b"+14155550199" not in response.content
+
+
+def test_the_hotline_follows_the_on_call_rota_over_the_old_flag(clinician, other_clinician):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from crisis.models import OnCallShift
+
+    flagged = StaffProfile.objects.get(user=clinician)
+    flagged.is_on_call = True
+    flagged.after_hours_phone = "+14155550177"
+    flagged.save()
+    rota = StaffProfile.objects.get(user=other_clinician)
+    rota.after_hours_phone = "+14155550188"
+    rota.save()
+    now = timezone.now()
+    OnCallShift.objects.create(
+        program=rota.program,
+        user=other_clinician,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=7),
+        time_zone="America/New_York",
+    )
+    response = post_signed("/hooks/twilio/voice", {"CallSid": "CA9", "From": CLIENT_PHONE})
+    body = response.content.decode()
+    assert "+14155550188" in body
+    assert "+14155550177" not in body
