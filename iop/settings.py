@@ -410,5 +410,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # twilio.http_client logs every request's headers at INFO.
-    "loggers": {"axes": {"level": "WARNING"}, "twilio.http_client": {"level": "WARNING"}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "twilio.http_client": {"level": "WARNING"},
+        # Beat ticks every few seconds; "received"/"succeeded" lines for each would bury the
+        # console messages and warnings a person running `make run` needs to see.
+        "celery.beat": {"level": "WARNING"},
+        "celery.app.trace": {"level": "WARNING"},
+        "celery.worker.strategy": {"level": "WARNING"},
+    },
 }
