@@ -66,3 +66,22 @@ def access_record_list(*, actor: Any, clients: Iterable[Any], object_type: str) 
     ]
     if rows:
         AccessLog.objects.bulk_create(rows)
+
+
+def access_record_many(
+    *, actor: Any, action: Action | str, entries: Iterable[tuple[Any | None, Model]]
+) -> list[AccessLog]:
+    """`access_record` for many (client, object) pairs, written in one query."""
+    rows = [
+        _row(
+            actor=actor,
+            action=action,
+            client=client,
+            object_type=obj._meta.label,
+            object_id=obj.pk,
+        )
+        for client, obj in entries
+    ]
+    if rows:
+        AccessLog.objects.bulk_create(rows)
+    return rows

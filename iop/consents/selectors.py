@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -45,6 +46,33 @@ def consent_is_active(client: ClientProfile, kind: str, *, at: datetime | None =
     if latest is None or latest.action != ConsentAction.GRANT:
         return False
     return latest.document.version >= _minimum_version(kind, at)
+
+
+def consent_active_among(
+    clients: Iterable[ClientProfile | int], kind: str, *, at: datetime | None = None
+) -> set[int]:
+    """The ids of the clients with active consent of this kind: `consent_is_active` in 2 queries.
+
+    The same rule: each client's latest record of the kind (by recorded_at, then id) must be a
+    grant, of a document version no older than the newest version that required re-consent.
+    """
+    ids = {c if isinstance(c, int) else c.pk for c in clients}
+    if not ids:
+        return set()
+    at = at or timezone.now()
+    latest = (
+        ConsentRecord.objects.filter(client_id__in=ids, kind=kind, recorded_at__lte=at)
+        .order_by("client_id", "-recorded_at", "-id")
+        .distinct("client_id")
+        .values_list("client_id", "action", "document__version")
+    )
+    granted = {
+        client_id: version for client_id, action, version in latest if action == ConsentAction.GRANT
+    }
+    if not granted:
+        return set()
+    minimum = _minimum_version(kind, at)
+    return {client_id for client_id, version in granted.items() if version >= minimum}
 
 
 @dataclass(frozen=True)

@@ -17,12 +17,12 @@ from django.utils import timezone
 
 from iop.accounts.models import ClientProfile
 from iop.audit.models import Action
-from iop.audit.services import access_record
+from iop.audit.services import access_record, access_record_many
 from iop.consents.models import ConsentKind
-from iop.consents.selectors import consent_is_active
+from iop.consents.selectors import consent_active_among
 from iop.domain import DomainError, NotAllowed
 from iop.notify.models import Channel, OutboundMessage, Purpose
-from iop.notify.services.outbox import message_enqueue
+from iop.notify.services.outbox import message_enqueue_many
 from iop.realtime.publish import publish
 from sessions_app import risk
 from sessions_app.live import to_facilitators
@@ -107,11 +107,18 @@ def missed_check(
     rows = {**existing, **{a.client_id: a for a in new}}
     facilitators = facilitator_ids(session)
     reasons = _alert_reasons(session, missing)
+    texting = consent_active_among([c for c in missing if c.user.phone], ConsentKind.SMS)
+    access_record_many(actor=None, action=Action.CREATE, entries=[(c, rows[c.pk]) for c in missing])
+    outreach = {
+        c.pk: spec
+        for c in missing
+        if (spec := _we_missed_you(session, c, sms=c.pk in texting)) is not None
+    }
+    sent = dict(zip(outreach, message_enqueue_many(list(outreach.values())), strict=True))
     for client in missing:
         attendance = rows[client.pk]
         attendance.derived_status = AttendanceStatus.NO_SHOW
-        attendance.outreach_message = _we_missed_you(session, client)
-        access_record(actor=None, action=Action.CREATE, client=client, obj=attendance)
+        attendance.outreach_message = sent.get(client.pk)
         to_facilitators(
             session,
             "session.missed",
@@ -142,15 +149,19 @@ def _channel_word(message: OutboundMessage | None) -> str:
     return "text" if message.channel == Channel.SMS else "email"
 
 
-def _we_missed_you(session: Session, client: ClientProfile) -> OutboundMessage | None:
+def _we_missed_you(session: Session, client: ClientProfile, *, sms: bool) -> dict[str, Any] | None:
+    """The 'we missed you' to enqueue, as `message_enqueue` arguments (None: no phone or email).
+
+    `sms`: the client has active SMS consent (asked for all the no-shows at once).
+    """
     user = client.user
-    if user.phone and consent_is_active(client, ConsentKind.SMS):
+    if user.phone and sms:
         channel = Channel.SMS
     elif user.email:
         channel = Channel.EMAIL
     else:
         return None
-    return message_enqueue(
+    return dict(
         actor=None,
         channel=channel,
         purpose=Purpose.OUTREACH,

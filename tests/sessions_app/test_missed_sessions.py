@@ -301,3 +301,30 @@ def test_a_join_reported_by_the_video_provider_is_not_dropped_for_lack_of_heartb
         assert services.presence_sweep() == 0
     attendance = Attendance.objects.get(session=session, client=client_profile)
     assert attendance.status == "present" and attendance.in_room
+
+
+@pytest.mark.django_db
+def test_five_no_shows_take_a_fixed_number_of_queries(
+    group, client_profile, clinician, django_assert_max_num_queries
+):
+    """Consent, audit and outreach are batched: no queries per no-show (was 44 a tick)."""
+    from sessions_app.selectors import expected_by_session
+    from sessions_app.services.missed import missed_check
+
+    texting(client_profile, clinician)
+    for n in range(4):
+        profile = ClientProfileFactory(
+            user=UserFactory(full_name=f"Absent {n}"), program=group.program
+        )
+        Enrolment.objects.create(
+            group=group, client=profile, starts_on=group.enrolments.first().starts_on
+        )
+    session = make_session(group, starts_at=START)
+    now = START + timedelta(minutes=11)
+    with time_machine.travel(now, tick=False):
+        clients = expected_by_session([session])[session.pk]
+        assert len(clients) == 5
+        with django_assert_max_num_queries(20):
+            rows = missed_check(session, clients, now=now)
+    assert len(rows) == 5 and all(r.outreach_message_id for r in rows)
+    assert OutboundMessage.objects.filter(purpose=Purpose.OUTREACH).count() == 5

@@ -88,11 +88,90 @@ def message_enqueue(
     The message is handed to a worker after commit; a recipient with no number or address is
     recorded as undeliverable (for staff to see) rather than raising into the caller.
     """
-    if not idempotency_key:
-        raise ValidationError({"idempotency_key": ["Every message needs an idempotency key."]})
+    _require_key(idempotency_key)
     existing = OutboundMessage.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
+    message, claim, due = _message_new(
+        channel=channel,
+        purpose=purpose,
+        idempotency_key=idempotency_key,
+        to=to,
+        body=body,
+        subject=subject,
+        template=template,
+        context=context,
+        user=user,
+        client=client,
+        about=about,
+        not_before=not_before,
+        expires_at=expires_at,
+        fallback_for=fallback_for,
+    )
+    try:
+        with transaction.atomic():
+            message.save()
+    except IntegrityError:
+        # The same key was enqueued concurrently and committed first: that one is the message.
+        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    _hand_over(message, claim, due)
+    return message
+
+
+def message_enqueue_many(specs: list[dict[str, Any]]) -> list[OutboundMessage]:
+    """`message_enqueue` for many messages at once: one message per spec, in the same order.
+
+    Each spec holds `message_enqueue`'s keyword arguments, and the guarantees are the same: a
+    key already in the outbox (or earlier in `specs`) gives back that message; new ones are
+    written in the caller's transaction (one insert for all of them) and handed to a worker, or
+    announced as undeliverable, after commit. Every spec is checked before any is written. If a
+    key was enqueued concurrently and committed first, it falls back to `message_enqueue` one
+    by one, which settles each key exactly as a single call would.
+    """
+    for spec in specs:
+        _require_key(spec.get("idempotency_key", ""))
+    keys = [spec["idempotency_key"] for spec in specs]
+    found = {m.idempotency_key: m for m in OutboundMessage.objects.filter(idempotency_key__in=keys)}
+    built: dict[str, tuple[OutboundMessage, uuid.UUID | None, datetime]] = {}
+    for spec in specs:
+        key = spec["idempotency_key"]
+        if key not in found and key not in built:
+            built[key] = _message_new(**{k: v for k, v in spec.items() if k != "actor"})
+    if built:
+        try:
+            with transaction.atomic():
+                OutboundMessage.objects.bulk_create([m for m, _, _ in built.values()])
+        except IntegrityError:
+            return [message_enqueue(**spec) for spec in specs]
+        for key, (message, claim, due) in built.items():
+            _hand_over(message, claim, due)
+            found[key] = message
+    return [found[key] for key in keys]
+
+
+def _require_key(idempotency_key: str) -> None:
+    if not idempotency_key:
+        raise ValidationError({"idempotency_key": ["Every message needs an idempotency key."]})
+
+
+def _message_new(
+    *,
+    channel: str,
+    purpose: str,
+    idempotency_key: str,
+    to: str = "",
+    body: str = "",
+    subject: str = "",
+    template: str = "",
+    context: dict | None = None,
+    user: User | None = None,
+    client: ClientProfile | None = None,
+    about: models.Model | None = None,
+    not_before: datetime | None = None,
+    expires_at: datetime | None = None,
+    fallback_for: OutboundMessage | None = None,
+) -> tuple[OutboundMessage, uuid.UUID | None, datetime]:
+    """The unsaved message, its dispatch claim (None: not sent now) and when it is due."""
     if client is None and user is not None and user.role == Role.CLIENT:
         client = ClientProfile.objects.filter(user=user).first()
     if user is None and client is not None and not to:
@@ -128,17 +207,15 @@ def message_enqueue(
         message.error_code = "no-recipient"
         message.error_message = "No phone number or address on file for this recipient."
         message.finished_at = now
-    try:
-        with transaction.atomic():
-            message.save()
-    except IntegrityError:
-        # The same key was enqueued concurrently and committed first: that one is the message.
-        return OutboundMessage.objects.get(idempotency_key=idempotency_key)
+    return message, claim, due
+
+
+def _hand_over(message: OutboundMessage, claim: uuid.UUID | None, due: datetime) -> None:
+    """After commit: a worker sends it, or staff hear that it cannot be sent."""
     if claim is not None:
         publish_on_commit(message.pk, message.purpose, claim, due_at=due)
-    elif not to:
+    elif not message.to:
         announce_problem(message)
-    return message
 
 
 def publish_on_commit(
