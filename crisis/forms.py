@@ -3,27 +3,10 @@
 from __future__ import annotations
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from crisis import instruments
 from crisis.models import CheckInChannel, Disposition
 from crisis.models.safety_plans import SECTIONS
-from iop.domain import DomainError
-
-
-def apply_errors(form: forms.Form, error: ValidationError | DomainError) -> None:
-    """Put a service's errors on the form fields they name ("answers.q3" → field q3)."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            field = name.split(".", 1)[1] if name.startswith("answers.") else name
-            form.add_error(field if field in form.fields else None, messages)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        for name, messages in error.fields.items():
-            if name in form.fields:
-                form.add_error(name, messages)
-        form.add_error(None, error.message)
 
 
 def check_in_form(instrument: instruments.Instrument, data=None) -> forms.Form:

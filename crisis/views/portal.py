@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from crisis import instruments, selectors, services
-from crisis.forms import SafetyPlanForm, apply_errors, check_in_form
+from crisis.forms import SafetyPlanForm, check_in_form
 from crisis.models import CheckInChannel, CrisisEvent, EventSource, SafetyPlan
 from crisis.models.events import UNRESOLVED
 from crisis.models.safety_plans import SECTION_FIELDS
@@ -21,6 +21,7 @@ from iop.accounts.selectors import client_profile_of, primary_clinician_of
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import DomainError
+from iop.form_errors import apply_errors
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,6 @@ from crisis.forms import (
     ResolveForm,
     SafetyPlanForm,
     ScheduleForm,
-    apply_errors,
 )
 from crisis.models import CrisisEvent, EventSource, FollowUp, SafetyPlan
 from crisis.models.safety_plans import SECTION_FIELDS
@@ -33,6 +32,7 @@ from iop.audit.services import access_record
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import DomainError
+from iop.form_errors import apply_errors
 
 
 def clinical_required(view):

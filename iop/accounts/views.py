@@ -20,6 +20,7 @@ from iop.accounts.forms import EmergencyContactForm, ProfileForm, SignInForm, To
 from iop.accounts.models import EmergencyContact
 from iop.accounts.selectors import care_team_of, client_profile_of, emergency_contacts_for
 from iop.domain import DomainError
+from iop.form_errors import apply_errors
 
 
 class SignInView(LoginView):
@@ -152,16 +153,6 @@ def portal(request):
     )
 
 
-def _apply_errors(form, error: ValidationError | DomainError) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, error.message)
-
-
 @login_required
 def profile(request):
     user = request.user
@@ -176,7 +167,7 @@ def profile(request):
         try:
             services.profile_update(actor=user, user=user, **form.cleaned_data)
         except (ValidationError, DomainError) as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Your profile is saved.")
             return redirect("accounts:profile")
@@ -216,7 +207,7 @@ def contact_edit(request, contact_id: int | None = None):
                 actor=request.user, client=client, contact=contact, **form.cleaned_data
             )
         except (ValidationError, DomainError) as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, "Emergency contact saved.")
             return redirect("accounts:profile")

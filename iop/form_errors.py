@@ -1,0 +1,23 @@
+"""Putting a service's errors on the form that called it, field by field where it names one."""
+
+from __future__ import annotations
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from iop.domain import DomainError
+
+
+def apply_errors(form: forms.Form, error: ValidationError | DomainError) -> None:
+    """Errors naming a form field go on it ("answers.q3" names field q3); the rest on the form."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for name, messages in error.message_dict.items():
+            field = name.split(".", 1)[1] if name.startswith("answers.") else name
+            form.add_error(field if field in form.fields else None, messages)
+    elif isinstance(error, ValidationError):
+        form.add_error(None, error.messages)
+    else:
+        for name, messages in error.fields.items():
+            if name in form.fields:
+                form.add_error(name, messages)
+        form.add_error(None, error.message)
