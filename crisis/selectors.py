@@ -255,6 +255,28 @@ def due_check_ins(client: ClientProfile, *, at: datetime | None = None) -> list[
     ]
 
 
+def latest_risk_among(client_ids: list[int]) -> dict[int, str]:
+    """Each client's risk level at their latest check-in (clients without one are left out)."""
+    latest = (
+        CheckIn.objects.filter(client_id__in=client_ids)
+        .order_by("client_id", "-submitted_at", "-id")
+        .distinct("client_id")
+        .values_list("client_id", "risk")
+    )
+    return dict(latest)
+
+
+def latest_risk_sql(*, client: str) -> str:
+    """`latest_risk_among` as a SQL expression (NULL: no check-in) for a hot raw query.
+
+    `client` is the SQL column holding the client's id. A test checks that both agree.
+    """
+    return f"""(
+        SELECT ci.risk FROM crisis_checkin ci WHERE ci.client_id = {client}
+        ORDER BY ci.submitted_at DESC, ci.id DESC LIMIT 1
+    )"""  # noqa: S608 - only a column name is interpolated
+
+
 def caseload_by_risk(viewer: Any) -> list[ClientProfile]:
     """The viewer's clients, highest latest risk first, then highest latest score.
 

@@ -75,6 +75,26 @@ def consent_active_among(
     return {client_id for client_id, version in granted.items() if version >= minimum}
 
 
+def consent_active_sql(*, client: str, kind: str, at: str) -> str:
+    """`consent_active_among`'s rule as a SQL boolean, for a hot raw query that joins clients.
+
+    `client` is the SQL column holding the client's id; `kind` and `at` are the query's
+    placeholders for the consent kind and the moment, e.g. "%(sms_kind)s" and "%(now)s".
+    A test checks that it agrees with `consent_active_among` case by case.
+    """
+    return f"""COALESCE((
+        SELECT r.action = '{ConsentAction.GRANT.value}' AND d.version >= COALESCE((
+            SELECT max(v.version) FROM consents_consentdocument v
+            WHERE v.kind = r.kind AND v.published_at <= {at} AND v.requires_reconsent
+        ), 0)
+        FROM consents_consentrecord r
+        JOIN consents_consentdocument d ON d.id = r.document_id
+        WHERE r.client_id = {client} AND r.kind = {kind} AND r.recorded_at <= {at}
+        ORDER BY r.recorded_at DESC, r.id DESC
+        LIMIT 1
+    ), false)"""  # noqa: S608 - only column names and placeholders are interpolated
+
+
 @dataclass(frozen=True)
 class ConsentState:
     kind: str

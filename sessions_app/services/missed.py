@@ -15,16 +15,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from crisis.selectors import latest_risk_among
 from iop.accounts.models import ClientProfile
 from iop.audit.models import Action
 from iop.audit.services import access_record, access_record_many
-from iop.consents.models import ConsentKind
-from iop.consents.selectors import consent_active_among
 from iop.domain import DomainError, NotAllowed
 from iop.notify.models import Channel, OutboundMessage, Purpose
 from iop.notify.services.outbox import message_enqueue_many
 from iop.realtime.publish import publish
-from sessions_app import risk
 from sessions_app.live import to_facilitators
 from sessions_app.models import (
     AlertReason,
@@ -36,7 +34,8 @@ from sessions_app.models import (
     Presence,
     Session,
 )
-from sessions_app.selectors import care_team_ids, expected_by_session, facilitator_ids
+from sessions_app.roll_call import Expected, roll_call
+from sessions_app.selectors import care_team_ids
 from sessions_app.services.attendance import attendance_event_record, session_finalise
 from sessions_app.wording import session_link, session_name, when_text
 
@@ -55,70 +54,98 @@ def _claim(column: str, now: datetime, batch: int) -> list[int]:
     )
 
 
+# What the check reads of a session (anything else would cost a query per session).
+SESSION_FIELDS = (
+    "id", "program_id", "group_id", "client_id", "facilitator_id", "kind", "title",
+    "starts_at", "ends_at", "local_date", "status",
+)  # fmt: skip
+
+# Claim and clear in one statement: lock the due rows (skipping rows another tick holds), clear
+# their timer, and return what the check needs, with the group's facilitators. If the tick's
+# transaction fails, the timer comes back with the rollback.
+_CLAIM_SQL = f"""
+UPDATE sessions_app_session AS s
+SET missed_check_due_at = NULL, missed_checked_at = %(now)s
+FROM (
+    SELECT id FROM sessions_app_session
+    WHERE missed_check_due_at <= %(now)s
+    ORDER BY missed_check_due_at
+    LIMIT %(batch)s
+    FOR UPDATE SKIP LOCKED
+) AS due
+WHERE s.id = due.id
+RETURNING {", ".join(f"s.{f}" for f in SESSION_FIELDS)},
+    ARRAY(SELECT f.user_id FROM sessions_app_group_facilitators f WHERE f.group_id = s.group_id)
+        AS group_facilitator_ids
+"""  # noqa: S608 - only constant column names are interpolated
+
+
+def _claim_sessions(now: datetime, batch: int) -> list[Session]:
+    """The due sessions (at most `batch`, the longest due first), locked, their timer cleared."""
+    return list(Session.objects.raw(_CLAIM_SQL, {"now": now, "batch": batch}))
+
+
 def sessions_missed_tick(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int:
     """Handle every session whose grace period has passed; returns how many were handled."""
     now = now or timezone.now()
     with transaction.atomic():
-        ids = _claim("missed_check_due_at", now, batch)
-        if not ids:
+        sessions = sorted(_claim_sessions(now, batch), key=lambda s: (s.starts_at, s.pk))
+        if not sessions:
             return 0
-        sessions = list(
-            Session.objects.filter(pk__in=ids).select_related("program", "group", "client__user")
-        )
-        expected = expected_by_session(sessions)
+        expected = roll_call([s.pk for s in sessions], at=now)
         for session in sessions:
+            facilitators = sorted({session.facilitator_id, *session.group_facilitator_ids})
             try:
                 with transaction.atomic():
-                    missed_check(session, expected[session.pk], now=now)
+                    missed_check(session, expected[session.pk], facilitators, now=now)
             except Exception:  # noqa: BLE001 - one bad session must not hold up the others
                 log.exception(
                     "missed-session check of session %s failed; retrying later", session.pk
                 )
-                Session.objects.filter(pk=session.pk).update(missed_check_due_at=now + RETRY_AFTER)
-    return len(ids)
+                Session.objects.filter(pk=session.pk).update(
+                    missed_check_due_at=now + RETRY_AFTER, missed_checked_at=None
+                )
+    return len(sessions)
 
 
 def missed_check(
-    session: Session, clients: list[ClientProfile], *, now: datetime
+    session: Session, expected: list[Expected], facilitators: list[int], *, now: datetime
 ) -> list[Attendance]:
-    """Every expected client who has not joined: a no-show, a 'we missed you', maybe an alert."""
-    existing = {a.client_id: a for a in Attendance.objects.filter(session=session)}
-    missing = []
-    for client in clients:
-        attendance = existing.get(client.pk)
-        if attendance is not None and (
-            attendance.first_joined_at
-            or attendance.reported_tech_issue
-            or attendance.corrected_status
-        ):
-            continue  # joined, told us they cannot connect, or excused by staff
-        missing.append(client)
-    new = [
-        Attendance(
-            session=session,
-            client=client,
-            session_starts_at=session.starts_at,
-            derived_status=AttendanceStatus.NO_SHOW,
-        )
-        for client in missing
-        if client.pk not in existing
-    ]
-    Attendance.objects.bulk_create(new)
-    rows = {**existing, **{a.client_id: a for a in new}}
-    facilitators = facilitator_ids(session)
-    reasons = _alert_reasons(session, missing)
-    texting = consent_active_among([c for c in missing if c.user.phone], ConsentKind.SMS)
-    access_record_many(actor=None, action=Action.CREATE, entries=[(c, rows[c.pk]) for c in missing])
+    """Every expected client who has not joined: a no-show, a 'we missed you', maybe an alert.
+
+    `expected` is the session's roll call; `facilitators` the staff who see it live.
+    """
+    absent = [e for e in expected if not e.accounted_for]
+    missing = [e.client for e in absent]
+    reasons = {e.client.pk: reason for e in absent if (reason := _alert_reason(e))}
+    link = session_link(session)
     outreach = {
-        c.pk: spec
-        for c in missing
-        if (spec := _we_missed_you(session, c, sms=c.pk in texting)) is not None
+        e.client.pk: spec
+        for e in absent
+        if (spec := _we_missed_you(session, e.client, sms=e.may_text, link=link)) is not None
     }
     sent = dict(zip(outreach, message_enqueue_many(list(outreach.values())), strict=True))
-    for client in missing:
-        attendance = rows[client.pk]
+    new = []
+    rows = {}
+    for entry in absent:
+        client = entry.client
+        if entry.attendance_id is not None:
+            # The client has a row (opened the page without joining, say): rare, one update.
+            attendance = Attendance.objects.select_for_update().get(pk=entry.attendance_id)
+        else:
+            attendance = Attendance(
+                session=session, client=client, session_starts_at=session.starts_at
+            )
+            new.append(attendance)
         attendance.derived_status = AttendanceStatus.NO_SHOW
         attendance.outreach_message = sent.get(client.pk)
+        if attendance.pk is not None:
+            attendance.save(update_fields=["derived_status", "outreach_message", "updated_at"])
+        rows[client.pk] = attendance
+    Attendance.objects.bulk_create(new)
+    access_record_many(actor=None, action=Action.CREATE, entries=[(c, rows[c.pk]) for c in missing])
+    for client in missing:
+        attendance = rows[client.pk]
         to_facilitators(
             session,
             "session.missed",
@@ -136,10 +163,6 @@ def missed_check(
         )
         if client.pk in reasons:
             _raise_alert(session, client, reasons[client.pk])
-    Attendance.objects.bulk_update(
-        [rows[c.pk] for c in missing], ["derived_status", "outreach_message", "updated_at"]
-    )
-    Session.objects.filter(pk=session.pk).update(missed_check_due_at=None, missed_checked_at=now)
     return [rows[c.pk] for c in missing]
 
 
@@ -149,10 +172,12 @@ def _channel_word(message: OutboundMessage | None) -> str:
     return "text" if message.channel == Channel.SMS else "email"
 
 
-def _we_missed_you(session: Session, client: ClientProfile, *, sms: bool) -> dict[str, Any] | None:
+def _we_missed_you(
+    session: Session, client: ClientProfile, *, sms: bool, link: str
+) -> dict[str, Any] | None:
     """The 'we missed you' to enqueue, as `message_enqueue` arguments (None: no phone or email).
 
-    `sms`: the client has active SMS consent (asked for all the no-shows at once).
+    `sms`: the client has active consent to texts (from the roll call).
     """
     user = client.user
     if user.phone and sms:
@@ -175,7 +200,7 @@ def _we_missed_you(session: Session, client: ClientProfile, *, sms: bool) -> dic
             "clinic": settings.CLINIC_NAME,
             "title": session_name(session),
             "when": when_text(session.starts_at, user.time_zone),
-            "link": session_link(session),
+            "link": link,
         },
         expires_at=session.ends_at,
     )
@@ -196,24 +221,30 @@ def _previous_statuses(session: Session, client_ids: list[int]) -> dict[int, str
     return {a.client_id: a.status for a in rows}
 
 
-def _alert_reasons(session: Session, clients: list[ClientProfile]) -> dict[int, str]:
+def _alert_reason(entry: Expected) -> str | None:
     """Two no-shows in a row, or one after a high-risk check-in: the care team reaches out."""
-    previous = _previous_statuses(session, [c.pk for c in clients])
-    reasons = {
-        c.pk: AlertReason.CONSECUTIVE_NO_SHOWS
-        for c in clients
-        if previous.get(c.pk) == AttendanceStatus.NO_SHOW
-    }
-    for client_id in risk.high_risk_among([c for c in clients if c.pk not in reasons]):
-        reasons[client_id] = AlertReason.HIGH_RISK_NO_SHOW
-    return reasons
+    if entry.previous_status == AttendanceStatus.NO_SHOW:
+        return AlertReason.CONSECUTIVE_NO_SHOWS
+    if entry.high_risk:
+        return AlertReason.HIGH_RISK_NO_SHOW
+    return None
 
 
 def engagement_check(
     session: Session, client: ClientProfile, *, now: datetime
 ) -> EngagementAlert | None:
     """Raise the engagement alert for this missed session if the client's history calls for one."""
-    reason = _alert_reasons(session, [client]).get(client.pk)
+    entry = Expected(
+        client,
+        attendance_id=None,
+        joined=False,
+        reported_tech_issue=False,
+        corrected_status="",
+        previous_status=_previous_statuses(session, [client.pk]).get(client.pk),
+        may_text=False,
+        latest_risk=latest_risk_among([client.pk]).get(client.pk),
+    )
+    reason = _alert_reason(entry)
     return _raise_alert(session, client, reason) if reason else None
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 
 from iop.notify.models import Channel, OutboundMessage, Purpose, Status
 from iop.notify.services import message_enqueue
+from iop.notify.services.outbox import message_enqueue_many
 from tests.notify.conftest import CLIENT_PHONE
 
 pytestmark = pytest.mark.django_db
@@ -113,4 +114,45 @@ def test_bad_input_is_refused_with_the_field_and_nothing_is_saved(overrides, fie
     with pytest.raises(ValidationError) as raised:
         enqueue(**overrides)
     assert field in raised.value.message_dict
+    assert OutboundMessage.objects.count() == 0
+
+
+def _spec(key, body="Group starts at 10:00."):
+    return {
+        "actor": None,
+        "channel": Channel.SMS,
+        "purpose": Purpose.REMINDER,
+        "idempotency_key": key,
+        "to": CLIENT_PHONE,
+        "body": body,
+    }
+
+
+def test_enqueue_many_writes_new_keys_in_one_insert_and_dispatches_each_after_commit(
+    django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks() as callbacks, django_assert_num_queries(3):
+        messages = message_enqueue_many([_spec("a"), _spec("b"), _spec("a", "Other text")])
+    assert [m.idempotency_key for m in messages] == ["a", "b", "a"]
+    assert messages[0] is messages[2], "a key repeated in the batch is one message"
+    assert OutboundMessage.objects.count() == 2
+    assert len(callbacks) == 2
+
+
+def test_enqueue_many_gives_back_the_message_already_holding_a_key(
+    django_capture_on_commit_callbacks,
+):
+    earlier = enqueue(idempotency_key="b", body="Sent before")
+    with django_capture_on_commit_callbacks() as callbacks:
+        messages = message_enqueue_many([_spec("a"), _spec("b"), _spec("c")])
+    assert [m.idempotency_key for m in messages] == ["a", "b", "c"]
+    assert messages[1].pk == earlier.pk and messages[1].body == "Sent before"
+    assert OutboundMessage.objects.count() == 3
+    assert len(callbacks) == 2, "only the two new messages are handed to a worker"
+
+
+def test_enqueue_many_with_one_bad_spec_writes_nothing():
+    with pytest.raises(ValidationError) as error:
+        message_enqueue_many([_spec("a"), {**_spec("b"), "to": "0415 555"}])
+    assert "to" in error.value.message_dict
     assert OutboundMessage.objects.count() == 0

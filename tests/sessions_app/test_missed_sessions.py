@@ -7,12 +7,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.contenttypes.models import ContentType
 from django.db import connections
 from django.utils import timezone
 
+from crisis.services.check_ins import check_in_submit
 from iop.notify.backends import locmem
 from iop.notify.models import OutboundMessage, Purpose
-from sessions_app import risk, services
+from sessions_app import services
 from sessions_app.models import (
     Attendance,
     AttendanceEvent,
@@ -21,6 +23,7 @@ from sessions_app.models import (
     Presence,
     Session,
 )
+from tests.crisis.conftest import phq9
 from tests.factories import ClientProfileFactory, UserFactory
 from tests.notify.conftest import purge_queues, wait_until
 from tests.sessions_app.conftest import make_session, texting
@@ -216,16 +219,38 @@ def test_an_attended_session_in_between_means_no_alert(group, client_profile):
 
 @pytest.mark.django_db
 def test_one_no_show_after_a_high_risk_check_in_raises_an_alert(group, client_profile):
-    risk.register("test:high", lambda client: client.pk == client_profile.pk)
-    try:
-        session = make_session(group, starts_at=START)
-        with time_machine.travel(START + timedelta(minutes=10), tick=False):
-            services.sessions_missed_tick()
-    finally:
-        risk.unregister("test:high")
+    session = make_session(group, starts_at=START)
+    with time_machine.travel(START - timedelta(days=1), tick=False):
+        check_in = check_in_submit(
+            actor=client_profile.user,
+            client=client_profile,
+            instrument="phq9",
+            answers=phq9(6, item9=1),  # any thought of self-harm is high risk
+        )
+    assert check_in.risk == "high"
+    with time_machine.travel(START + timedelta(minutes=10), tick=False):
+        services.sessions_missed_tick()
 
     [alert] = EngagementAlert.objects.all()
     assert alert.reason == "high_risk_no_show" and alert.session == session
+
+
+@pytest.mark.django_db
+def test_a_later_low_risk_check_in_means_no_high_risk_alert(group, client_profile):
+    session = make_session(group, starts_at=START)
+    for days, answers in ((3, phq9(6, item9=1)), (1, phq9(2))):
+        with time_machine.travel(START - timedelta(days=days), tick=False):
+            check_in_submit(
+                actor=client_profile.user,
+                client=client_profile,
+                instrument="phq9",
+                answers=answers,
+            )
+    with time_machine.travel(START + timedelta(minutes=10), tick=False):
+        services.sessions_missed_tick()
+
+    assert Attendance.objects.get(session=session, client=client_profile).status == "no_show"
+    assert not EngagementAlert.objects.exists()
 
 
 @pytest.mark.django_db
@@ -304,13 +329,11 @@ def test_a_join_reported_by_the_video_provider_is_not_dropped_for_lack_of_heartb
 
 
 @pytest.mark.django_db
-def test_five_no_shows_take_a_fixed_number_of_queries(
-    group, client_profile, clinician, django_assert_max_num_queries
+def test_a_tick_with_five_no_shows_takes_a_fixed_number_of_queries(
+    group, client_profile, clinician, django_assert_num_queries
 ):
-    """Consent, audit and outreach are batched: no queries per no-show (was 44 a tick)."""
-    from sessions_app.selectors import expected_by_session
-    from sessions_app.services.missed import missed_check
-
+    """Claim, roll call (consent and risk included), then one insert each for the outbox,
+    attendance and audit: no query per no-show (it was 44 for five)."""
     texting(client_profile, clinician)
     for n in range(4):
         profile = ClientProfileFactory(
@@ -320,11 +343,17 @@ def test_five_no_shows_take_a_fixed_number_of_queries(
             group=group, client=profile, starts_on=group.enrolments.first().starts_on
         )
     session = make_session(group, starts_at=START)
-    now = START + timedelta(minutes=11)
-    with time_machine.travel(now, tick=False):
-        clients = expected_by_session([session])[session.pk]
-        assert len(clients) == 5
-        with django_assert_max_num_queries(20):
-            rows = missed_check(session, clients, now=now)
-    assert len(rows) == 5 and all(r.outreach_message_id for r in rows)
-    assert OutboundMessage.objects.filter(purpose=Purpose.OUTREACH).count() == 5
+    ContentType.objects.get_for_model(session)  # cached for the life of a worker
+    # The tick's and the session's savepoints, claim, roll call, the outbox insert in its own
+    # savepoint, attendance, audit.
+    with (
+        time_machine.travel(START + timedelta(minutes=11), tick=False),
+        django_assert_num_queries(11),
+    ):
+        assert services.sessions_missed_tick() == 1
+    rows = Attendance.objects.filter(session=session)
+    assert len(rows) == 5 and all(r.outreach_message_id and r.status == "no_show" for r in rows)
+    channels = sorted(
+        OutboundMessage.objects.filter(purpose=Purpose.OUTREACH).values_list("channel", flat=True)
+    )
+    assert channels == ["email"] * 4 + ["sms"]  # only the one who agreed to texts gets one

@@ -121,32 +121,31 @@ def message_enqueue(
 def message_enqueue_many(specs: list[dict[str, Any]]) -> list[OutboundMessage]:
     """`message_enqueue` for many messages at once: one message per spec, in the same order.
 
-    Each spec holds `message_enqueue`'s keyword arguments, and the guarantees are the same: a
-    key already in the outbox (or earlier in `specs`) gives back that message; new ones are
-    written in the caller's transaction (one insert for all of them) and handed to a worker, or
-    announced as undeliverable, after commit. Every spec is checked before any is written. If a
-    key was enqueued concurrently and committed first, it falls back to `message_enqueue` one
-    by one, which settles each key exactly as a single call would.
+    Each spec holds `message_enqueue`'s keyword arguments, and the guarantees are the same: new
+    messages are written in the caller's transaction (one insert for all of them) and handed to
+    a worker, or announced as undeliverable, after commit; a key repeated in `specs` gives back
+    the same message. Every spec is checked before any is written. The insert is optimistic: if
+    a key is already in the outbox (rare: a retry of work already done), it falls back to
+    `message_enqueue` one by one, which gives back the message that holds each such key.
     """
     for spec in specs:
         _require_key(spec.get("idempotency_key", ""))
     keys = [spec["idempotency_key"] for spec in specs]
-    found = {m.idempotency_key: m for m in OutboundMessage.objects.filter(idempotency_key__in=keys)}
     built: dict[str, tuple[OutboundMessage, uuid.UUID | None, datetime]] = {}
     for spec in specs:
         key = spec["idempotency_key"]
-        if key not in found and key not in built:
+        if key not in built:
             built[key] = _message_new(**{k: v for k, v in spec.items() if k != "actor"})
-    if built:
-        try:
-            with transaction.atomic():
-                OutboundMessage.objects.bulk_create([m for m, _, _ in built.values()])
-        except IntegrityError:
-            return [message_enqueue(**spec) for spec in specs]
-        for key, (message, claim, due) in built.items():
-            _hand_over(message, claim, due)
-            found[key] = message
-    return [found[key] for key in keys]
+    if not built:
+        return []
+    try:
+        with transaction.atomic():
+            OutboundMessage.objects.bulk_create([m for m, _, _ in built.values()])
+    except IntegrityError:
+        return [message_enqueue(**spec) for spec in specs]
+    for message, claim, due in built.values():
+        _hand_over(message, claim, due)
+    return [built[key][0] for key in keys]
 
 
 def _require_key(idempotency_key: str) -> None:
