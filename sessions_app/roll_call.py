@@ -4,7 +4,7 @@ The missed-session tick runs every few seconds and must stay fast on a slow mach
 read is one SQL statement instead of the eight ORM queries it replaces: expected clients by
 enrolment and by make-up, their attendance at this session and at the one before, whether they
 agreed to texts, and the risk at their latest check-in. The rules are the ones stated in the
-ORM by `selectors.expected_by_session`, `Attendance.status`, `consent_active_among` and
+ORM by `selectors.expected_by_session`, `Attendance.status`, `consent_is_active` and
 `crisis.selectors.latest_risk_among`; tests check that both give the same answers.
 """
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.db import connection
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
@@ -51,36 +52,28 @@ def consent_is_active(client: ClientProfile, kind: str, *, at: datetime | None =
 def consent_active_among(
     clients: Iterable[ClientProfile | int], kind: str, *, at: datetime | None = None
 ) -> set[int]:
-    """The ids of the clients with active consent of this kind: `consent_is_active` in 2 queries.
+    """The ids of the clients with active consent of this kind: `consent_is_active` in 1 query.
 
     The same rule: each client's latest record of the kind (by recorded_at, then id) must be a
     grant, of a document version no older than the newest version that required re-consent.
     """
-    ids = {c if isinstance(c, int) else c.pk for c in clients}
+    ids = sorted({c if isinstance(c, int) else c.pk for c in clients})
     if not ids:
         return set()
-    at = at or timezone.now()
-    latest = (
-        ConsentRecord.objects.filter(client_id__in=ids, kind=kind, recorded_at__lte=at)
-        .order_by("client_id", "-recorded_at", "-id")
-        .distinct("client_id")
-        .values_list("client_id", "action", "document__version")
-    )
-    granted = {
-        client_id: version for client_id, action, version in latest if action == ConsentAction.GRANT
-    }
-    if not granted:
-        return set()
-    minimum = _minimum_version(kind, at)
-    return {client_id for client_id, version in granted.items() if version >= minimum}
+    active = consent_active_sql(client="c.id", kind="%(kind)s", at="%(at)s")
+    sql = f"SELECT c.id FROM unnest(%(ids)s::bigint[]) AS c(id) WHERE {active}"  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"ids": ids, "kind": kind, "at": at or timezone.now()})
+        return {row[0] for row in cursor.fetchall()}
 
 
 def consent_active_sql(*, client: str, kind: str, at: str) -> str:
-    """`consent_active_among`'s rule as a SQL boolean, for a hot raw query that joins clients.
+    """`consent_is_active` as a SQL boolean, for queries about many clients at once.
 
     `client` is the SQL column holding the client's id; `kind` and `at` are the query's
-    placeholders for the consent kind and the moment, e.g. "%(sms_kind)s" and "%(now)s".
-    A test checks that it agrees with `consent_active_among` case by case.
+    placeholders for the consent kind and the moment, e.g. "%(sms)s" and "%(now)s". Used by
+    `consent_active_among` and the missed-session roll call; tests check it agrees with
+    `consent_is_active` case by case.
     """
     return f"""COALESCE((
         SELECT r.action = '{ConsentAction.GRANT.value}' AND d.version >= COALESCE((
