@@ -255,21 +255,11 @@ def due_check_ins(client: ClientProfile, *, at: datetime | None = None) -> list[
     ]
 
 
-def latest_risk_among(client_ids: list[int]) -> dict[int, str]:
-    """Each client's risk level at their latest check-in (clients without one are left out)."""
-    latest = (
-        CheckIn.objects.filter(client_id__in=client_ids)
-        .order_by("client_id", "-submitted_at", "-id")
-        .distinct("client_id")
-        .values_list("client_id", "risk")
-    )
-    return dict(latest)
-
-
 def latest_risk_sql(*, client: str) -> str:
-    """`latest_risk_among` as a SQL expression (NULL: no check-in) for a hot raw query.
+    """The risk level at the client's latest check-in (by submitted_at, then id), as a SQL
+    expression (NULL: no check-in) for the missed-session roll call.
 
-    `client` is the SQL column holding the client's id. A test checks that both agree.
+    `client` is the SQL column holding the client's id. A test checks it against the ORM.
     """
     return f"""(
         SELECT ci.risk FROM crisis_checkin ci WHERE ci.client_id = {client}

@@ -4,8 +4,8 @@ The missed-session tick runs every few seconds and must stay fast on a slow mach
 read is one SQL statement instead of the eight ORM queries it replaces: expected clients by
 enrolment and by make-up, their attendance at this session and at the one before, whether they
 agreed to texts, and the risk at their latest check-in. The rules are the ones stated in the
-ORM by `selectors.expected_by_session`, `Attendance.status`, `consent_is_active` and
-`crisis.selectors.latest_risk_among`; tests check that both give the same answers.
+ORM by `selectors.expected_by_session`, `Attendance.status` and `consent_is_active`; tests
+check that the roll call gives the same answers as ORM queries, rule by rule.
 """
 
 from __future__ import annotations

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from crisis.selectors import latest_risk_among
 from iop.accounts.models import ClientProfile
 from iop.audit.models import Action
 from iop.audit.services import access_record, access_record_many
@@ -116,7 +115,6 @@ def missed_check(
     `expected` is the session's roll call; `facilitators` the staff who see it live.
     """
     absent = [e for e in expected if not e.accounted_for]
-    missing = [e.client for e in absent]
     reasons = {e.client.pk: reason for e in absent if (reason := _alert_reason(e))}
     link = session_link(session)
     outreach = {
@@ -125,27 +123,24 @@ def missed_check(
         if (spec := _we_missed_you(session, e.client, sms=e.may_text, link=link)) is not None
     }
     sent = dict(zip(outreach, message_enqueue_many(list(outreach.values())), strict=True))
-    new = []
-    rows = {}
+    rows = []
     for entry in absent:
-        client = entry.client
-        if entry.attendance_id is not None:
-            # The client has a row (opened the page without joining, say): rare, one update.
-            attendance = Attendance.objects.select_for_update().get(pk=entry.attendance_id)
-        else:
+        if entry.attendance_id is None:
             attendance = Attendance(
-                session=session, client=client, session_starts_at=session.starts_at
+                session=session, client=entry.client, session_starts_at=session.starts_at
             )
-            new.append(attendance)
+        else:  # the client has a row (opened the page without joining, say): rare
+            attendance = Attendance.objects.select_for_update().get(pk=entry.attendance_id)
+            attendance.client = entry.client  # already loaded, with the user
         attendance.derived_status = AttendanceStatus.NO_SHOW
-        attendance.outreach_message = sent.get(client.pk)
+        attendance.outreach_message = sent.get(entry.client.pk)
         if attendance.pk is not None:
             attendance.save(update_fields=["derived_status", "outreach_message", "updated_at"])
-        rows[client.pk] = attendance
-    Attendance.objects.bulk_create(new)
-    access_record_many(actor=None, action=Action.CREATE, entries=[(c, rows[c.pk]) for c in missing])
-    for client in missing:
-        attendance = rows[client.pk]
+        rows.append(attendance)
+    Attendance.objects.bulk_create([a for a in rows if a.pk is None])
+    access_record_many(actor=None, action=Action.CREATE, entries=[(a.client, a) for a in rows])
+    for attendance in rows:
+        client = attendance.client
         to_facilitators(
             session,
             "session.missed",
@@ -163,7 +158,7 @@ def missed_check(
         )
         if client.pk in reasons:
             _raise_alert(session, client, reasons[client.pk])
-    return [rows[c.pk] for c in missing]
+    return rows
 
 
 def _channel_word(message: OutboundMessage | None) -> str:
@@ -206,21 +201,6 @@ def _we_missed_you(
     )
 
 
-def _previous_statuses(session: Session, client_ids: list[int]) -> dict[int, str]:
-    """Each client's attendance at the session they were expected at before this one."""
-    if not client_ids:
-        return {}
-    rows = (
-        Attendance.objects.filter(client_id__in=client_ids, session_starts_at__lt=session.starts_at)
-        .exclude(session_id=session.pk)
-        .exclude(session__status="cancelled")
-        .order_by("client_id", "-session_starts_at")
-        .distinct("client_id")
-        .only("client_id", "derived_status", "corrected_status")
-    )
-    return {a.client_id: a.status for a in rows}
-
-
 def _alert_reason(entry: Expected) -> str | None:
     """Two no-shows in a row, or one after a high-risk check-in: the care team reaches out."""
     if entry.previous_status == AttendanceStatus.NO_SHOW:
@@ -234,17 +214,10 @@ def engagement_check(
     session: Session, client: ClientProfile, *, now: datetime
 ) -> EngagementAlert | None:
     """Raise the engagement alert for this missed session if the client's history calls for one."""
-    entry = Expected(
-        client,
-        attendance_id=None,
-        joined=False,
-        reported_tech_issue=False,
-        corrected_status="",
-        previous_status=_previous_statuses(session, [client.pk]).get(client.pk),
-        may_text=False,
-        latest_risk=latest_risk_among([client.pk]).get(client.pk),
+    entry = next(
+        (e for e in roll_call([session.pk], at=now)[session.pk] if e.client.pk == client.pk), None
     )
-    reason = _alert_reason(entry)
+    reason = _alert_reason(entry) if entry is not None else None
     return _raise_alert(session, client, reason) if reason else None
 
 

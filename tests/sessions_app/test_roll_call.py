@@ -13,7 +13,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from crisis.selectors import latest_risk_among
+from crisis.models import CheckIn
 from crisis.services.check_ins import check_in_submit
 from iop.consents.models import ConsentKind, ConsentMethod
 from iop.consents.selectors import consent_is_active
@@ -21,7 +21,6 @@ from iop.consents.services import consent_grant, consent_withdraw
 from sessions_app.models import Attendance, Enrolment, MakeUpRequest, MakeUpStatus, SessionStatus
 from sessions_app.roll_call import roll_call
 from sessions_app.selectors import expected_by_session
-from sessions_app.services.missed import _previous_statuses
 from tests.crisis.conftest import phq9
 from tests.factories import ClientProfileFactory, ConsentDocumentFactory, UserFactory
 from tests.sessions_app.conftest import make_session
@@ -36,6 +35,29 @@ def _client(group, name, *, starts_on=date(2020, 1, 1), ends_on=None, enrol=True
     if enrol:
         Enrolment.objects.create(group=group, client=profile, starts_on=starts_on, ends_on=ends_on)
     return profile
+
+
+def _previous_statuses(session, client_ids):
+    """The ORM statement of 'the status at the session before': latest earlier, not cancelled."""
+    rows = (
+        Attendance.objects.filter(client_id__in=client_ids, session_starts_at__lt=session.starts_at)
+        .exclude(session_id=session.pk)
+        .exclude(session__status="cancelled")
+        .order_by("client_id", "-session_starts_at")
+        .distinct("client_id")
+    )
+    return {a.client_id: a.status for a in rows}
+
+
+def latest_risk_among(client_ids):
+    """The ORM statement of 'the risk at the latest check-in'."""
+    latest = (
+        CheckIn.objects.filter(client_id__in=client_ids)
+        .order_by("client_id", "-submitted_at", "-id")
+        .distinct("client_id")
+        .values_list("client_id", "risk")
+    )
+    return dict(latest)
 
 
 def _roll(session, at=None):
