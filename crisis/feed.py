@@ -1,31 +1,28 @@
 """Live-feed messages collected during one escalation tick and sent after its commit at once.
 
 publish() hands each message to Redis in its own event loop and connection; a tick that fires
-fifty steps would pay that fifty times. This sends a batch in one loop, with the same message
-shape, the same deadline idea and the same rule: the feed never breaks the committed work.
+fifty steps would pay that fifty times. This sends the batch through one `deliver` call: the
+same message shape, one deadline for all, and the same rule: the feed never breaks the
+committed work.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
-from django.utils import timezone
 
 from iop.realtime import groups
+from iop.realtime.publish import Batch, deliver, feed_message
 
 log = logging.getLogger(__name__)
-SEND_TIMEOUT_SECONDS = 2.0
+SEND_TIMEOUT_SECONDS = 2.0  # one deadline for the whole batch
 
 
 class FeedBatch:
     def __init__(self) -> None:
-        self.items: list[tuple[list[str], dict[str, Any]]] = []
+        self.items: Batch = []
 
     def add(
         self, event: str, payload: dict[str, Any], *, user_ids=(), program_id: int | None = None
@@ -35,13 +32,7 @@ class FeedBatch:
             targets.append(groups.program_group(program_id))
         if not targets:
             return
-        message = {
-            "type": "feed.event",
-            "id": uuid.uuid4().hex,
-            "event": event,
-            "at": timezone.now().isoformat(),
-            "payload": payload,
-        }
+        message = feed_message(event, payload)
         self.items.append((targets, message))
 
     def send_on_commit(self) -> None:
@@ -51,18 +42,8 @@ class FeedBatch:
             transaction.on_commit(lambda: send(items))
 
 
-async def _send(layer, items) -> None:
-    async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
-        for targets, message in items:
-            for target in targets:
-                await layer.group_send(target, message)
-
-
-def send(items) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
+def send(items: Batch) -> None:
     try:
-        async_to_sync(_send)(layer, items)
+        deliver(items, timeout=SEND_TIMEOUT_SECONDS)
     except Exception:  # noqa: BLE001 - Redis down: the rows, texts and calls carry the crisis
         log.exception("live feed batch of %s messages failed", len(items))

@@ -9,11 +9,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
-from iop.realtime.publish import publish
+from iop.realtime.publish import deliver, publish
 from sessions_app.models import Attendance, Session
 
 log = logging.getLogger(__name__)
@@ -52,12 +50,9 @@ def attendance_changed(attendance: Attendance, *, session: Session, client_name:
 
 def to_client_page(session_id: int, client_id: int, message: dict[str, Any]) -> None:
     def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
         try:
-            async_to_sync(layer.group_send)(
-                client_page_group(session_id, client_id), {"type": "page.event", **message}
+            deliver(
+                [([client_page_group(session_id, client_id)], {"type": "page.event", **message})]
             )
         except Exception:  # noqa: BLE001 - the page update must never break the committed action
             log.exception("could not reach the session page of client %s", client_id)

@@ -37,32 +37,53 @@ def publish(
         targets.append(groups.ON_CALL)
     if not targets:
         return
-    message = {
+    message = feed_message(event, payload)
+    transaction.on_commit(lambda: send_now(targets, message))
+
+
+def feed_message(event: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The one shape of a live-feed event, as the staff consumer relays it."""
+    return {
         "type": "feed.event",
         "id": uuid.uuid4().hex,
         "event": event,
         "at": timezone.now().isoformat(),
         "payload": payload,
     }
-    transaction.on_commit(lambda: send_now(targets, message))
 
 
 # One short deadline for the whole fan-out: a Redis that accepts connections but never answers
-# would otherwise hold the committing request for redis-py's 5 s socket timeout per group.
+# would otherwise hold the caller for redis-py's 5 s socket timeout per group, or for ever.
 SEND_TIMEOUT_SECONDS = 1.0
 
+Batch = list[tuple[list[str], dict[str, Any]]]  # (channel-layer groups, message) pairs
 
-async def _send_all(layer, targets: list[str], message: dict[str, Any]) -> None:
-    async with asyncio.timeout(SEND_TIMEOUT_SECONDS):
+
+async def _send_all(layer, items: Batch) -> None:
+    for targets, message in items:
         for target in dict.fromkeys(targets):
             await layer.group_send(target, message)
 
 
-def send_now(targets: list[str], message: dict[str, Any]) -> None:
+def deliver(items: Batch, *, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+    """Hand messages to the channel layer within one deadline; raises if that fails.
+
+    Every send to a channel layer goes through here, so none can hang its caller.
+    """
     layer = get_channel_layer()
-    if layer is None:
+    if layer is None or not items:
         return
+
+    async def bounded() -> None:
+        async with asyncio.timeout(timeout):
+            await _send_all(layer, items)
+
+    async_to_sync(bounded)()
+
+
+def send_now(targets: list[str], message: dict[str, Any]) -> None:
+    """Send one message now; a failure is logged, never raised (the feed is a courtesy)."""
     try:
-        async_to_sync(_send_all)(layer, targets, message)
+        deliver([(targets, message)])
     except Exception:  # noqa: BLE001 - the feed must never break the committed action
         log.exception("live feed publish of %s failed", message.get("event"))

@@ -192,3 +192,38 @@ def test_publish_with_redis_hanging_does_not_hold_up_the_caller(
     assert "live feed publish of crisis.raised failed" in caplog.text
     # The crisis response is sent after this returns (DESIGN invariant 1): seconds matter.
     assert elapsed < 2
+
+
+def test_the_feed_channel_with_redis_hanging_fails_fast_and_retriably(clinician, settings):
+    """The outbox's live-feed channel sends through the same bounded `deliver`."""
+    from iop.notify.backends.base import ProviderError
+    from iop.notify.backends.feed import send_feed
+
+    with silent_port() as port:
+        settings.CHANNEL_LAYERS = _layer_at(port)
+        started = time.monotonic()
+        with pytest.raises(ProviderError) as error:
+            send_feed(user_id=clinician.pk, event="note", body="Redis hangs", payload={})
+        elapsed = time.monotonic() - started
+
+    assert error.value.permanent is False, "the outbox retries it later"
+    assert elapsed < 2
+
+
+def test_a_client_page_update_with_redis_hanging_does_not_hold_up_the_caller(
+    settings, caplog, django_capture_on_commit_callbacks
+):
+    from sessions_app.live import to_client_page
+
+    with silent_port() as port:
+        settings.CHANNEL_LAYERS = _layer_at(port)
+        started = time.monotonic()
+        with (
+            caplog.at_level(logging.ERROR, logger="sessions_app.live"),
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            to_client_page(1, 2, {"event": "presence"})
+        elapsed = time.monotonic() - started
+
+    assert "could not reach the session page of client 2" in caplog.text
+    assert elapsed < 2

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-import uuid
-
-from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.utils import timezone
 
 from iop.notify.backends.base import ProviderError, SendResult
 from iop.realtime import groups
+from iop.realtime.publish import deliver, feed_message
 
 
 def send_feed(*, user_id: int, event: str, body: str, payload: dict) -> SendResult:
-    layer = get_channel_layer()
-    if layer is None:
+    if get_channel_layer() is None:
         raise ProviderError("No channel layer is configured.", permanent=True, code="no-layer")
-    event_id = uuid.uuid4().hex
-    message = {
-        "type": "feed.event",
-        "id": event_id,
-        "event": event,
-        "at": timezone.now().isoformat(),
-        "payload": {**payload, "title": body[:200], "text": body},
-    }
+    message = feed_message(event, {**payload, "title": body[:200], "text": body})
     try:
-        async_to_sync(layer.group_send)(groups.user_group(user_id), message)
-    except Exception as exc:  # noqa: BLE001 - any channel-layer failure is worth a retry
-        raise ProviderError(f"live feed unreachable: {exc}", permanent=False, code="feed") from exc
-    return SendResult(provider_id=f"feed-{event_id}", provider_status="delivered", delivered=True)
+        deliver([([groups.user_group(user_id)], message)])
+    except Exception as exc:  # noqa: BLE001 - any channel-layer failure (or timeout) is worth a retry
+        raise ProviderError(
+            f"live feed unreachable: {exc!r}", permanent=False, code="feed"
+        ) from exc
+    return SendResult(
+        provider_id=f"feed-{message['id']}", provider_status="delivered", delivered=True
+    )
