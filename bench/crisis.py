@@ -106,9 +106,12 @@ def make_people(clinicians: int, clients: int):
     staff = []
     for n in range(clinicians):
         user = User.objects.create_user(
-            f"clinician{n}@bench.harbor", None, full_name=f"Clinician {n}", role=Role.CLINICIAN,
+            f"clinician{n}@bench.harbor",
+            None,
+            full_name=f"Clinician {n}",
+            role=Role.CLINICIAN,
             phone=f"+1415600{n:04d}",
-        )  # fmt: skip
+        )
         StaffProfile.objects.create(user=user, program=program)
         staff.append(user)
     supervisor = User.objects.create_user(
@@ -136,9 +139,12 @@ def make_people(clinicians: int, clients: int):
         )
     admin = User.objects.create_superuser("admin@bench.harbor", None, full_name="Admin")
     _, token = api_key_create(
-        actor=admin, name="bench", program=program, scopes=[Scope.CRISIS_WRITE, Scope.CRISIS_READ],
+        actor=admin,
+        name="bench",
+        program=program,
+        scopes=[Scope.CRISIS_WRITE, Scope.CRISIS_READ],
         expires_at=timezone.now() + timedelta(days=1),
-    )  # fmt: skip
+    )
     cookies = {user.pk: sign_in(user).cookies["sessionid"].value for user in staff}
     clients = list(ClientProfile.objects.filter(program=program).order_by("pk"))
     primaries = dict(
@@ -157,7 +163,7 @@ def add_clients(program, staff, count: int, *, prefix: str) -> list[int]:
             role=Role.CLIENT,
             password="!",
             phone="",
-        )  # fmt: skip
+        )
         for n in range(count)
     )
     profiles = ClientProfile.objects.bulk_create(
@@ -422,9 +428,19 @@ def main() -> None:
     beat = None
     try:
         with (
-            run_daphne(bench_url, redis_url, **{k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")}) as web,
-            worker_process(database_url=bench_url, redis_url=redis_url, env=env, pool="prefork", concurrency=args.concurrency),
-        ):  # fmt: skip
+            run_daphne(
+                bench_url,
+                redis_url,
+                **{k: v for k, v in env.items() if k not in ("DATABASE_URL", "REDIS_URL")},
+            ) as web,
+            worker_process(
+                database_url=bench_url,
+                redis_url=redis_url,
+                env=env,
+                pool="prefork",
+                concurrency=args.concurrency,
+            ),
+        ):
             beat = Beat(env)
             listeners = Listeners(web.url, cookies)
             listeners.start()

@@ -111,9 +111,13 @@ def _people():
     # As in a real group, most clients agreed to texts: the 'we missed you' is a text for them
     # and an email for the last one of each eight.
     sms = ConsentDocument.objects.create(
-        kind=ConsentKind.SMS, version=1, title="Texts", summary="Texts.", body="Texts.",
+        kind=ConsentKind.SMS,
+        version=1,
+        title="Texts",
+        summary="Texts.",
+        body="Texts.",
         published_at=timezone.now() - timedelta(days=400),
-    )  # fmt: skip
+    )
     ConsentRecord.objects.bulk_create(
         ConsentRecord(
             client=p,
@@ -123,7 +127,7 @@ def _people():
             method=ConsentMethod.IN_SESSION,
             recorded_by=staff[0],
             recorded_at=timezone.now() - timedelta(days=30),
-        )  # fmt: skip
+        )
         for i, p in enumerate(profiles)
         if i % 8 != 7
     )
@@ -193,15 +197,26 @@ def _due_sessions(program, staff, groups, profiles) -> None:
     for n in range(DUE_SESSIONS):
         starts_at = now - timedelta(minutes=11, seconds=n)
         session = Session.objects.create(
-            program=program, group=groups[n], kind="group", title="Due group", facilitator=staff[n],
-            starts_at=starts_at, ends_at=starts_at + timedelta(minutes=90), local_date=starts_at.date(),
-            missed_check_due_at=starts_at + timedelta(minutes=10), finalise_due_at=starts_at + timedelta(minutes=95),
-        )  # fmt: skip
+            program=program,
+            group=groups[n],
+            kind="group",
+            title="Due group",
+            facilitator=staff[n],
+            starts_at=starts_at,
+            ends_at=starts_at + timedelta(minutes=90),
+            local_date=starts_at.date(),
+            missed_check_due_at=starts_at + timedelta(minutes=10),
+            finalise_due_at=starts_at + timedelta(minutes=95),
+        )
         for client in profiles[8 * n : 8 * n + 3]:
             attendance_event_record(
-                actor=None, session=session, client=client, kind="join", source="presence",
+                actor=None,
+                session=session,
+                client=client,
+                kind="join",
+                source="presence",
                 at=starts_at + timedelta(minutes=1),
-            )  # fmt: skip
+            )
 
 
 def _time(func) -> list[float]:

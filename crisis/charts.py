@@ -59,10 +59,17 @@ def trend_svg(
         '<text class="tick" x="{tx}" y="{t2}">{top}</text><text class="tick" x="{tx}" y="{b}">0</text>'
         '<text class="tick" x="{l}" y="{d}">{first}</text>'
         '<text class="tick end" x="{r}" y="{d}">{last}</text>',
-        l=LEFT, r=WIDTH - RIGHT, t=TOP, b=TOP + plot_h, tx=LEFT - 6, t2=TOP + 4, top=top_score,
-        d=HEIGHT - 8, first=timezone.localtime(start).strftime("%d %b"),
+        l=LEFT,
+        r=WIDTH - RIGHT,
+        t=TOP,
+        b=TOP + plot_h,
+        tx=LEFT - 6,
+        t2=TOP + 4,
+        top=top_score,
+        d=HEIGHT - 8,
+        first=timezone.localtime(start).strftime("%d %b"),
         last=timezone.localtime(end).strftime("%d %b"),
-    )  # fmt: skip
+    )
     path = ""
     if len(check_ins) > 1:
         points = " ".join(f"{x(c.submitted_at)},{y(c.score)}" for c in check_ins)
@@ -89,5 +96,11 @@ def trend_svg(
     )
     return format_html(
         '<svg class="trend-chart" viewBox="0 0 {} {}" role="img" aria-label="{}">{}{}{}{}</svg>',
-        WIDTH, HEIGHT, label, axis, lines, path, dots,
-    )  # fmt: skip
+        WIDTH,
+        HEIGHT,
+        label,
+        axis,
+        lines,
+        path,
+        dots,
+    )

@@ -28,15 +28,47 @@ from crisis.models import (
 from iop.accounts.models import ClientProfile, Program, StaffProfile, User
 
 RESOURCES = [
-    ("Springfield General Hospital: Emergency Department", "ed", "+12175550110", 39.8097, -89.6551,
-     "701 N First St, Springfield"),
-    ("St. Clare Medical Center: Emergency Department", "ed", "+12175550120", 39.8027, -89.6496,
-     "800 E Carpenter St, Springfield"),
-    ("Sangamon Crisis Centre (walk-in, 24/7)", "crisis_centre", "+12175550130", 39.7990, -89.6440,
-     "710 N Eighth St, Springfield"),
-    ("County Mobile Crisis Team", "mobile_crisis", "+12175550140", 39.7817, -89.6501, "Dispatched by phone"),
-    ("Gateway Detox and Recovery", "detox", "+12175550150", 39.7620, -89.6700, "2200 Stevenson Dr, Springfield"),
-]  # fmt: skip
+    (
+        "Springfield General Hospital: Emergency Department",
+        "ed",
+        "+12175550110",
+        39.8097,
+        -89.6551,
+        "701 N First St, Springfield",
+    ),
+    (
+        "St. Clare Medical Center: Emergency Department",
+        "ed",
+        "+12175550120",
+        39.8027,
+        -89.6496,
+        "800 E Carpenter St, Springfield",
+    ),
+    (
+        "Sangamon Crisis Centre (walk-in, 24/7)",
+        "crisis_centre",
+        "+12175550130",
+        39.7990,
+        -89.6440,
+        "710 N Eighth St, Springfield",
+    ),
+    (
+        "County Mobile Crisis Team",
+        "mobile_crisis",
+        "+12175550140",
+        39.7817,
+        -89.6501,
+        "Dispatched by phone",
+    ),
+    (
+        "Gateway Detox and Recovery",
+        "detox",
+        "+12175550150",
+        39.7620,
+        -89.6700,
+        "2200 Stevenson Dr, Springfield",
+    ),
+]
 
 PLANS = {
     "warning_signs": "Not sleeping for two nights\nSkipping meals\nTelling myself I'm a burden",
@@ -110,9 +142,13 @@ def _rota(program: Program, clinician: User) -> None:
     if later is not None:
         end = min(end, later.starts_at)
     OnCallShift.objects.create(
-        program=program, user=clinician, starts_at=start, ends_at=end, time_zone=program.time_zone,
+        program=program,
+        user=clinician,
+        starts_at=start,
+        ends_at=end,
+        time_zone=program.time_zone,
         note="Demo rota",
-    )  # fmt: skip
+    )
 
 
 def _resources() -> None:

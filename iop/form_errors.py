@@ -21,3 +21,12 @@ def apply_errors(form: forms.Form, error: ValidationError | DomainError) -> None
             if name in form.fields:
                 form.add_error(name, messages)
         form.add_error(None, error.message)
+
+
+def error_message(error: ValidationError | DomainError) -> str:
+    """One sentence for a banner (django.contrib.messages) or a JSON body's `message`."""
+    if isinstance(error, DomainError):
+        return error.message
+    if hasattr(error, "error_dict"):
+        return " ".join(str(m) for messages in error.message_dict.values() for m in messages)
+    return " ".join(error.messages)

@@ -103,9 +103,19 @@ class SeriesForm(ServiceForm):
     class Meta:
         model = SessionSeries
         fields = [
-            "group", "client", "kind", "title", "facilitator", "rule", "starts_on", "ends_on",
-            "start_time", "duration_minutes", "video_provider", "external_url",
-        ]  # fmt: skip
+            "group",
+            "client",
+            "kind",
+            "title",
+            "facilitator",
+            "rule",
+            "starts_on",
+            "ends_on",
+            "start_time",
+            "duration_minutes",
+            "video_provider",
+            "external_url",
+        ]
 
     service_fields = Meta.fields
 

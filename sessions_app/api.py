@@ -60,9 +60,21 @@ class SessionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Session
         fields = [
-            "id", "series", "program", "group", "client", "kind", "title", "facilitator",
-            "starts_at", "ends_at", "local_date", "status", "cancel_reason", "video_provider",
-        ]  # fmt: skip
+            "id",
+            "series",
+            "program",
+            "group",
+            "client",
+            "kind",
+            "title",
+            "facilitator",
+            "starts_at",
+            "ends_at",
+            "local_date",
+            "status",
+            "cancel_reason",
+            "video_provider",
+        ]
 
 
 class EnrolmentSerializer(serializers.ModelSerializer):
@@ -92,10 +104,20 @@ class AttendanceSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attendance
         fields = [
-            "id", "session", "client", "status", "derived_status", "minutes_attended",
-            "first_joined_at", "last_left_at", "reported_tech_issue", "is_final",
-            "correction_reason", "corrected_by", "corrected_at",
-        ]  # fmt: skip
+            "id",
+            "session",
+            "client",
+            "status",
+            "derived_status",
+            "minutes_attended",
+            "first_joined_at",
+            "last_left_at",
+            "reported_tech_issue",
+            "is_final",
+            "correction_reason",
+            "corrected_by",
+            "corrected_at",
+        ]
 
 
 class CorrectionSerializer(serializers.Serializer):
@@ -111,9 +133,17 @@ class TechCheckSerializer(serializers.ModelSerializer):
     class Meta:
         model = TechCheck
         fields = [
-            "id", "client", "session", "camera", "microphone", "webrtc", "download_mbps",
-            "passed", "problems", "checked_at",
-        ]  # fmt: skip
+            "id",
+            "client",
+            "session",
+            "camera",
+            "microphone",
+            "webrtc",
+            "download_mbps",
+            "passed",
+            "problems",
+            "checked_at",
+        ]
         read_only_fields = ["passed", "problems", "checked_at"]
 
 
@@ -133,9 +163,16 @@ class MakeUpSerializer(serializers.ModelSerializer):
     class Meta:
         model = MakeUpRequest
         fields = [
-            "id", "client", "missed_session", "target_session", "status", "note",
-            "requested_at", "decided_at", "decision_note",
-        ]  # fmt: skip
+            "id",
+            "client",
+            "missed_session",
+            "target_session",
+            "status",
+            "note",
+            "requested_at",
+            "decided_at",
+            "decision_note",
+        ]
 
 
 class MakeUpInputSerializer(serializers.Serializer):
@@ -350,9 +387,12 @@ class TechCheckViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             if session is None:
                 raise DjangoValidationError({"session": ["No such session of yours."]})
         check = services.tech_check_record(
-            actor=request.user, client=client, session=session,
-            user_agent=request.headers.get("User-Agent", ""), **data,
-        )  # fmt: skip
+            actor=request.user,
+            client=client,
+            session=session,
+            user_agent=request.headers.get("User-Agent", ""),
+            **data,
+        )
         return Response(TechCheckSerializer(check).data, status=status.HTTP_201_CREATED)
 
 

@@ -51,9 +51,16 @@ def _series(
         return
     tomorrow = now.astimezone(zone_of(program)).date() + timedelta(days=1)
     services.series_create(
-        actor=admin, group=group, kind="group", title=title, facilitator=facilitator, rule=rule,
-        starts_on=tomorrow, start_time=time(18), duration_minutes=180,
-    )  # fmt: skip
+        actor=admin,
+        group=group,
+        kind="group",
+        title=title,
+        facilitator=facilitator,
+        rule=rule,
+        starts_on=tomorrow,
+        start_time=time(18),
+        duration_minutes=180,
+    )
 
 
 def _make_room(admin: User, facilitator: User, starts_at: datetime, ends_at: datetime) -> None:
@@ -86,9 +93,14 @@ def _single(
     _make_room(admin, facilitator, starts_at, ends_at)
     try:
         session = services.session_create(
-            actor=admin, group=group, kind="group", title=title, facilitator=facilitator,
-            starts_at=starts_at, ends_at=ends_at,
-        )  # fmt: skip
+            actor=admin,
+            group=group,
+            kind="group",
+            title=title,
+            facilitator=facilitator,
+            starts_at=starts_at,
+            ends_at=ends_at,
+        )
     except ValidationError:
         return None, False
     return session, True
@@ -96,9 +108,13 @@ def _single(
 
 def _join(session: Session, client, minute: int) -> None:
     services.attendance_event_record(
-        actor=client.user, session=session, client=client, kind=EventKind.JOIN,
-        source=EventSource.WEBHOOK, at=session.starts_at + timedelta(minutes=minute),
-    )  # fmt: skip
+        actor=client.user,
+        session=session,
+        client=client,
+        kind=EventKind.JOIN,
+        source=EventSource.WEBHOOK,
+        at=session.starts_at + timedelta(minutes=minute),
+    )
 
 
 def seed_sessions(
@@ -123,9 +139,13 @@ def seed_sessions(
     )
 
     week_ago, made = _single(
-        admin, groups[1], staff["clinician2"], "Check-in group (demo, last week)",
-        _floor(now - timedelta(days=7)) - timedelta(minutes=25), 60,
-    )  # fmt: skip
+        admin,
+        groups[1],
+        staff["clinician2"],
+        "Check-in group (demo, last week)",
+        _floor(now - timedelta(days=7)) - timedelta(minutes=25),
+        60,
+    )
     if made and week_ago is not None:
         for client in expected_clients(week_ago):
             if client.user.full_name != MISSED_AGAIN:

@@ -132,8 +132,10 @@ def parse_rule(text: str, zone: zoneinfo.ZoneInfo) -> Rule:
         if name not in ALLOWED_PARTS:
             if name in {"BYHOUR", "BYMINUTE", "BYSECOND"}:
                 raise _refuse("The time of day comes from the start time; remove " + name + ".")
-            raise _refuse(f"{name} is not supported; use FREQ, INTERVAL, COUNT, UNTIL, BYDAY, "
-                          "BYMONTHDAY, BYMONTH, BYSETPOS.")  # fmt: skip
+            raise _refuse(
+                f"{name} is not supported; use FREQ, INTERVAL, COUNT, UNTIL, BYDAY, "
+                "BYMONTHDAY, BYMONTH, BYSETPOS."
+            )
         parts[name] = value
     if parts.get("FREQ") not in FREQUENCIES:
         raise _refuse("FREQ must be DAILY, WEEKLY or MONTHLY.")

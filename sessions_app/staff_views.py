@@ -155,9 +155,12 @@ def attendance_correct(request, attendance_id: int):
         return _back(attendance.session_id)
     try:
         services.attendance_correct(
-            actor=request.user, attendance=attendance, status=form.cleaned_data["status"],
-            reason=form.cleaned_data["reason"], minutes_attended=form.cleaned_data["minutes_attended"],
-        )  # fmt: skip
+            actor=request.user,
+            attendance=attendance,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+            minutes_attended=form.cleaned_data["minutes_attended"],
+        )
     except (ValidationError, DomainError) as error:
         messages.error(request, error_text(error))
     else:
@@ -218,9 +221,12 @@ def session_move(request, session_id: int):
                     {k: [e.message for e in v] for k, v in form.errors.as_data().items()}
                 )
             services.series_reschedule_from(
-                actor=request.user, session=session, start_time=form.cleaned_data["start_time"],
-                duration_minutes=form.cleaned_data["duration_minutes"], rule=form.cleaned_data["rule"] or None,
-            )  # fmt: skip
+                actor=request.user,
+                session=session,
+                start_time=form.cleaned_data["start_time"],
+                duration_minutes=form.cleaned_data["duration_minutes"],
+                rule=form.cleaned_data["rule"] or None,
+            )
             messages.success(request, "The rest of the series is moved.")
         else:
             form = MoveOneForm(request.POST)
@@ -230,9 +236,11 @@ def session_move(request, session_id: int):
                 )
             data = form.cleaned_data
             services.session_reschedule(
-                actor=request.user, session=session, starts_at=_local(data["day"], data["start_time"], zone),
+                actor=request.user,
+                session=session,
+                starts_at=_local(data["day"], data["start_time"], zone),
                 ends_at=_local(data["day"], data["end_time"], zone),
-            )  # fmt: skip
+            )
             messages.success(request, "The session is moved; its reminders move with it.")
     except (ValidationError, DomainError) as error:
         messages.error(request, error_text(error))
@@ -281,9 +289,11 @@ def makeup_decide(request, makeup_id: int):
     if form.is_valid():
         try:
             services.makeup_decide(
-                actor=request.user, makeup=makeup, approve=form.cleaned_data["decision"] == "approve",
+                actor=request.user,
+                makeup=makeup,
+                approve=form.cleaned_data["decision"] == "approve",
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
             messages.success(request, "Decision saved; the client is told.")
         except (ValidationError, DomainError) as error:
             messages.error(request, error_text(error))
@@ -308,9 +318,12 @@ def makeup_offer(request, session_id: int, client_id: int):
             if target is None:
                 raise ValidationError({"target_session": ["That session is no longer available."]})
             services.makeup_request(
-                actor=request.user, client=client, missed_session=missed, target_session=target,
+                actor=request.user,
+                client=client,
+                missed_session=missed,
+                target_session=target,
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
         except (ValidationError, DomainError) as error:
             form.add_error(None, error_text(error))
         else:

@@ -245,9 +245,12 @@ def makeup_new(request, session_id: int):
             if target is None:
                 raise ValidationError({"target_session": ["That session is no longer available."]})
             services.makeup_request(
-                actor=request.user, client=client, missed_session=missed, target_session=target,
+                actor=request.user,
+                client=client,
+                missed_session=missed,
+                target_session=target,
                 note=form.cleaned_data["note"],
-            )  # fmt: skip
+            )
         except (ValidationError, DomainError) as error:
             form.add_error(None, error_text(error))
         else:
@@ -345,9 +348,13 @@ def provider_webhook(request, provider: str):
             continue
         try:
             done = services.attendance_event_record(
-                actor=None, session=session, client=client, kind=event.kind,
-                source=EventSource.WEBHOOK, at=event.at,
-            )  # fmt: skip
+                actor=None,
+                session=session,
+                client=client,
+                kind=event.kind,
+                source=EventSource.WEBHOOK,
+                at=event.at,
+            )
         except DomainError:
             continue
         recorded += done is not None

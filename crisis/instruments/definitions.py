@@ -139,7 +139,7 @@ CSSRS_SCREENER_V1 = Instrument(
             shown_if=Condition("q6", 1),
             scored=False,
         ),
-    ),  # fmt: skip
+    ),
     risk_rules=(
         RiskRule("q1", 0, "low", "Item 1: wish to be dead"),
         RiskRule("q2", 0, "low", "Item 2: thoughts of killing oneself"),

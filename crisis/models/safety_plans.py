@@ -9,20 +9,38 @@ from iop.encryption import EncryptedTextField
 
 # (field, heading, the question the section answers), in the template's order.
 SECTIONS = (
-    ("warning_signs", "1. Warning signs",
-     "Thoughts, images, moods, situations or behaviours that tell me a crisis may be coming."),
-    ("coping_strategies", "2. Internal coping strategies",
-     "Things I can do on my own to take my mind off my problems."),
-    ("distractions", "3. People and places that distract me",
-     "People I can be with and places I can go that help me feel better."),
-    ("help_contacts", "4. People I can ask for help",
-     "Names and phone numbers of people I can reach out to."),
-    ("professionals", "5. Professionals and agencies I can contact",
-     "My clinician and their after-hours line, my nearest emergency department, 988."),
-    ("environment", "6. Making the environment safe",
-     "What I will do to keep myself safe, such as putting away means of harm."),
+    (
+        "warning_signs",
+        "1. Warning signs",
+        "Thoughts, images, moods, situations or behaviours that tell me a crisis may be coming.",
+    ),
+    (
+        "coping_strategies",
+        "2. Internal coping strategies",
+        "Things I can do on my own to take my mind off my problems.",
+    ),
+    (
+        "distractions",
+        "3. People and places that distract me",
+        "People I can be with and places I can go that help me feel better.",
+    ),
+    (
+        "help_contacts",
+        "4. People I can ask for help",
+        "Names and phone numbers of people I can reach out to.",
+    ),
+    (
+        "professionals",
+        "5. Professionals and agencies I can contact",
+        "My clinician and their after-hours line, my nearest emergency department, 988.",
+    ),
+    (
+        "environment",
+        "6. Making the environment safe",
+        "What I will do to keep myself safe, such as putting away means of harm.",
+    ),
     ("reason_for_living", "The one thing most worth living for", ""),
-)  # fmt: skip
+)
 SECTION_FIELDS = tuple(name for name, _, _ in SECTIONS)
 
 

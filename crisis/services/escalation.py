@@ -54,11 +54,26 @@ BUILT_IN_PLAN = {
     "policy_name": "Built-in fallback",
     "repeat_count": 1,
     "steps": [
-        {"target": StepTarget.PRIMARY, "user_id": None, "channels": ["feed", "sms"], "wait_minutes": 5},
-        {"target": StepTarget.ON_CALL, "user_id": None, "channels": ["feed", "sms", "voice"], "wait_minutes": 5},
-        {"target": StepTarget.SUPERVISOR, "user_id": None, "channels": ["feed", "sms", "voice"], "wait_minutes": 5},
+        {
+            "target": StepTarget.PRIMARY,
+            "user_id": None,
+            "channels": ["feed", "sms"],
+            "wait_minutes": 5,
+        },
+        {
+            "target": StepTarget.ON_CALL,
+            "user_id": None,
+            "channels": ["feed", "sms", "voice"],
+            "wait_minutes": 5,
+        },
+        {
+            "target": StepTarget.SUPERVISOR,
+            "user_id": None,
+            "channels": ["feed", "sms", "voice"],
+            "wait_minutes": 5,
+        },
     ],
-}  # fmt: skip
+}
 TARGET_LABELS = dict(StepTarget.choices)
 CHANNEL_LABELS = dict(StepChannel.choices)
 

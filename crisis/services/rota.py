@@ -132,9 +132,14 @@ def describe_shift(shift: OnCallShift) -> str:
 
 
 def validate_shift(
-    *, program: Program, user: User, starts_at: datetime, ends_at: datetime, time_zone: str,
+    *,
+    program: Program,
+    user: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    time_zone: str,
     exclude_id: int | None = None,
-) -> None:  # fmt: skip
+) -> None:
     try:
         zoneinfo.ZoneInfo(time_zone)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):

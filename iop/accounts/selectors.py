@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.http import Http404, HttpRequest
 
 from iop.accounts.models import ClientProfile, EmergencyContact, Role, User
 from iop.audit.models import Action
@@ -65,3 +66,11 @@ def care_team_of(client: ClientProfile) -> list:
 def primary_clinician_of(client: ClientProfile) -> User | None:
     member = client.care_team.filter(is_primary=True).select_related("clinician").first()
     return member.clinician if member else None
+
+
+def own_client_profile(request: HttpRequest) -> ClientProfile:
+    """The signed-in client's own record, for portal pages (404 for an account without one)."""
+    client = client_profile_of(request.user) if request.user.is_authenticated else None
+    if client is None:
+        raise Http404("No client record for this account.")
+    return client

@@ -55,9 +55,18 @@ def _claim(column: str, now: datetime, batch: int) -> list[int]:
 
 # What the check reads of a session (anything else would cost a query per session).
 SESSION_FIELDS = (
-    "id", "program_id", "group_id", "client_id", "facilitator_id", "kind", "title",
-    "starts_at", "ends_at", "local_date", "status",
-)  # fmt: skip
+    "id",
+    "program_id",
+    "group_id",
+    "client_id",
+    "facilitator_id",
+    "kind",
+    "title",
+    "starts_at",
+    "ends_at",
+    "local_date",
+    "status",
+)
 
 # Claim and clear in one statement: lock the due rows (skipping rows another tick holds), clear
 # their timer, and return what the check needs, with the group's facilitators. If the tick's

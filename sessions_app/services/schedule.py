@@ -226,9 +226,15 @@ def session_create(
     program = program_of(group, client)
     _check_times(starts_at, ends_at)
     check_shape(
-        kind=kind, group=group, client=client, facilitator=facilitator, program=program,
-        minutes=None, video_provider=video_provider, external_url=external_url,
-    )  # fmt: skip
+        kind=kind,
+        group=group,
+        client=client,
+        facilitator=facilitator,
+        program=program,
+        minutes=None,
+        video_provider=video_provider,
+        external_url=external_url,
+    )
     if not title.strip():
         raise ValidationError({"title": ["Give the session a title clients will recognise."]})
     require_schedule_for(actor, program_id=program.pk, group=group, client=client)
@@ -238,11 +244,18 @@ def session_create(
         lock_facilitator(facilitator)
         refuse_overlaps(facilitator, [(starts_at, ends_at)], zone=zone)
         session = Session(
-            program=program, group=group, client=client, kind=kind, title=title.strip(),
-            facilitator=facilitator, starts_at=starts_at, ends_at=ends_at,
-            local_date=starts_at.astimezone(zone).date(), video_provider=video_provider,
+            program=program,
+            group=group,
+            client=client,
+            kind=kind,
+            title=title.strip(),
+            facilitator=facilitator,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            local_date=starts_at.astimezone(zone).date(),
+            video_provider=video_provider,
             external_url=external_url,
-        )  # fmt: skip
+        )
         set_timers(session, now=now)
         session.save()
         access_record(actor=actor, action=Action.CREATE, client=client, obj=session)

@@ -101,9 +101,15 @@ def series_create(
     video_provider = video_provider or settings.SESSIONS_VIDEO_PROVIDER
     program = program_of(group, client)
     check_shape(
-        kind=kind, group=group, client=client, facilitator=facilitator, program=program,
-        minutes=duration_minutes, video_provider=video_provider, external_url=external_url,
-    )  # fmt: skip
+        kind=kind,
+        group=group,
+        client=client,
+        facilitator=facilitator,
+        program=program,
+        minutes=duration_minutes,
+        video_provider=video_provider,
+        external_url=external_url,
+    )
     if not title.strip():
         raise ValidationError({"title": ["Give the series a title clients will recognise."]})
     if ends_on is not None and ends_on < starts_on:
@@ -123,11 +129,21 @@ def series_create(
     with transaction.atomic():
         lock_facilitator(facilitator)
         series = SessionSeries.objects.create(
-            program=program, group=group, client=client, kind=kind, title=title.strip(),
-            facilitator=facilitator, rule=parsed.text, starts_on=starts_on, start_time=start_time,
-            duration_minutes=duration_minutes, ends_on=ends_on, video_provider=video_provider,
-            external_url=external_url, created_by=person_of(actor),
-        )  # fmt: skip
+            program=program,
+            group=group,
+            client=client,
+            kind=kind,
+            title=title.strip(),
+            facilitator=facilitator,
+            rule=parsed.text,
+            starts_on=starts_on,
+            start_time=start_time,
+            duration_minutes=duration_minutes,
+            ends_on=ends_on,
+            video_provider=video_provider,
+            external_url=external_url,
+            created_by=person_of(actor),
+        )
         created = _materialise(series, first_day, horizon_day(program, now), now=now, check=True)
         series.generated_until = horizon_day(program, now)
         series.save(update_fields=["generated_until"])
@@ -249,7 +265,7 @@ def series_reschedule_from(
                 zone=zone,
                 first_day=from_day,
                 last_day=min(until, series.ends_on or until),
-            )  # fmt: skip
+            )
             if o.starts_at > now
         }
         rows = {

@@ -238,11 +238,17 @@ def test_the_schema_lists_the_crisis_endpoints_and_is_valid():
     schema = Client().get("/api/schema/", {"format": "json"}).json()
     validate_schema(schema)
     for path in (
-        "/api/v1/instruments/", "/api/v1/check-ins/", "/api/v1/safety-plans/", "/api/v1/crisis-events/",
-        "/api/v1/crisis-events/{id}/acknowledge/", "/api/v1/crisis-events/{id}/resolve/",
-        "/api/v1/crisis-events/{id}/timeline/", "/api/v1/escalation-policies/",
-        "/api/v1/on-call-shifts/", "/api/v1/local-resources/",
-    ):  # fmt: skip
+        "/api/v1/instruments/",
+        "/api/v1/check-ins/",
+        "/api/v1/safety-plans/",
+        "/api/v1/crisis-events/",
+        "/api/v1/crisis-events/{id}/acknowledge/",
+        "/api/v1/crisis-events/{id}/resolve/",
+        "/api/v1/crisis-events/{id}/timeline/",
+        "/api/v1/escalation-policies/",
+        "/api/v1/on-call-shifts/",
+        "/api/v1/local-resources/",
+    ):
         assert path in schema["paths"], path
 
 

@@ -67,9 +67,13 @@ def test_a_high_risk_check_in_opens_a_crisis_event(client_profile, instrument, a
 
 @pytest.mark.parametrize(
     ("instrument", "answers"),
-    [("phq9", phq9(27 - 3)), ("cssrs", {"q1": 1, "q2": 1, "q3": 1, "q4": 0, "q5": 0, "q6": 0}),
-     ("gad7", {f"q{n}": 3 for n in range(1, 8)}), ("mood", {"mood": 0})],
-)  # fmt: skip
+    [
+        ("phq9", phq9(27 - 3)),
+        ("cssrs", {"q1": 1, "q2": 1, "q3": 1, "q4": 0, "q5": 0, "q6": 0}),
+        ("gad7", {f"q{n}": 3 for n in range(1, 8)}),
+        ("mood", {"mood": 0}),
+    ],
+)
 def test_scores_that_are_not_high_risk_open_nothing(client_profile, instrument, answers):
     submit(client_profile, instrument, answers)
     assert not CrisisEvent.objects.exists()

@@ -80,8 +80,14 @@ def test_every_step_fires_in_order_on_time_then_every_supervisor_is_paged(team, 
 
     firings = list(event.firings.order_by("fired_at"))
     assert [(f.repeat_index, f.step_index) for f in firings] == [
-        (0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2), (1, 3)
-    ]  # fmt: skip
+        (0, 0),
+        (0, 1),
+        (0, 2),
+        (1, 0),
+        (1, 1),
+        (1, 2),
+        (1, 3),
+    ]
     assert firings[-1].is_final_page
     assert all(f.fired_at == f.due_at for f in firings)
     assert set(event.notified_user_ids) == {

@@ -50,9 +50,17 @@ def test_phq9_all_threes_is_27_severe_and_high():
 
 @pytest.mark.parametrize(
     ("total", "band"),
-    [(0, "Minimal"), (4, "Minimal"), (5, "Mild"), (9, "Mild"), (10, "Moderate"), (14, "Moderate"),
-     (15, "Severe"), (21, "Severe")],
-)  # fmt: skip
+    [
+        (0, "Minimal"),
+        (4, "Minimal"),
+        (5, "Mild"),
+        (9, "Mild"),
+        (10, "Moderate"),
+        (14, "Moderate"),
+        (15, "Severe"),
+        (21, "Severe"),
+    ],
+)
 def test_gad7_band_edges(total, band):
     _, result = GAD7.evaluate(gad7(total))
     assert (result.score, result.band) == (total, band)
@@ -108,9 +116,17 @@ def test_cssrs_item_6_yes_requires_when():
 
 @pytest.mark.parametrize(
     ("value", "band", "risk"),
-    [(0, "Very low", "moderate"), (2, "Very low", "moderate"), (3, "Low", "low"), (4, "Low", "low"),
-     (5, "Okay", "none"), (7, "Okay", "none"), (8, "Good", "none"), (10, "Good", "none")],
-)  # fmt: skip
+    [
+        (0, "Very low", "moderate"),
+        (2, "Very low", "moderate"),
+        (3, "Low", "low"),
+        (4, "Low", "low"),
+        (5, "Okay", "none"),
+        (7, "Okay", "none"),
+        (8, "Good", "none"),
+        (10, "Good", "none"),
+    ],
+)
 def test_mood_band_edges(value, band, risk):
     _, result = MOOD.evaluate({"mood": value})
     assert (result.score, result.band, result.risk) == (value, band, risk)

@@ -25,11 +25,16 @@ T0 = datetime(2026, 3, 6, 23, 0, tzinfo=UTC)
         ([], "steps"),
         ([{"target": "primary", "channels": ["sms"], "wait_minutes": -5}], "steps.0.wait_minutes"),
         ([{"target": "primary", "channels": ["fax"], "wait_minutes": 5}], "steps.0.channels"),
-        ([{"target": "primary", "channels": ["sms"], "wait_minutes": 5},
-          {"target": "user", "channels": ["sms"], "wait_minutes": 5}], "steps.1.user"),
+        (
+            [
+                {"target": "primary", "channels": ["sms"], "wait_minutes": 5},
+                {"target": "user", "channels": ["sms"], "wait_minutes": 5},
+            ],
+            "steps.1.user",
+        ),
         ([{"target": "mayor", "channels": ["sms"], "wait_minutes": 5}], "steps.0.target"),
     ],
-)  # fmt: skip
+)
 def test_a_bad_policy_is_refused_naming_the_field_and_nothing_is_saved(admin_user, steps, field):
     with pytest.raises(ValidationError) as caught:
         escalation_policy_save(actor=admin_user, name="Bad", steps=steps)
@@ -70,21 +75,33 @@ def test_overlapping_shifts_on_one_rota_are_refused_naming_the_field(
     admin_user, program, clinician, other_clinician
 ):
     on_call_shift_save(
-        actor=admin_user, program=program, user=clinician, starts_at=T0, ends_at=T0 + timedelta(hours=10),
+        actor=admin_user,
+        program=program,
+        user=clinician,
+        starts_at=T0,
+        ends_at=T0 + timedelta(hours=10),
         time_zone="America/New_York",
-    )  # fmt: skip
+    )
     with pytest.raises(ValidationError) as caught:
         on_call_shift_save(
-            actor=admin_user, program=program, user=other_clinician, starts_at=T0 + timedelta(hours=9),
-            ends_at=T0 + timedelta(hours=20), time_zone="America/New_York",
-        )  # fmt: skip
+            actor=admin_user,
+            program=program,
+            user=other_clinician,
+            starts_at=T0 + timedelta(hours=9),
+            ends_at=T0 + timedelta(hours=20),
+            time_zone="America/New_York",
+        )
     assert "starts_at" in caught.value.message_dict
     assert "Overlaps" in caught.value.message_dict["starts_at"][0]
     # Back to back is fine.
     on_call_shift_save(
-        actor=admin_user, program=program, user=other_clinician, starts_at=T0 + timedelta(hours=10),
-        ends_at=T0 + timedelta(hours=20), time_zone="America/New_York",
-    )  # fmt: skip
+        actor=admin_user,
+        program=program,
+        user=other_clinician,
+        starts_at=T0 + timedelta(hours=10),
+        ends_at=T0 + timedelta(hours=20),
+        time_zone="America/New_York",
+    )
     assert OnCallShift.objects.count() == 2
 
 

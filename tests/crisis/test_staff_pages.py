@@ -66,8 +66,16 @@ def test_the_event_screen_shows_timeline_plan_contacts_and_actions(team, event, 
     )
     escalation_tick()
     html = sign_in(team["primary"]).get(f"/staff/crisis/{event.pk}/").content.decode()
-    for text in ("Box breathing", "Sam Sister", "no consent", "Acknowledge (stops escalation)", "Step 1 of 3",
-                 "Text message to", 'id="resolve-form"', "988"):  # fmt: skip
+    for text in (
+        "Box breathing",
+        "Sam Sister",
+        "no consent",
+        "Acknowledge (stops escalation)",
+        "Step 1 of 3",
+        "Text message to",
+        'id="resolve-form"',
+        "988",
+    ):
         assert text in html, text
 
 

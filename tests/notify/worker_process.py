@@ -50,10 +50,24 @@ def worker_process(
     }
     log = Path(tempfile.mkdtemp(prefix="harbor-worker-")) / "worker.log"
     command = [
-        str(CELERY), "-A", "iop", "worker", "-l", "INFO", "-n", name, "-Q", queues,
-        "-P", pool, "-c", str(concurrency),
-        "--without-heartbeat", "--without-mingle", "--without-gossip",
-    ]  # fmt: skip
+        str(CELERY),
+        "-A",
+        "iop",
+        "worker",
+        "-l",
+        "INFO",
+        "-n",
+        name,
+        "-Q",
+        queues,
+        "-P",
+        pool,
+        "-c",
+        str(concurrency),
+        "--without-heartbeat",
+        "--without-mingle",
+        "--without-gossip",
+    ]
     with log.open("wb") as out:
         process = subprocess.Popen(
             command,

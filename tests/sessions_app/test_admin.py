@@ -13,10 +13,17 @@ pytestmark = pytest.mark.django_db
 
 def _series_form(group, clinician, **overrides):
     data = {
-        "group": group.pk, "kind": "group", "title": "Evening", "facilitator": clinician.pk,
-        "rule": "FREQ=WEEKLY;BYDAY=MO", "starts_on": "2030-01-01", "start_time": "18:00",
-        "duration_minutes": 90, "video_provider": "jitsi", "external_url": "",
-    }  # fmt: skip
+        "group": group.pk,
+        "kind": "group",
+        "title": "Evening",
+        "facilitator": clinician.pk,
+        "rule": "FREQ=WEEKLY;BYDAY=MO",
+        "starts_on": "2030-01-01",
+        "start_time": "18:00",
+        "duration_minutes": 90,
+        "video_provider": "jitsi",
+        "external_url": "",
+    }
     data.update(overrides)
     return data
 
@@ -49,10 +56,18 @@ def test_a_valid_series_in_the_admin_materialises_sessions(admin_user, group, cl
 def test_a_session_ending_before_it_starts_is_refused_in_the_admin(admin_user, group, clinician):
     response = sign_in(admin_user).post(
         "/admin/sessions_app/session/add/",
-        {"group": group.pk, "kind": "group", "title": "Backwards", "facilitator": clinician.pk,
-         "starts_at_0": "2030-01-01", "starts_at_1": "18:00", "ends_at_0": "2030-01-01", "ends_at_1": "17:00",
-         "video_provider": "jitsi"},
-    )  # fmt: skip
+        {
+            "group": group.pk,
+            "kind": "group",
+            "title": "Backwards",
+            "facilitator": clinician.pk,
+            "starts_at_0": "2030-01-01",
+            "starts_at_1": "18:00",
+            "ends_at_0": "2030-01-01",
+            "ends_at_1": "17:00",
+            "video_provider": "jitsi",
+        },
+    )
     assert response.status_code == 200
     assert "end after it starts" in str(response.context["adminform"].form.errors["ends_at"])
     assert not Session.objects.exists()

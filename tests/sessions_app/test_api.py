@@ -23,9 +23,12 @@ def make_key(program, admin_user):
 
     def make(scopes, key_program=None):
         return api_key_create(
-            actor=admin_user, name="EHR sync", program=key_program or program, scopes=scopes,
+            actor=admin_user,
+            name="EHR sync",
+            program=key_program or program,
+            scopes=scopes,
             expires_at=timezone.now() + timedelta(days=30),
-        )  # fmt: skip
+        )
 
     return make
 
@@ -221,9 +224,16 @@ def test_make_up_requests_refuse_the_past_and_full_sessions_then_staff_approve(
 
 def test_the_schema_documents_the_sessions_endpoints(client):
     schema = client.get("/api/schema/?format=json").json()
-    for path in ("/api/v1/groups/", "/api/v1/sessions/", "/api/v1/enrolments/", "/api/v1/attendance/",
-                 "/api/v1/attendance/{id}/correct/", "/api/v1/tech-checks/", "/api/v1/makeup-requests/",
-                 "/api/v1/makeup-requests/{id}/approve/"):  # fmt: skip
+    for path in (
+        "/api/v1/groups/",
+        "/api/v1/sessions/",
+        "/api/v1/enrolments/",
+        "/api/v1/attendance/",
+        "/api/v1/attendance/{id}/correct/",
+        "/api/v1/tech-checks/",
+        "/api/v1/makeup-requests/",
+        "/api/v1/makeup-requests/{id}/approve/",
+    ):
         assert path in schema["paths"], path
     parameters = {p["name"] for p in schema["paths"]["/api/v1/sessions/"]["get"]["parameters"]}
     assert {"date_from", "date_to", "group", "client", "starts_after"} <= parameters

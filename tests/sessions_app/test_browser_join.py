@@ -58,8 +58,12 @@ def _signed_in(browser, base_url: str, user):
 
 
 def test_a_client_joins_after_the_tech_check_and_the_facilitator_sees_them_present(
-    media_browser, asgi_server_url, client_profile, clinician, group  # noqa: F811
-):  # fmt: skip
+    media_browser,
+    asgi_server_url,  # noqa: F811 - the fixture imported above
+    client_profile,
+    clinician,
+    group,
+):
     session = make_session(
         group, starts_at=timezone.now() - timedelta(minutes=2), minutes=60, title="Tuesday group"
     )

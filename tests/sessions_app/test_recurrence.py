@@ -76,9 +76,14 @@ def test_until_in_utc_is_turned_into_local_time():
 
     assert parsed.text == "FREQ=WEEKLY;BYDAY=MO;UNTIL=20260309T170000"
     found = recurrence.occurrences(
-        parsed, starts_on=date(2026, 3, 2), start_time=clock(18), minutes=60, zone=NEW_YORK,
-        first_day=date(2026, 3, 1), last_day=date(2026, 3, 31),
-    )  # fmt: skip
+        parsed,
+        starts_on=date(2026, 3, 2),
+        start_time=clock(18),
+        minutes=60,
+        zone=NEW_YORK,
+        first_day=date(2026, 3, 1),
+        last_day=date(2026, 3, 31),
+    )
     assert [o.day for o in found] == [date(2026, 3, 2)]  # the 9th at 18:00 is after UNTIL
 
 

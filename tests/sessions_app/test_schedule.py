@@ -20,10 +20,16 @@ pytestmark = pytest.mark.django_db
 
 def _series(group, clinician, **overrides):
     values = dict(
-        actor=clinician, group=group, kind="group", title="Evening group", facilitator=clinician,
-        rule="FREQ=WEEKLY;BYDAY=MO,WE,FR", starts_on=date(2026, 3, 1), start_time=time(18),
+        actor=clinician,
+        group=group,
+        kind="group",
+        title="Evening group",
+        facilitator=clinician,
+        rule="FREQ=WEEKLY;BYDAY=MO,WE,FR",
+        starts_on=date(2026, 3, 1),
+        start_time=time(18),
         duration_minutes=180,
-    )  # fmt: skip
+    )
     values.update(overrides)
     return services.series_create(**values)
 
@@ -93,9 +99,14 @@ def test_overlapping_sessions_for_one_facilitator_are_refused_naming_the_facilit
 
     with pytest.raises(ValidationError) as caught:
         services.session_create(
-            actor=clinician, group=other_group, kind="group", title="Clash", facilitator=clinician,
-            starts_at=datetime(2026, 3, 4, 19, tzinfo=NEW_YORK), ends_at=datetime(2026, 3, 4, 20, tzinfo=NEW_YORK),
-        )  # fmt: skip
+            actor=clinician,
+            group=other_group,
+            kind="group",
+            title="Clash",
+            facilitator=clinician,
+            starts_at=datetime(2026, 3, 4, 19, tzinfo=NEW_YORK),
+            ends_at=datetime(2026, 3, 4, 20, tzinfo=NEW_YORK),
+        )
     assert list(caught.value.message_dict) == ["facilitator"]
     assert "Evening group" in caught.value.message_dict["facilitator"][0]
     # A series that would clash with it is refused whole, beyond what is materialised too.
@@ -118,9 +129,14 @@ def test_a_single_session_clashing_with_a_series_beyond_its_horizon_is_refused(
 
     with pytest.raises(ValidationError) as caught:
         services.session_create(
-            actor=clinician, group=other_group, kind="group", title="Far", facilitator=clinician,
-            starts_at=datetime(2026, 4, 1, 18, 30, tzinfo=NEW_YORK), ends_at=datetime(2026, 4, 1, 19, tzinfo=NEW_YORK),
-        )  # fmt: skip
+            actor=clinician,
+            group=other_group,
+            kind="group",
+            title="Far",
+            facilitator=clinician,
+            starts_at=datetime(2026, 4, 1, 18, 30, tzinfo=NEW_YORK),
+            ends_at=datetime(2026, 4, 1, 19, tzinfo=NEW_YORK),
+        )
     assert "facilitator" in caught.value.message_dict
 
 
@@ -129,9 +145,14 @@ def test_a_session_ending_before_it_starts_is_refused(group, clinician):
 
     with pytest.raises(ValidationError) as caught:
         services.session_create(
-            actor=clinician, group=group, kind="group", title="Backwards", facilitator=clinician,
-            starts_at=start, ends_at=start - timedelta(minutes=1),
-        )  # fmt: skip
+            actor=clinician,
+            group=group,
+            kind="group",
+            title="Backwards",
+            facilitator=clinician,
+            starts_at=start,
+            ends_at=start - timedelta(minutes=1),
+        )
     assert list(caught.value.message_dict) == ["ends_at"]
     assert not Session.objects.exists()
 
@@ -140,15 +161,25 @@ def test_an_individual_session_needs_a_client_not_a_group(group, clinician, clie
     start = datetime(2026, 5, 1, 18, tzinfo=NEW_YORK)
     with pytest.raises(ValidationError) as caught:
         services.session_create(
-            actor=clinician, group=group, kind="individual", title="1:1", facilitator=clinician,
-            starts_at=start, ends_at=start + timedelta(hours=1),
-        )  # fmt: skip
+            actor=clinician,
+            group=group,
+            kind="individual",
+            title="1:1",
+            facilitator=clinician,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
     assert "client" in caught.value.message_dict
 
     session = services.session_create(
-        actor=clinician, client=client_profile, kind="individual", title="1:1", facilitator=clinician,
-        starts_at=start, ends_at=start + timedelta(hours=1),
-    )  # fmt: skip
+        actor=clinician,
+        client=client_profile,
+        kind="individual",
+        title="1:1",
+        facilitator=clinician,
+        starts_at=start,
+        ends_at=start + timedelta(hours=1),
+    )
     assert session.program_id == client_profile.program_id
 
 
@@ -156,9 +187,14 @@ def test_a_clinician_cannot_schedule_another_clinicians_group(other_group, clini
     start = datetime(2026, 5, 1, 18, tzinfo=NEW_YORK)
     with pytest.raises(NotAllowed):
         services.session_create(
-            actor=clinician, group=other_group, kind="group", title="Not mine", facilitator=clinician,
-            starts_at=start, ends_at=start + timedelta(hours=1),
-        )  # fmt: skip
+            actor=clinician,
+            group=other_group,
+            kind="group",
+            title="Not mine",
+            facilitator=clinician,
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
 
 
 @time_machine.travel(datetime(2026, 2, 27, 12, tzinfo=NEW_YORK), tick=False)
@@ -196,20 +232,31 @@ def test_move_one_occurrence_then_the_rest_of_the_series(group, clinician, setti
     sessions = list(series.sessions.order_by("starts_at"))
 
     moved = services.session_reschedule(
-        actor=clinician, session=sessions[0],
-        starts_at=datetime(2026, 3, 3, 17, tzinfo=NEW_YORK), ends_at=datetime(2026, 3, 3, 19, tzinfo=NEW_YORK),
-    )  # fmt: skip
+        actor=clinician,
+        session=sessions[0],
+        starts_at=datetime(2026, 3, 3, 17, tzinfo=NEW_YORK),
+        ends_at=datetime(2026, 3, 3, 19, tzinfo=NEW_YORK),
+    )
     assert moved.is_exception and moved.revision == 1 and moved.local_date == date(2026, 3, 3)
 
     # From the 9th: Tuesdays and Thursdays at 17:30 for two hours.
     services.series_reschedule_from(
-        actor=clinician, session=sessions[3], start_time=time(17, 30), duration_minutes=120,
+        actor=clinician,
+        session=sessions[3],
+        start_time=time(17, 30),
+        duration_minutes=120,
         rule="FREQ=WEEKLY;BYDAY=TU,TH",
-    )  # fmt: skip
+    )
     live = series.sessions.filter(status="scheduled").order_by("starts_at")
-    assert [(s.local_date.day, s.starts_at.astimezone(NEW_YORK).strftime("%H:%M")) for s in live] == [
-        (3, "17:00"), (4, "18:00"), (6, "18:00"), (10, "17:30"), (12, "17:30"),
-    ]  # fmt: skip
+    assert [
+        (s.local_date.day, s.starts_at.astimezone(NEW_YORK).strftime("%H:%M")) for s in live
+    ] == [
+        (3, "17:00"),
+        (4, "18:00"),
+        (6, "18:00"),
+        (10, "17:30"),
+        (12, "17:30"),
+    ]
     assert all(s.duration_minutes == 120 for s in live if s.local_date.day >= 10)
     series.refresh_from_db()
     assert series.rule == "FREQ=WEEKLY;BYDAY=TU,TH" and series.start_time == time(17, 30)

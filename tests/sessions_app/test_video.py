@@ -69,9 +69,11 @@ def _hook(settings, session, user, event_type: str, secret: str = "hook-secret")
         "data": {"id": f"harbor-user-{user.pk}", "name": user.display_name},
     }
     return Client().post(
-        "/sessions/hooks/jitsi/", json.dumps(body), content_type="application/json",
+        "/sessions/hooks/jitsi/",
+        json.dumps(body),
+        content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {secret}",
-    )  # fmt: skip
+    )
 
 
 def test_participant_webhooks_become_attendance_events(group, client_profile, settings):

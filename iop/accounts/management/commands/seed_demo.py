@@ -42,9 +42,19 @@ STAFF = [
     ("support2", "Morgan Specialist", Role.SUPPORT_TIER2, "Support specialist"),
 ]
 CLIENT_NAMES = [
-    "Alex Rivera", "Blake Morgan", "Casey Nguyen", "Drew Okafor", "Emery Walsh", "Finley Park",
-    "Gray Jensen", "Harper Diaz", "Indigo Moss", "Jules Laurent", "Kai Thompson", "Logan Reyes",
-]  # fmt: skip
+    "Alex Rivera",
+    "Blake Morgan",
+    "Casey Nguyen",
+    "Drew Okafor",
+    "Emery Walsh",
+    "Finley Park",
+    "Gray Jensen",
+    "Harper Diaz",
+    "Indigo Moss",
+    "Jules Laurent",
+    "Kai Thompson",
+    "Logan Reyes",
+]
 CONSENT_TEXTS = {
     ConsentKind.RECORDING_THERAPEUTIC: "Sessions you attend may be recorded so your care team can review them to plan your treatment.",
     ConsentKind.RECORDING_QA: "Recordings may be reviewed by our quality team to check that care meets our standards.",
@@ -53,7 +63,7 @@ CONSENT_TEXTS = {
     ConsentKind.SMS: "We may send you text messages: reminders, check-ins and messages from your care team.",
     ConsentKind.LOCATION: "When you press 'I need help now', your browser may share your location with the on-call clinician.",
     ConsentKind.FAMILY: "Family members you name may take part in family sessions and be told about your progress.",
-}  # fmt: skip
+}
 
 
 def totp_key_for(email: str) -> str:
@@ -101,9 +111,13 @@ class Command(BaseCommand):
     def _staff(self, program, key, name, role, title) -> User:
         is_admin = role == Role.ADMIN
         user = self._user(
-            f"{key}@{DOMAIN}", name, role, is_staff=is_admin, is_superuser=is_admin,
+            f"{key}@{DOMAIN}",
+            name,
+            role,
+            is_staff=is_admin,
+            is_superuser=is_admin,
             phone=f"+1415555{100 + len(key):04d}"[:12],
-        )  # fmt: skip
+        )
         StaffProfile.objects.get_or_create(
             user=user,
             defaults={"program": program, "title": title, "is_on_call": key == "clinician1"},
@@ -118,9 +132,17 @@ class Command(BaseCommand):
     def _groups(self, program, staff) -> list[Group]:
         made = []
         for name, facilitator, guidelines in [
-            ("Monday/Wednesday/Friday Evening Group", "clinician1", "Cameras on when you can. What is shared here stays here."),
-            ("Tuesday/Thursday Evening Group", "clinician2", "Join from a private space. Be kind, and speak from your own experience."),
-        ]:  # fmt: skip
+            (
+                "Monday/Wednesday/Friday Evening Group",
+                "clinician1",
+                "Cameras on when you can. What is shared here stays here.",
+            ),
+            (
+                "Tuesday/Thursday Evening Group",
+                "clinician2",
+                "Join from a private space. Be kind, and speak from your own experience.",
+            ),
+        ]:
             group, _ = Group.objects.get_or_create(
                 program=program, name=name, defaults={"capacity": 10, "guidelines": guidelines}
             )
@@ -169,14 +191,20 @@ class Command(BaseCommand):
         if not created:
             return
         EmergencyContact.objects.create(
-            client=client, priority=1, name=f"Parent of {name.split()[0]}",
-            relationship="parent", phone=f"+1415555{3000 + index:04d}",
-        )  # fmt: skip
+            client=client,
+            priority=1,
+            name=f"Parent of {name.split()[0]}",
+            relationship="parent",
+            phone=f"+1415555{3000 + index:04d}",
+        )
         if index % 2 == 0:
             EmergencyContact.objects.create(
-                client=client, priority=2, name=f"Friend of {name.split()[0]}",
-                relationship="friend", phone=f"+1415555{4000 + index:04d}",
-            )  # fmt: skip
+                client=client,
+                priority=2,
+                name=f"Friend of {name.split()[0]}",
+                relationship="friend",
+                phone=f"+1415555{4000 + index:04d}",
+            )
         self._consents(client, index, documents, primary)
 
     def _consents(self, client, index, documents, clinician) -> None:
@@ -187,16 +215,24 @@ class Command(BaseCommand):
             if pattern == 3:
                 continue
             ConsentRecord.objects.create(
-                client=client, document=document, kind=kind, action=ConsentAction.GRANT,
+                client=client,
+                document=document,
+                kind=kind,
+                action=ConsentAction.GRANT,
                 method=ConsentMethod.PORTAL if pattern else ConsentMethod.PAPER,
-                recorded_by=client.user if pattern else clinician, recorded_at=when,
-            )  # fmt: skip
+                recorded_by=client.user if pattern else clinician,
+                recorded_at=when,
+            )
             if pattern == 2 and kind != ConsentKind.EMERGENCY_CONTACT:
                 ConsentRecord.objects.create(
-                    client=client, document=document, kind=kind, action=ConsentAction.WITHDRAW,
-                    method=ConsentMethod.PORTAL, recorded_by=client.user,
+                    client=client,
+                    document=document,
+                    kind=kind,
+                    action=ConsentAction.WITHDRAW,
+                    method=ConsentMethod.PORTAL,
+                    recorded_by=client.user,
                     recorded_at=when + timedelta(days=10),
-                )  # fmt: skip
+                )
 
     def _report(self, staff) -> None:
         out = self.stdout.write
