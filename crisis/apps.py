@@ -7,7 +7,10 @@ class CrisisConfig(AppConfig):
     verbose_name = "Crisis: check-ins, safety plans and escalation"
 
     def ready(self):
-        from crisis import inbound
+        from crisis import inbound, panels
+        from crisis.demo import seed_crisis
+        from crisis.selectors import on_call_now
+        from iop.accounts import demo, on_call
         from iop.notify import prompts, receivers
 
         # Keyword screen first: a text that is both a mood score and a crisis phrase opens the
@@ -18,3 +21,7 @@ class CrisisConfig(AppConfig):
         receivers.register("crisis.hotline", inbound.hotline_call, priority=10, channels=("voice",))
         # Escalation calls fetch their "press 1 to acknowledge" TwiML from crisis/views/hooks.py.
         prompts.register("crisis.escalation", inbound.escalation_call_prompt_url)
+        # The rota answers "who is on call" for the hotline and the live feed's on-call group.
+        on_call.register(on_call_now)
+        panels.register()
+        demo.register("crisis", seed_crisis, order=20)

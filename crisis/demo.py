@@ -25,6 +25,7 @@ from crisis.models import (
     SafetyPlan,
     StepTarget,
 )
+from iop.accounts.demo import DemoClinic
 from iop.accounts.models import ClientProfile, Program, StaffProfile, User
 
 RESOURCES = [
@@ -82,8 +83,9 @@ PLANS = {
 }
 
 
-def seed_crisis(*, program: Program, staff: dict[str, User]) -> None:
+def seed_crisis(clinic: DemoClinic) -> None:
     """Instruments are code; this adds the policy, the rota, resources, plans and history."""
+    program, staff = clinic.program, clinic.staff
     with transaction.atomic():
         _policy(program, staff)
         _rota(program, staff["clinician1"])

@@ -18,10 +18,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from iop.accounts.demo import DemoClinic
 from iop.accounts.models import Program, User
 from iop.domain import DomainError
 from sessions_app import services
 from sessions_app.models import (
+    Enrolment,
     EventKind,
     EventSource,
     Group,
@@ -38,6 +40,18 @@ SERIES = [
     (1, "clinician2", "Evening group therapy (Tue/Thu)", "FREQ=WEEKLY;BYDAY=TU,TH"),
 ]
 MISSED_AGAIN = "Indigo Moss"
+GROUPS = [
+    (
+        "Monday/Wednesday/Friday Evening Group",
+        "clinician1",
+        "Cameras on when you can. What is shared here stays here.",
+    ),
+    (
+        "Tuesday/Thursday Evening Group",
+        "clinician2",
+        "Join from a private space. Be kind, and speak from your own experience.",
+    ),
+]
 
 
 def _floor(moment: datetime, minutes: int = 5) -> datetime:
@@ -117,11 +131,31 @@ def _join(session: Session, client, minute: int) -> None:
     )
 
 
-def seed_sessions(
-    *, program: Program, groups: list[Group], staff: dict[str, User], now: datetime | None = None
-) -> None:
-    """Create (or keep) the demo schedule described above."""
+def _groups(clinic: DemoClinic) -> list[Group]:
+    """One group per demo clinician, each client enrolled in their primary clinician's."""
+    made = []
+    for name, facilitator, guidelines in GROUPS:
+        group, _ = Group.objects.get_or_create(
+            program=clinic.program, name=name, defaults={"capacity": 10, "guidelines": guidelines}
+        )
+        group.facilitators.add(clinic.staff[facilitator])
+        made.append(group)
+    for client in clinic.clients:
+        facilitated = clinic.primary[client.pk] == clinic.staff["clinician1"]
+        Enrolment.objects.get_or_create(
+            group=made[0] if facilitated else made[1],
+            client=client,
+            defaults={"starts_on": client.admitted_on},
+        )
+    return made
+
+
+def seed_sessions(clinic: DemoClinic, *, now: datetime | None = None) -> None:
+    """Create (or keep) the demo groups and the schedule described above."""
     now = now or timezone.now()
+    program, staff = clinic.program, clinic.staff
+    with transaction.atomic():
+        groups = _groups(clinic)
     admin = staff["admin"]
     ProgramSessionSettings.objects.get_or_create(
         program=program, defaults={"dial_in_number": DIAL_IN}

@@ -324,3 +324,11 @@ def calendar_sessions_for(user: User, *, now) -> list[Session]:
             ends_at__gte=now - timedelta(days=30), starts_at__lte=now + timedelta(days=120)
         ).order_by("starts_at", "pk")
     )
+
+
+def attendance_of_sessions(sessions: Iterable[Session]) -> dict[tuple[int, int], Attendance]:
+    """Attendance rows of these (already scoped) sessions by (session id, client id)."""
+    rows = Attendance.objects.filter(session__in=[s.pk for s in sessions]).select_related(
+        "outreach_message"
+    )
+    return {(a.session_id, a.client_id): a for a in rows}

@@ -26,7 +26,6 @@ STAFF_ROLES = frozenset(
     {Role.CLINICIAN, Role.SUPERVISOR, Role.SUPPORT_TIER1, Role.SUPPORT_TIER2, Role.ADMIN}
 )
 CLINICAL_ROLES = frozenset({Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN})
-SUPPORT_ROLES = frozenset({Role.SUPPORT_TIER1, Role.SUPPORT_TIER2})
 
 
 class UserManager(BaseUserManager["User"]):
@@ -89,10 +88,6 @@ class User(AbstractUser):
     @property
     def is_clinical(self) -> bool:
         return self.role in CLINICAL_ROLES
-
-    @property
-    def is_support(self) -> bool:
-        return self.role in SUPPORT_ROLES
 
 
 class Program(models.Model):

@@ -60,23 +60,12 @@ def message_get_for(viewer: Any, message_id: int) -> OutboundMessage:
 
 
 def _on_call_people():
-    """Who is on call now: the crisis app's rota when installed, else the StaffProfile flag."""
-    from django.apps import apps
-
+    """Who is on call now, program by program (iop/accounts/on_call.py: the rota when installed)."""
+    from iop.accounts import on_call
     from iop.accounts.models import Program
 
-    if apps.is_installed("crisis"):
-        from crisis.selectors import on_call_now
-
-        for program in Program.objects.filter(is_active=True).order_by("pk"):
-            yield from on_call_now(program.pk)
-        return
-    for profile in (
-        StaffProfile.objects.filter(is_on_call=True, user__is_active=True)
-        .select_related("user")
-        .order_by("pk")
-    ):
-        yield profile.user
+    for program in Program.objects.filter(is_active=True).order_by("pk"):
+        yield from on_call.on_call_now(program.pk)
 
 
 def hotline_on_call_number() -> str:

@@ -7,6 +7,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.models import Device
 
+from iop.accounts import on_call
 from iop.realtime import groups
 
 
@@ -27,9 +28,7 @@ def _staff_groups(scope) -> list[str] | None:
     profile = getattr(user, "staff_profile", None)
     if profile is not None:
         joined.append(groups.program_group(profile.program_id))
-        from crisis.selectors import is_on_call_now  # the rota; is_on_call when it has no shifts
-
-        if is_on_call_now(user):
+        if on_call.is_on_call_now(user):
             joined.append(groups.ON_CALL)
     return joined
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from crisis.demo import seed_crisis
+from iop.accounts.demo import DemoClinic, seeders
 from iop.accounts.models import (
     CareTeamMember,
     ClientProfile,
@@ -27,8 +27,6 @@ from iop.consents.models import (
     ConsentMethod,
     ConsentRecord,
 )
-from sessions_app.demo import seed_sessions
-from sessions_app.models import Enrolment, Group
 
 DEMO_PASSWORD = "harbor-demo"  # noqa: S105 - documented demo credential
 DOMAIN = "demo.harbor"
@@ -72,7 +70,7 @@ def totp_key_for(email: str) -> str:
 
 
 class Command(BaseCommand):
-    help = "Create the demo clinic: staff, twelve clients, care teams, groups and consents."
+    help = "Create the demo clinic: staff, twelve clients, care teams and consents, then each app's part."
 
     def handle(self, *args, **options):
         with transaction.atomic():
@@ -81,12 +79,22 @@ class Command(BaseCommand):
                 key: self._staff(program, key, name, role, title)
                 for key, name, role, title in STAFF
             }
-            groups = self._groups(program, staff)
             documents = self._documents()
-            for index, name in enumerate(CLIENT_NAMES, start=1):
-                self._client(program, index, name, staff, groups, documents)
-        seed_sessions(program=program, groups=groups, staff=staff)
-        seed_crisis(program=program, staff=staff)
+            clients = [
+                self._client(program, index, name, staff, documents)
+                for index, name in enumerate(CLIENT_NAMES, start=1)
+            ]
+        clinic = DemoClinic(
+            program=program,
+            staff=staff,
+            clients=clients,
+            primary={
+                c.pk: staff["clinician1" if i <= 6 else "clinician2"]
+                for i, c in enumerate(clients, 1)
+            },
+        )
+        for _name, seeder in seeders():
+            seeder(clinic)
         self._report(staff)
 
     def _program(self) -> Program:
@@ -129,27 +137,6 @@ class Command(BaseCommand):
         )
         return user
 
-    def _groups(self, program, staff) -> list[Group]:
-        made = []
-        for name, facilitator, guidelines in [
-            (
-                "Monday/Wednesday/Friday Evening Group",
-                "clinician1",
-                "Cameras on when you can. What is shared here stays here.",
-            ),
-            (
-                "Tuesday/Thursday Evening Group",
-                "clinician2",
-                "Join from a private space. Be kind, and speak from your own experience.",
-            ),
-        ]:
-            group, _ = Group.objects.get_or_create(
-                program=program, name=name, defaults={"capacity": 10, "guidelines": guidelines}
-            )
-            group.facilitators.add(staff[facilitator])
-            made.append(group)
-        return made
-
     def _documents(self) -> dict[str, ConsentDocument]:
         published = timezone.now() - timedelta(days=90)
         documents = {}
@@ -167,7 +154,7 @@ class Command(BaseCommand):
             )
         return documents
 
-    def _client(self, program, index, name, staff, groups, documents) -> None:
+    def _client(self, program, index, name, staff, documents) -> ClientProfile:
         email = f"client{index}@{DOMAIN}"
         user = self._user(email, name, Role.CLIENT, phone=f"+1415555{2000 + index:04d}")
         client, created = ClientProfile.objects.get_or_create(
@@ -183,13 +170,8 @@ class Command(BaseCommand):
         CareTeamMember.objects.get_or_create(
             client=client, clinician=primary, defaults={"is_primary": True}
         )
-        Enrolment.objects.get_or_create(
-            group=groups[0] if index <= 6 else groups[1],
-            client=client,
-            defaults={"starts_on": client.admitted_on},
-        )
         if not created:
-            return
+            return client
         EmergencyContact.objects.create(
             client=client,
             priority=1,
@@ -206,6 +188,7 @@ class Command(BaseCommand):
                 phone=f"+1415555{4000 + index:04d}",
             )
         self._consents(client, index, documents, primary)
+        return client
 
     def _consents(self, client, index, documents, clinician) -> None:
         """Mixed states: most granted; some never given; some given then withdrawn."""

@@ -1,22 +1,21 @@
-"""Panels other apps' pages include: the client's sessions on the portal, the staff's on the
-dashboard (live attendance of sessions happening today, missed-session outreach, alerts)."""
+"""What sessions shows in the core's pages (iop/slots.py): the client's coming sessions on the
+portal, and on the staff dashboard the live attendance of today's sessions and open alerts."""
 
 from __future__ import annotations
 
-from django import template
+from typing import Any
+
+from django.http import HttpRequest
 from django.utils import timezone
 
+from iop import slots
 from iop.accounts.selectors import client_profile_of
 from iop.audit.services import access_record_list
 from sessions_app import selectors
-from sessions_app.models import Attendance
-
-register = template.Library()
 
 
-@register.inclusion_tag("sessions_app/_portal_panel.html", takes_context=True)
-def portal_sessions_panel(context):
-    user = context["request"].user
+def portal_sessions(request: HttpRequest) -> dict[str, Any] | None:
+    user = request.user
     client = client_profile_of(user) if user.is_authenticated else None
     if client is None:
         return {"sessions": []}
@@ -24,22 +23,16 @@ def portal_sessions_panel(context):
     return {"sessions": selectors.client_upcoming(client, now=now, days=7)[:5], "now": now}
 
 
-@register.inclusion_tag("sessions_app/_dashboard_panel.html", takes_context=True)
-def staff_sessions_panel(context):
-    user = context["request"].user
+def staff_today(request: HttpRequest) -> dict[str, Any] | None:
+    user = request.user
     if not user.is_clinical:
-        return {"show": False}
+        return None
     today = timezone.localdate()
     sessions = [
         s for s in selectors.sessions_between(user, today, today) if s.status == "scheduled"
     ]
     expected = selectors.expected_by_session(sessions)
-    attendance = {
-        (a.session_id, a.client_id): a
-        for a in Attendance.objects.filter(session__in=[s.pk for s in sessions]).select_related(
-            "outreach_message"
-        )
-    }
+    attendance = selectors.attendance_of_sessions(sessions)
     rows = [
         {
             "session": s,
@@ -52,9 +45,24 @@ def staff_sessions_panel(context):
     clients = {c.pk: c for s in sessions for c in expected[s.pk]}
     access_record_list(actor=user, clients=clients.values(), object_type="sessions.Attendance")
     return {
-        "show": True,
         "rows": rows,
         "alerts": list(selectors.open_engagement_alerts(user)[:20]),
         "now": timezone.now(),
-        "csrf_token": context.get("csrf_token"),
     }
+
+
+def register() -> None:
+    slots.register_link(
+        slots.PORTAL_NAV, slots.Link("sessions", "Sessions", "sessions:list", order=20)
+    )
+    slots.register_link(
+        slots.STAFF_NAV, slots.Link("sessions", "Sessions", "staff:sessions:list", order=20)
+    )
+    slots.register_panel(
+        slots.PORTAL_HOME,
+        slots.Panel("sessions", "sessions_app/_portal_panel.html", portal_sessions, order=10),
+    )
+    slots.register_panel(
+        slots.STAFF_DASHBOARD,
+        slots.Panel("sessions", "sessions_app/_dashboard_panel.html", staff_today, order=10),
+    )
