@@ -74,3 +74,12 @@ def own_client_profile(request: HttpRequest) -> ClientProfile:
     if client is None:
         raise Http404("No client record for this account.")
     return client
+
+
+def own_emergency_contact(request: HttpRequest, contact_id: int) -> EmergencyContact:
+    """One of the signed-in client's own emergency contacts (404 for anyone else's)."""
+    client = own_client_profile(request)
+    try:
+        return EmergencyContact.objects.select_related("client").get(pk=contact_id, client=client)
+    except EmergencyContact.DoesNotExist:
+        raise Http404("No such contact.") from None

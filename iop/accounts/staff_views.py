@@ -15,7 +15,7 @@ from iop.accounts.selectors import (
     clients_visible_to,
     emergency_contacts_for,
 )
-from iop.audit.models import AccessLog
+from iop.audit.selectors import access_log_for
 from iop.audit.services import access_record_list
 from iop.consents.selectors import consent_states
 
@@ -63,6 +63,6 @@ def client_access_log(request, client_id: int):
     if request.user.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise PermissionDenied("Only supervisors can see who looked at a record.")
     client = _client_or_404(request.user, client_id)
-    rows = AccessLog.objects.filter(client=client).select_related("actor").order_by("-at", "-id")
+    rows = access_log_for(request.user, client)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "staff/access_log.html", {"client": client, "page": page})

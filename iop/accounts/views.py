@@ -17,8 +17,12 @@ from django_otp import match_token
 from iop.accounts import services, two_factor
 from iop.accounts.decorators import client_required
 from iop.accounts.forms import EmergencyContactForm, ProfileForm, SignInForm, TokenForm
-from iop.accounts.models import EmergencyContact
-from iop.accounts.selectors import care_team_of, client_profile_of, emergency_contacts_for
+from iop.accounts.selectors import (
+    care_team_of,
+    client_profile_of,
+    emergency_contacts_for,
+    own_emergency_contact,
+)
 from iop.domain import DomainError
 from iop.form_errors import apply_errors
 
@@ -177,18 +181,10 @@ def profile(request):
     )
 
 
-def _own_contact(request, contact_id: int) -> EmergencyContact:
-    client = client_profile_of(request.user)
-    try:
-        return EmergencyContact.objects.select_related("client").get(pk=contact_id, client=client)
-    except EmergencyContact.DoesNotExist:
-        raise Http404("No such contact.") from None
-
-
 @client_required
 def contact_edit(request, contact_id: int | None = None):
     client = client_profile_of(request.user)
-    contact = _own_contact(request, contact_id) if contact_id else None
+    contact = own_emergency_contact(request, contact_id) if contact_id else None
     initial = (
         {
             "name": contact.name,
@@ -217,7 +213,9 @@ def contact_edit(request, contact_id: int | None = None):
 @client_required
 @require_POST
 def contact_delete(request, contact_id: int):
-    services.emergency_contact_delete(actor=request.user, contact=_own_contact(request, contact_id))
+    services.emergency_contact_delete(
+        actor=request.user, contact=own_emergency_contact(request, contact_id)
+    )
     messages.success(request, "Emergency contact removed.")
     return redirect("accounts:profile")
 
@@ -226,6 +224,6 @@ def contact_delete(request, contact_id: int):
 @require_POST
 def contact_move_up(request, contact_id: int):
     services.emergency_contact_move_up(
-        actor=request.user, contact=_own_contact(request, contact_id)
+        actor=request.user, contact=own_emergency_contact(request, contact_id)
     )
     return redirect("accounts:profile")

@@ -12,12 +12,15 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from iop.accounts.models import ClientProfile
+from iop.audit.models import Action
+from iop.audit.services import access_record
 from iop.consents.models import (
     ConsentAction,
     ConsentDocument,
     ConsentKind,
     ConsentRecord,
 )
+from iop.viewer import Viewer
 
 
 def current_document(kind: str, *, at: datetime | None = None) -> ConsentDocument | None:
@@ -142,3 +145,18 @@ def consent_records_visible_to(viewer: Any) -> QuerySet[ConsentRecord]:
     return ConsentRecord.objects.filter(
         Q(client__in=clients_visible_to(viewer).values("pk"))
     ).select_related("client__user", "document", "recorded_by")
+
+
+def consent_states_for(viewer: Viewer, client: ClientProfile) -> list[ConsentState]:
+    """Every kind's state for a client the caller has already scoped, audited as a read."""
+    access_record(actor=viewer, action=Action.VIEW, client=client, object_type="consents")
+    return consent_states(client)
+
+
+def consent_history_for(
+    viewer: Viewer, client: ClientProfile, kind: str, *, limit: int = 20
+) -> list[ConsentRecord]:
+    """The newest grants and withdrawals of one kind for a client the caller has scoped."""
+    access_record(actor=viewer, action=Action.VIEW, client=client, object_type="consents")
+    records = client.consent_records.filter(kind=kind).select_related("document", "recorded_by")
+    return list(records[:limit])

@@ -9,20 +9,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from iop.accounts.decorators import client_required
-from iop.accounts.selectors import client_profile_of
-from iop.audit.models import Action
-from iop.audit.services import access_record
+from iop.accounts.selectors import own_client_profile
 from iop.consents import services
 from iop.consents.models import ConsentKind, ConsentMethod
-from iop.consents.selectors import consent_states, current_document
+from iop.consents.selectors import consent_history_for, consent_states_for, current_document
 from iop.domain import DomainError
-
-
-def _client(request):
-    client = client_profile_of(request.user)
-    if client is None:
-        raise Http404("No client record for this account.")
-    return client
+from iop.form_errors import error_message
 
 
 def _kind(kind: str) -> str:
@@ -33,25 +25,23 @@ def _kind(kind: str) -> str:
 
 @client_required
 def consent_list(request):
-    client = _client(request)
-    states = consent_states(client)
-    access_record(actor=request.user, action=Action.VIEW, client=client, object_type="consents")
+    client = own_client_profile(request)
+    states = consent_states_for(request.user, client)
     return render(request, "consents/list.html", {"states": states})
 
 
 @client_required
 def consent_detail(request, kind: str):
-    client = _client(request)
-    state = next(s for s in consent_states(client) if s.kind == _kind(kind))
-    history = client.consent_records.filter(kind=kind).select_related("document", "recorded_by")
-    access_record(actor=request.user, action=Action.VIEW, client=client, object_type="consents")
-    return render(request, "consents/detail.html", {"state": state, "history": history[:20]})
+    client = own_client_profile(request)
+    state = next(s for s in consent_states_for(request.user, client) if s.kind == _kind(kind))
+    history = consent_history_for(request.user, client, kind)
+    return render(request, "consents/detail.html", {"state": state, "history": history})
 
 
 @client_required
 @require_POST
 def consent_grant_view(request, kind: str):
-    client = _client(request)
+    client = own_client_profile(request)
     document = current_document(_kind(kind))
     if document is None or str(document.pk) != request.POST.get("document"):
         messages.error(
@@ -63,7 +53,7 @@ def consent_grant_view(request, kind: str):
             actor=request.user, client=client, document=document, method=ConsentMethod.PORTAL
         )
     except (ValidationError, DomainError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"Thank you. You agreed to: {document.title}.")
     return redirect("consents:list")
@@ -72,13 +62,13 @@ def consent_grant_view(request, kind: str):
 @client_required
 @require_POST
 def consent_withdraw_view(request, kind: str):
-    client = _client(request)
+    client = own_client_profile(request)
     try:
         services.consent_withdraw(
             actor=request.user, client=client, kind=_kind(kind), method=ConsentMethod.PORTAL
         )
     except (ValidationError, DomainError) as error:
-        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+        messages.error(request, error_message(error))
     else:
         messages.success(
             request,
