@@ -146,11 +146,11 @@ def make_people(clinicians: int, clients: int):
         expires_at=timezone.now() + timedelta(days=1),
     )
     cookies = {user.pk: sign_in(user).cookies["sessionid"].value for user in staff}
-    clients = list(ClientProfile.objects.filter(program=program).order_by("pk"))
+    people = list(ClientProfile.objects.filter(program=program).order_by("pk"))
     primaries = dict(
         CareTeamMember.objects.filter(is_primary=True).values_list("client_id", "clinician_id")
     )
-    return program, staff, clients, primaries, token, cookies
+    return program, staff, people, primaries, token, cookies
 
 
 def add_clients(program, staff, count: int, *, prefix: str) -> list[int]:

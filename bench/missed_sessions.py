@@ -26,6 +26,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -275,10 +276,11 @@ def _explain() -> str:
         cursor.execute(_CLAIM_SQL, {"now": now, "batch": CLAIM_BATCH})
         ids = [row[0] for row in cursor.fetchall()][:1]
         transaction.set_rollback(True)
-    for title, sql, params in (
+    queries: list[tuple[str, str, dict[str, Any]]] = [
         ("the claim (at most 20 due sessions)", _CLAIM_SQL, {"now": now, "batch": CLAIM_BATCH}),
         ("the roll call of one claimed session", ROLL_CALL_SQL, roll_call_params(ids, at=now)),
-    ):
+    ]
+    for title, sql, params in queries:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
             plan = "\n".join(row[0] for row in cursor.fetchall())

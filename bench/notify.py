@@ -92,7 +92,10 @@ def redis_baseline(redis_url: str, count: int) -> list[float]:
 
     def consume() -> None:
         for _ in range(count):
-            _, raw = consumer.brpop(key, timeout=10)
+            popped = consumer.brpop([key], timeout=10)
+            if popped is None:
+                break  # the publisher stopped; report what arrived
+            _, raw = popped
             latencies.append(time.time() - float(raw))
         done.set()
 

@@ -33,7 +33,7 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     value = _raw(name)
-    if value in (None, ""):
+    if value is None or value == "":
         return default
     try:
         number = int(value)
@@ -46,7 +46,7 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 
 def env_list(name: str, default: list[str]) -> list[str]:
     value = _raw(name)
-    if value in (None, ""):
+    if value is None or value == "":
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
 

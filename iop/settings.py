@@ -394,10 +394,10 @@ SESSIONS_JOIN_OPENS_MINUTES = env_int("SESSIONS_JOIN_OPENS_MINUTES", 15, minimum
 SESSIONS_DIAL_IN_NUMBER = env_str("SESSIONS_DIAL_IN_NUMBER", "")
 # crisis/: follow-ups after a resolved crisis (hours), the grace before an overdue one goes to
 # a supervisor, and how long check-ins stay stepped up.
-CRISIS_FOLLOW_UP_HOURS = env_list("CRISIS_FOLLOW_UP_HOURS", ["24", "72", "168"])
-if not all(h.isdigit() and int(h) > 0 for h in CRISIS_FOLLOW_UP_HOURS):
+_follow_up_hours = env_list("CRISIS_FOLLOW_UP_HOURS", ["24", "72", "168"])
+if not all(h.isdigit() and int(h) > 0 for h in _follow_up_hours):
     raise ImproperlyConfigured("CRISIS_FOLLOW_UP_HOURS must be whole hours, e.g. 24,72,168")
-CRISIS_FOLLOW_UP_HOURS = [int(h) for h in CRISIS_FOLLOW_UP_HOURS]
+CRISIS_FOLLOW_UP_HOURS = [int(h) for h in _follow_up_hours]
 CRISIS_FOLLOW_UP_GRACE_MINUTES = env_int("CRISIS_FOLLOW_UP_GRACE_MINUTES", 120, minimum=0)
 CRISIS_STEP_UP_DAYS = env_int("CRISIS_STEP_UP_DAYS", 14, minimum=1)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

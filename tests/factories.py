@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import factory
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -20,7 +22,7 @@ from iop.consents.models import ConsentDocument, ConsentKind
 PASSWORD = "a-long-test-passphrase-42"
 
 
-class ProgramFactory(factory.django.DjangoModelFactory):
+class ProgramFactory(factory.django.DjangoModelFactory[Program]):
     class Meta:
         model = Program
         django_get_or_create = ("name",)
@@ -29,7 +31,7 @@ class ProgramFactory(factory.django.DjangoModelFactory):
     time_zone = "America/New_York"
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class UserFactory(factory.django.DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -58,7 +60,7 @@ class StaffFactory(UserFactory):
             )
 
 
-class ClientProfileFactory(factory.django.DjangoModelFactory):
+class ClientProfileFactory(factory.django.DjangoModelFactory[ClientProfile]):
     class Meta:
         model = ClientProfile
 
@@ -67,7 +69,7 @@ class ClientProfileFactory(factory.django.DjangoModelFactory):
     record_number = factory.Sequence(lambda n: f"MRN{n:05d}")
 
 
-class CareTeamFactory(factory.django.DjangoModelFactory):
+class CareTeamFactory(factory.django.DjangoModelFactory[CareTeamMember]):
     class Meta:
         model = CareTeamMember
 
@@ -76,7 +78,7 @@ class CareTeamFactory(factory.django.DjangoModelFactory):
     is_primary = True
 
 
-class EmergencyContactFactory(factory.django.DjangoModelFactory):
+class EmergencyContactFactory(factory.django.DjangoModelFactory[EmergencyContact]):
     class Meta:
         model = EmergencyContact
 
@@ -87,7 +89,7 @@ class EmergencyContactFactory(factory.django.DjangoModelFactory):
     phone = "+14155550123"
 
 
-class ConsentDocumentFactory(factory.django.DjangoModelFactory):
+class ConsentDocumentFactory(factory.django.DjangoModelFactory[ConsentDocument]):
     class Meta:
         model = ConsentDocument
         django_get_or_create = ("kind", "version")
@@ -97,7 +99,7 @@ class ConsentDocumentFactory(factory.django.DjangoModelFactory):
     title = factory.LazyAttribute(lambda o: f"{ConsentKind(o.kind).label} v{o.version}")
     summary = "What we may do, in one sentence."
     body = "The full text of the consent."
-    published_at = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=30))
+    published_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=30))
 
 
 def totp_device(user: User) -> TOTPDevice:

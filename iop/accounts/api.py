@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
@@ -53,9 +55,9 @@ class ClientDetailSerializer(ClientSerializer):
         fields = [*ClientSerializer.Meta.fields, "emergency_contacts"]
 
     @extend_schema_field(EmergencyContactSerializer(many=True))
-    def get_emergency_contacts(self, client: ClientProfile) -> list[dict]:
+    def get_emergency_contacts(self, client: ClientProfile) -> list[dict[str, Any]]:
         contacts = emergency_contacts_for(self.context["request"].user, client)
-        return EmergencyContactSerializer(contacts, many=True).data
+        return list(EmergencyContactSerializer(contacts, many=True).data)
 
 
 @extend_schema_view(

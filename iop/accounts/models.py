@@ -127,7 +127,7 @@ class ClientProfile(models.Model):
     admitted_on = models.DateField(null=True, blank=True)
     discharged_on = models.DateField(null=True, blank=True)
     address = EncryptedTextField(blank=True, help_text="Home address, used in an emergency.")
-    clinicians = models.ManyToManyField(
+    clinicians: models.ManyToManyField[User, CareTeamMember] = models.ManyToManyField(
         User, through="CareTeamMember", related_name="caseload", blank=True
     )
 

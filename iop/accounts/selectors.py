@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from iop.accounts.models import ClientProfile, EmergencyContact, Role, User
+from iop.accounts.models import CareTeamMember, ClientProfile, EmergencyContact, Role, User
 from iop.audit.models import Action
 from iop.audit.services import access_record
+from iop.viewer import Viewer
 
 
-def clients_visible_to(viewer: Any) -> QuerySet[ClientProfile]:
+def clients_visible_to(viewer: Viewer) -> QuerySet[ClientProfile]:
     """Clients whose records the viewer may see: self, caseload, program, or an API key's program.
 
     Support agents see no clinical records; they reach client tech data only through tickets.
@@ -35,7 +34,7 @@ def clients_visible_to(viewer: Any) -> QuerySet[ClientProfile]:
     return base.none()
 
 
-def client_get_for(viewer: Any, client_id: int, *, audit: bool = True) -> ClientProfile:
+def client_get_for(viewer: Viewer, client_id: int, *, audit: bool = True) -> ClientProfile:
     """The client's profile, if the viewer may see it (else ClientProfile.DoesNotExist)."""
     client = clients_visible_to(viewer).get(pk=client_id)
     if audit:
@@ -50,7 +49,7 @@ def client_profile_of(user: User) -> ClientProfile | None:
         return None
 
 
-def emergency_contacts_for(viewer: Any, client: ClientProfile) -> list[EmergencyContact]:
+def emergency_contacts_for(viewer: Viewer, client: ClientProfile) -> list[EmergencyContact]:
     """The client's emergency contacts in order; the caller has already scoped `client`."""
     contacts = list(client.emergency_contacts.order_by("priority"))
     access_record(
@@ -59,7 +58,7 @@ def emergency_contacts_for(viewer: Any, client: ClientProfile) -> list[Emergency
     return contacts
 
 
-def care_team_of(client: ClientProfile) -> list:
+def care_team_of(client: ClientProfile) -> list[CareTeamMember]:
     return list(client.care_team.select_related("clinician"))
 
 

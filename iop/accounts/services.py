@@ -57,7 +57,7 @@ def emergency_contact_save(
         raise NotAllowed("That contact belongs to another client.")
     with transaction.atomic():
         creating = contact is None
-        if creating:
+        if contact is None:
             ClientProfile.objects.select_for_update().filter(pk=client.pk).get()
             existing = client.emergency_contacts.aggregate(n=Max("priority"))["n"] or 0
             if client.emergency_contacts.count() >= MAX_EMERGENCY_CONTACTS:

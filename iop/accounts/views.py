@@ -21,6 +21,7 @@ from iop.accounts.selectors import (
     care_team_of,
     client_profile_of,
     emergency_contacts_for,
+    own_client_profile,
     own_emergency_contact,
 )
 from iop.domain import DomainError
@@ -183,7 +184,7 @@ def profile(request):
 
 @client_required
 def contact_edit(request, contact_id: int | None = None):
-    client = client_profile_of(request.user)
+    client = own_client_profile(request)
     contact = own_emergency_contact(request, contact_id) if contact_id else None
     initial = (
         {

@@ -87,10 +87,12 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return None  # a bug: Django logs it and handler500 answers with the same shape
 
     headers = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = f"{int(exc.wait)}"
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = str(auth_header)
+    wait = getattr(exc, "wait", None)
+    if wait:
+        headers["Retry-After"] = f"{int(wait)}"
 
     if isinstance(exc, exceptions.ValidationError):
         fields = _flatten(exc.detail)

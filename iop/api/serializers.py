@@ -12,7 +12,8 @@ class ErrorDetailSerializer(serializers.Serializer):
         help_text="Machine-readable, e.g. 'invalid', 'insufficient_scope'."
     )
     message = serializers.CharField(help_text="A sentence for people.")
-    fields = serializers.DictField(
+    # The error shape's own key; it shadows Serializer.fields only in the type stubs' eyes.
+    fields = serializers.DictField(  # type: ignore[assignment]
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Field name → messages; empty unless the input was invalid.",
     )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -15,11 +14,12 @@ from iop.api.models import ApiKey, Scope, hash_secret
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import NotAllowed
+from iop.viewer import Actor
 
 _PREFIX_ATTEMPTS = 5
 
 
-def _require_admin(actor: Any) -> None:
+def _require_admin(actor: Actor) -> None:
     # None is the system (the create_api_key management command run by an operator).
     if actor is None:
         return
@@ -46,7 +46,7 @@ def _validate(*, name: str, scopes: Iterable[str], expires_at: datetime) -> list
     return scopes
 
 
-def api_key_store_new(*, actor: Any, key: ApiKey) -> str:
+def api_key_store_new(*, actor: Actor, key: ApiKey) -> str:
     """Give an unsaved key a fresh secret, save only its hash, and return the token once."""
     _require_admin(actor)
     if key.pk is not None:
@@ -71,7 +71,7 @@ def api_key_store_new(*, actor: Any, key: ApiKey) -> str:
 
 
 def api_key_create(
-    *, actor: Any, name: str, program: Program, scopes: Iterable[str], expires_at: datetime
+    *, actor: Actor, name: str, program: Program, scopes: Iterable[str], expires_at: datetime
 ) -> tuple[ApiKey, str]:
     """Make a key for one program and set of scopes; returns (key, token shown once)."""
     key = ApiKey(name=name.strip(), program=program, scopes=list(scopes), expires_at=expires_at)
@@ -79,7 +79,7 @@ def api_key_create(
     return key, token
 
 
-def api_key_revoke(*, actor: Any, key: ApiKey) -> bool:
+def api_key_revoke(*, actor: Actor, key: ApiKey) -> bool:
     """Revoke a key at once; revoking twice changes nothing. Returns whether it changed."""
     _require_admin(actor)
     with transaction.atomic():

@@ -9,9 +9,10 @@ from django.db.models import Model
 
 from iop.audit import context
 from iop.audit.models import AccessLog, Action
+from iop.viewer import Actor, person_of
 
 
-def _row(*, actor: Any, action: str, client: Any, object_type: str, object_id: Any) -> AccessLog:
+def _row(*, actor: Actor, action: str, client: Any, object_type: str, object_id: Any) -> AccessLog:
     from iop.api.models import ApiKey
 
     ctx = context.current()
@@ -19,9 +20,9 @@ def _row(*, actor: Any, action: str, client: Any, object_type: str, object_id: A
     if isinstance(actor, ApiKey):
         api_key = actor
         label = f"api-key:{actor.prefix} ({actor.name})"
-    elif actor is not None and getattr(actor, "is_authenticated", False):
-        user = actor
-        label = actor.email
+    elif (person := person_of(actor)) is not None:
+        user = person
+        label = person.email
     else:
         label = "system"
     return AccessLog(
@@ -40,7 +41,7 @@ def _row(*, actor: Any, action: str, client: Any, object_type: str, object_id: A
 
 def access_record(
     *,
-    actor: Any,
+    actor: Actor,
     action: Action | str,
     client: Any | None,
     obj: Model | None = None,
@@ -58,7 +59,7 @@ def access_record(
     return row
 
 
-def access_record_list(*, actor: Any, clients: Iterable[Any], object_type: str) -> None:
+def access_record_list(*, actor: Actor, clients: Iterable[Any], object_type: str) -> None:
     """Record a list read: one row per client whose information appeared, in one query."""
     rows = [
         _row(actor=actor, action=Action.VIEW, client=c, object_type=object_type, object_id="")
@@ -69,7 +70,7 @@ def access_record_list(*, actor: Any, clients: Iterable[Any], object_type: str) 
 
 
 def access_record_many(
-    *, actor: Any, action: Action | str, entries: Iterable[tuple[Any | None, Model]]
+    *, actor: Actor, action: Action | str, entries: Iterable[tuple[Any | None, Model]]
 ) -> list[AccessLog]:
     """`access_record` for many (client, object) pairs, written in one query."""
     rows = [

@@ -84,7 +84,7 @@ class LatestRecordSerializer(serializers.Serializer):
 
 class ConsentStateSerializer(serializers.Serializer):
     kind = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # an output key, not Field.label
     active = serializers.BooleanField()
     needs_new_version = serializers.BooleanField()
     document = DocumentSerializer(allow_null=True, help_text="The current text of this kind.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import connection
 from django.db.models import Max, Q, QuerySet
@@ -104,9 +103,11 @@ class ConsentState:
 def consent_states(client: ClientProfile, *, at: datetime | None = None) -> list[ConsentState]:
     """One line per consent kind: the current text, and whether the client has agreed to it."""
     at = at or timezone.now()
-    documents = {}
-    for doc in ConsentDocument.objects.filter(published_at__lte=at).order_by("kind", "-version"):
-        documents.setdefault(doc.kind, doc)
+    documents: dict[str, ConsentDocument] = {}
+    for document in ConsentDocument.objects.filter(published_at__lte=at).order_by(
+        "kind", "-version"
+    ):
+        documents.setdefault(document.kind, document)
     latest_by_kind: dict[str, ConsentRecord] = {}
     for record in (
         ConsentRecord.objects.filter(client=client, recorded_at__lte=at)
@@ -124,8 +125,8 @@ def consent_states(client: ClientProfile, *, at: datetime | None = None) -> list
     for kind, label in ConsentKind.choices:
         latest = latest_by_kind.get(kind)
         granted = latest is not None and latest.action == ConsentAction.GRANT
-        active = granted and latest.document.version >= minimum.get(kind, 0)
-        doc = documents.get(kind)
+        active = latest is not None and granted and latest.document.version >= minimum.get(kind, 0)
+        doc: ConsentDocument | None = documents.get(kind)
         states.append(
             ConsentState(
                 kind=kind,
@@ -133,13 +134,15 @@ def consent_states(client: ClientProfile, *, at: datetime | None = None) -> list
                 active=active,
                 document=doc,
                 latest=latest,
-                needs_new_version=bool(granted and doc and latest.document_id != doc.pk),
+                needs_new_version=bool(
+                    latest is not None and granted and doc and latest.document_id != doc.pk
+                ),
             )
         )
     return states
 
 
-def consent_records_visible_to(viewer: Any) -> QuerySet[ConsentRecord]:
+def consent_records_visible_to(viewer: Viewer) -> QuerySet[ConsentRecord]:
     from iop.accounts.selectors import clients_visible_to
 
     return ConsentRecord.objects.filter(

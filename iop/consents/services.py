@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -21,9 +19,10 @@ from iop.consents.models import (
 )
 from iop.consents.selectors import consent_is_active, current_document
 from iop.domain import Conflict, NotAllowed
+from iop.viewer import Actor, person_of
 
 
-def _require_can_record(actor: Any, client: ClientProfile, method: str) -> None:
+def _require_can_record(actor: Actor, client: ClientProfile, method: str) -> None:
     from iop.api.models import ApiKey, Scope
 
     if isinstance(actor, ApiKey):
@@ -34,15 +33,18 @@ def _require_can_record(actor: Any, client: ClientProfile, method: str) -> None:
                 {"method": ["An integrator records paper or in-session consent."]}
             )
         return
-    if actor.role == Role.CLIENT:
-        if client.user_id != actor.pk:
+    person = person_of(actor)
+    if person is None:
+        raise NotAllowed("Sign in to record consent.")
+    if person.role == Role.CLIENT:
+        if client.user_id != person.pk:
             raise NotAllowed("You can only give or withdraw your own consents.")
         if method != ConsentMethod.PORTAL:
             raise ValidationError(
                 {"method": ["Consents you give yourself are recorded as portal."]}
             )
         return
-    if actor.is_clinical and clients_visible_to(actor).filter(pk=client.pk).exists():
+    if person.is_clinical and clients_visible_to(person).filter(pk=client.pk).exists():
         if method == ConsentMethod.PORTAL:
             raise ValidationError(
                 {"method": ["Staff record consent given in session or on paper, not portal."]}
@@ -51,19 +53,22 @@ def _require_can_record(actor: Any, client: ClientProfile, method: str) -> None:
     raise NotAllowed("You cannot record consent for this client.")
 
 
-def _recorder(actor: Any) -> User:
+def _recorder(actor: Actor) -> User:
     from iop.api.models import ApiKey
 
     if isinstance(actor, ApiKey):
         if actor.created_by is None:
             raise NotAllowed("This API key has no owner to record consents as.")
         return actor.created_by
-    return actor
+    person = person_of(actor)
+    if person is None:
+        raise NotAllowed("Sign in to record consent.")
+    return person
 
 
 def consent_grant(
     *,
-    actor: Any,
+    actor: Actor,
     client: ClientProfile,
     document: ConsentDocument,
     method: str,
@@ -95,7 +100,7 @@ def consent_grant(
 
 
 def consent_withdraw(
-    *, actor: Any, client: ClientProfile, kind: str, method: str, note: str = ""
+    *, actor: Actor, client: ClientProfile, kind: str, method: str, note: str = ""
 ) -> ConsentRecord:
     """Record a withdrawal; it takes effect at once for every check made after it."""
     if kind not in ConsentKind.values:
@@ -110,6 +115,8 @@ def consent_withdraw(
                 f"There is no active {ConsentKind(kind).label.lower()} consent to withdraw."
             )
         latest = client.consent_records.filter(kind=kind).order_by("-recorded_at", "-id").first()
+        if latest is None:  # an active consent has a grant; this guards a corrupt ledger
+            raise Conflict(f"There is no {ConsentKind(kind).label.lower()} consent to withdraw.")
         record = ConsentRecord.objects.create(
             client=client,
             document=latest.document,

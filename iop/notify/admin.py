@@ -9,7 +9,7 @@ class ReceiptInline(admin.TabularInline):
     model = DeliveryReceipt
     extra = 0
     can_delete = False
-    fields = ["received_at", "provider_status", "error_code", "applied"]
+    fields = ("received_at", "provider_status", "error_code", "applied")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

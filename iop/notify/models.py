@@ -37,7 +37,7 @@ class Status(models.TextChoices):
 PENDING_STATUSES = (Status.QUEUED, Status.SENDING)
 FINAL_STATUSES = (Status.DELIVERED, Status.FAILED, Status.UNDELIVERABLE)
 # A receipt only ever moves a message up this ladder, so duplicates and late receipts are inert.
-STATUS_RANK = {
+STATUS_RANK: dict[str, int] = {
     Status.QUEUED: 0,
     Status.SENDING: 1,
     Status.SENT: 2,

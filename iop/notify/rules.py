@@ -40,7 +40,7 @@ class Block:
 
 
 def recipient_zone(message: OutboundMessage) -> zoneinfo.ZoneInfo:
-    user = message.user or (message.client.user if message.client_id else None)
+    user = message.user or (message.client.user if message.client is not None else None)
     name = getattr(user, "time_zone", "") or settings.TIME_ZONE
     try:
         return zoneinfo.ZoneInfo(name)
@@ -84,7 +84,7 @@ def _needs_sms_consent(message: OutboundMessage) -> bool:
     return (
         message.channel == Channel.SMS
         and message.purpose != Purpose.CRISIS
-        and message.client_id is not None
+        and message.client is not None
         and message.user_id == message.client.user_id
     )
 
@@ -106,7 +106,11 @@ def decide(message: OutboundMessage, now: datetime) -> Hold | Block | None:
                 "opted-out",
                 f"The number replied STOP ({opt_out.changed_at:%Y-%m-%d %H:%M} UTC).",
             )
-    if _needs_sms_consent(message) and not consent_is_active(message.client, ConsentKind.SMS):
+    if (
+        _needs_sms_consent(message)
+        and message.client is not None
+        and not consent_is_active(message.client, ConsentKind.SMS)
+    ):
         return Block(
             Status.UNDELIVERABLE, "no-consent", "The client has not agreed to text messages."
         )

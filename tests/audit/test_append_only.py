@@ -26,7 +26,7 @@ def consent_row(client_profile) -> ConsentRecord:
     return consent_grant(
         actor=client_profile.user,
         client=client_profile,
-        document=ConsentDocumentFactory(),
+        document=ConsentDocumentFactory.create(),
         method=ConsentMethod.PORTAL,
     )
 

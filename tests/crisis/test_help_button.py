@@ -37,7 +37,7 @@ def plan(client_profile):
 def assert_shows_plan_and_lines(html: str) -> None:
     assert "We have alerted your care team" in html
     assert PLAN_LINE in html
-    assert settings.CLINIC_CRISIS_LINE in html
+    assert str(settings.CLINIC_CRISIS_LINE) in html
     assert 'href="tel:988"' in html
 
 

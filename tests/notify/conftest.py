@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 import redis
@@ -149,4 +150,4 @@ def wait_until(predicate, *, timeout: float = 15.0, interval: float = 0.05) -> b
 
 
 def later(**delta) -> object:
-    return timezone.now() + timezone.timedelta(**delta)
+    return timezone.now() + timedelta(**delta)

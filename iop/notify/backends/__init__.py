@@ -11,6 +11,7 @@ from django.utils.module_loading import import_string
 from iop.notify.backends.base import (
     OutgoingCall,
     OutgoingText,
+    Provider,
     ProviderError,
     SendResult,
     SmsBackend,
@@ -20,6 +21,7 @@ from iop.notify.backends.base import (
 __all__ = [
     "OutgoingCall",
     "OutgoingText",
+    "Provider",
     "ProviderError",
     "SendResult",
     "SmsBackend",
@@ -46,16 +48,17 @@ def _settings_key() -> tuple:
     )
 
 
-def provider():
+def provider() -> Provider:
     """The configured provider (an SmsBackend and VoiceBackend); rebuilt when settings change."""
     key = _settings_key()
     cached = getattr(_local, "provider", None)
     if cached is not None and cached[0] == key:
-        return cached[1]
+        found: Provider = cached[1]
+        return found
     name = settings.SMS_BACKEND or "console"
     path = BACKENDS.get(name, name)
     try:
-        backend = import_string(path)()
+        backend: Provider = import_string(path)()
     except ImportError as exc:
         raise ImproperlyConfigured(
             f"SMS_BACKEND must be one of {', '.join(BACKENDS)} or a dotted path; got {name!r}"

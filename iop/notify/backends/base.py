@@ -63,3 +63,7 @@ class VoiceBackend(Protocol):
     name: str
 
     def place_call(self, call: OutgoingCall) -> SendResult: ...
+
+
+class Provider(SmsBackend, VoiceBackend, Protocol):
+    """One provider sends both texts and calls (Twilio, the console, the local memory)."""

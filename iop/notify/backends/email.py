@@ -12,11 +12,12 @@ from iop.notify.backends.base import ProviderError, SendResult
 
 
 def send_email(*, to: str, subject: str, body: str, idempotency_key: str) -> SendResult:
-    message_id = make_msgid(domain=settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1])
+    sender = str(settings.DEFAULT_FROM_EMAIL)
+    message_id = make_msgid(domain=sender.rsplit("@", 1)[-1])
     email = EmailMessage(
-        subject=subject or settings.CLINIC_NAME,
+        subject=subject or str(settings.CLINIC_NAME),
         body=body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=sender,
         to=[to],
         headers={"Message-ID": message_id, "X-Harbor-Idempotency-Key": idempotency_key},
     )

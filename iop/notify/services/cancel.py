@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from iop.notify.models import OutboundMessage, Status
+from iop.viewer import Actor
 
 CANCELLED_CODE = "cancelled"
 
 
-def message_cancel(*, actor: Any, message_ids: Iterable[int], reason: str) -> int:
+def message_cancel(*, actor: Actor, message_ids: Iterable[int], reason: str) -> int:
     """Stop queued messages from being sent; ones already sending or sent are left as they are.
 
     A cancelled message ends as failed with error code `cancelled` (not announced to staff as a

@@ -48,7 +48,7 @@ class RetryPolicy:
     cap: timedelta  # longest wait between two attempts
 
 
-RETRY_POLICIES = {
+RETRY_POLICIES: dict[str, RetryPolicy] = {
     Purpose.CRISIS: RetryPolicy(timedelta(minutes=15), timedelta(seconds=30)),
     Purpose.ACCOUNT: RetryPolicy(timedelta(minutes=30), timedelta(minutes=2)),
     Purpose.REMINDER: RetryPolicy(timedelta(hours=2), timedelta(minutes=10)),
@@ -62,7 +62,7 @@ def retry_delay(purpose: str, attempts: int) -> float:
     """Exponential backoff with equal jitter: between half and all of base * 2^(attempts-1)."""
     cap = RETRY_POLICIES[purpose].cap.total_seconds()
     ceiling = min(cap, settings.NOTIFY_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0))
-    return ceiling / 2 + random.uniform(0, ceiling / 2)
+    return float(ceiling / 2 + random.uniform(0, ceiling / 2))
 
 
 def status_callback_url(message: OutboundMessage) -> str:
@@ -159,6 +159,8 @@ def _send(message: OutboundMessage) -> SendResult:
             body=message.body,
             idempotency_key=message.idempotency_key,
         )
+    if message.user_id is None:
+        raise ProviderError("A feed message has no staff member to show it to.", permanent=True)
     return send_feed(
         user_id=message.user_id,
         event=f"notify.{message.purpose}",
@@ -311,7 +313,7 @@ def fall_back_to_voice(message: OutboundMessage) -> OutboundMessage:
             "client_id": message.client_id,
             "url": reverse("staff:message", args=[message.pk]),
         },
-        program_id=message.client.program_id if message.client_id else None,
+        program_id=message.client.program_id if message.client is not None else None,
         on_call=True,
     )
     return call
@@ -336,6 +338,7 @@ def message_sweep(*, batch: int = SWEEP_BATCH) -> int:
     now = timezone.now()
     with transaction.atomic():
         due = list(due_rows(now, batch=batch))
+        claims: list[uuid.UUID] = []
         for message in due:
             if message.status == Status.SENDING:
                 message.error_code = "interrupted"
@@ -345,12 +348,13 @@ def message_sweep(*, batch: int = SWEEP_BATCH) -> int:
                 )
             message.status = Status.QUEUED
             message.claim = uuid.uuid4()
+            claims.append(message.claim)
             message.next_attempt_at = now + claim_lease()
         OutboundMessage.objects.bulk_update(
             due, ["status", "claim", "next_attempt_at", "error_code", "error_message"]
         )
-    for index, message in enumerate(due):
-        if not dispatch_publish(message.pk, message.purpose, message.claim, due_at=now):
+    for index, (message, claim) in enumerate(zip(due, claims, strict=True)):
+        if not dispatch_publish(message.pk, message.purpose, claim, due_at=now):
             # The broker is down: release the rest at once rather than wait on each publish.
             rest = [m.pk for m in due[index + 1 :]]
             OutboundMessage.objects.filter(pk__in=rest).update(claim=None, next_attempt_at=now)

@@ -24,6 +24,7 @@ from iop.audit.services import access_record
 from iop.domain import Conflict, NotAllowed
 from iop.notify.models import Channel, OutboundMessage, Purpose, Status
 from iop.realtime.publish import publish
+from iop.viewer import Actor, person_of
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,7 @@ def _validate(channel: str, purpose: str, to: str, user: User | None) -> None:
 
 def message_enqueue(
     *,
-    actor: Any,
+    actor: Actor,
     channel: str,
     purpose: str,
     idempotency_key: str,
@@ -75,7 +76,7 @@ def message_enqueue(
     body: str = "",
     subject: str = "",
     template: str = "",
-    context: dict | None = None,
+    context: dict[str, Any] | None = None,
     user: User | None = None,
     client: ClientProfile | None = None,
     about: models.Model | None = None,
@@ -162,7 +163,7 @@ def _message_new(
     body: str = "",
     subject: str = "",
     template: str = "",
-    context: dict | None = None,
+    context: dict[str, Any] | None = None,
     user: User | None = None,
     client: ClientProfile | None = None,
     about: models.Model | None = None,
@@ -254,7 +255,7 @@ def dispatch_publish(
 
 def announce_problem(message: OutboundMessage) -> None:
     """Tell the staff who look after the client (and on-call staff, for a crisis) after commit."""
-    program_id = message.client.program_id if message.client_id else None
+    program_id = message.client.program_id if message.client is not None else None
     on_call = message.purpose == Purpose.CRISIS
     if program_id is None and not on_call:
         return
@@ -280,9 +281,10 @@ def announce_problem(message: OutboundMessage) -> None:
     )
 
 
-def message_retry(*, actor: Any, message: OutboundMessage) -> OutboundMessage:
+def message_retry(*, actor: Actor, message: OutboundMessage) -> OutboundMessage:
     """An administrator sends a failed, undeliverable or held message again, now."""
-    if actor is None or not (actor.role == Role.ADMIN or actor.is_superuser):
+    person = person_of(actor)
+    if person is None or not (person.role == Role.ADMIN or person.is_superuser):
         raise NotAllowed("Only administrators can retry messages.")
     with transaction.atomic():
         message = OutboundMessage.objects.select_for_update().get(pk=message.pk)
@@ -306,17 +308,18 @@ def message_retry(*, actor: Any, message: OutboundMessage) -> OutboundMessage:
     return message
 
 
-def message_send_test(*, actor: Any) -> OutboundMessage:
+def message_send_test(*, actor: Actor) -> OutboundMessage:
     """A staff member sends themselves a test text (or feed message, without a phone)."""
-    if actor is None or not actor.is_staff_member:
+    person = person_of(actor)
+    if person is None or not person.is_staff_member:
         raise NotAllowed("Only staff can send test messages.")
-    channel = Channel.SMS if actor.phone else Channel.FEED
+    channel = Channel.SMS if person.phone else Channel.FEED
     with transaction.atomic():
         return message_enqueue(
-            actor=actor,
+            actor=person,
             channel=channel,
             purpose=Purpose.ACCOUNT,
-            idempotency_key=f"test:{actor.pk}:{uuid.uuid4().hex}",
-            user=actor,
+            idempotency_key=f"test:{person.pk}:{uuid.uuid4().hex}",
+            user=person,
             body=f"Test message from {settings.CLINIC_NAME}. Nothing to do.",
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -74,7 +75,7 @@ def receipt_apply(
             and new is not None
             and STATUS_RANK[new] > STATUS_RANK[message.status]
         )
-        if applied:
+        if applied and message is not None and new is not None:
             _advance(message, new, provider_id, provider_status, error_code, now)
         receipt = DeliveryReceipt.objects.create(
             message=message,
@@ -87,7 +88,12 @@ def receipt_apply(
 
 
 def _advance(
-    message: OutboundMessage, new: str, provider_id: str, raw: str, error_code: str, now
+    message: OutboundMessage,
+    new: str,
+    provider_id: str,
+    raw: str,
+    error_code: str,
+    now: datetime,
 ) -> None:
     from iop.notify.services.dispatch import fall_back_to_voice
 

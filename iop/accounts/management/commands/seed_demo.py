@@ -139,7 +139,7 @@ class Command(BaseCommand):
 
     def _documents(self) -> dict[str, ConsentDocument]:
         published = timezone.now() - timedelta(days=90)
-        documents = {}
+        documents: dict[str, ConsentDocument] = {}
         for kind, summary in CONSENT_TEXTS.items():
             documents[kind], _ = ConsentDocument.objects.get_or_create(
                 kind=kind,
