@@ -47,7 +47,7 @@ class CrisisEventSerializer(serializers.ModelSerializer):
         ]
 
     def get_policy_name(self, event: CrisisEvent) -> str:
-        return event.escalation_plan.get("policy_name", "")
+        return event.plan.policy_name
 
 
 class CrisisEventCreateSerializer(ScopedClientMixin, serializers.Serializer):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -10,6 +12,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from iop.encryption import EncryptedTextField
+
+if TYPE_CHECKING:
+    from crisis.escalation_plan import EscalationPlan
 
 
 class EventSource(models.TextChoices):
@@ -129,8 +134,11 @@ class CrisisEvent(models.Model):
         return float(parts[0]), float(parts[1]), accuracy
 
     @property
-    def step_count(self) -> int:
-        return len(self.escalation_plan.get("steps", []))
+    def plan(self) -> EscalationPlan:
+        """The escalation plan copied onto the event when it opened."""
+        from crisis.escalation_plan import EscalationPlan
+
+        return EscalationPlan.from_json(self.escalation_plan)
 
 
 class EscalationFiring(models.Model):

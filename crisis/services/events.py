@@ -12,8 +12,8 @@ from django.utils import timezone
 from crisis.models import CrisisEvent, Disposition, EventSource, EventState, TimelineKind
 from crisis.models.events import UNRESOLVED
 from crisis.selectors import can_respond, client_reachable_by
-from crisis.services.escalation import escalation_plan_for, kick_after_commit
 from crisis.services.follow_ups import follow_ups_create
+from crisis.services.planning import escalation_plan_for, kick_after_commit
 from crisis.services.timeline import client_short_name, event_payload, person_of, timeline_add
 from iop.accounts.models import ClientProfile, Role
 from iop.audit.models import Action
@@ -109,7 +109,7 @@ def open_locked(
         opened_by=person_of(actor),
         opened_at=now,
         policy=policy,
-        escalation_plan=plan,
+        escalation_plan=plan.to_json(),
         next_step_due_at=now,
     )
     event.client = client
@@ -119,7 +119,7 @@ def open_locked(
         actor=actor,
         at=now,
         text=f"Opened: {EventSource(source).label}." + (f" {summary}" if summary else ""),
-        data={"policy": plan["policy_name"]},
+        data={"policy": plan.policy_name},
     )
     access_record(actor=actor, action=Action.CREATE, client=client, obj=event)
     kick_after_commit(event.pk, 0, 0)

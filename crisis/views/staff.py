@@ -105,8 +105,8 @@ def _event_context(request, event: CrisisEvent, **forms) -> dict:
 
 
 def _step_label(event: CrisisEvent) -> str:
-    plan = event.escalation_plan
-    steps = plan.get("steps", [])
+    plan = event.plan
+    steps = plan.steps
     if not event.is_unresolved or not steps:
         return ""
     if event.state == "acknowledged":
@@ -121,7 +121,7 @@ def _step_label(event: CrisisEvent) -> str:
     )
     if index >= len(steps):
         return f"Next: page every supervisor at {due}."
-    return f"Next: step {index + 1} of {len(steps)} (pass {event.repeat_index + 1} of {plan['repeat_count']}) at {due}."
+    return f"Next: step {index + 1} of {len(steps)} (pass {event.repeat_index + 1} of {plan.repeat_count}) at {due}."
 
 
 @clinical_required
