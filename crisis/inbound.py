@@ -64,13 +64,16 @@ def matched_phrase(text: str) -> str | None:
 
 
 def text_screen(*, client: ClientProfile | None, text: str, source: str) -> CrisisEvent | None:
-    """Open (or join) a crisis event when a client's text contains crisis words."""
-    from crisis.services.events import open_locked
+    """Open (or join) a crisis event when a client's text contains crisis words.
+
+    Harbor opens it (actor None), which crisis_open allows from any source.
+    """
+    from crisis.services.events import crisis_open
 
     phrase = matched_phrase(text)
     if phrase is None or client is None:
         return None
-    event, _ = open_locked(
+    event, _ = crisis_open(
         actor=None, client=client, source=source, summary=f'Crisis words in a text: "{phrase}".'
     )
     return event
@@ -153,12 +156,12 @@ def mood_by_text(inbound) -> str | None:
 
 
 def hotline_call(inbound) -> None:
-    """A known client calling the hotline opens (or joins) a crisis event."""
-    from crisis.services.events import open_locked
+    """A known client calling the hotline opens (or joins) a crisis event, as Harbor (actor None)."""
+    from crisis.services.events import crisis_open
 
     if inbound.client is None:
         return None
-    open_locked(
+    crisis_open(
         actor=None, client=inbound.client, source=EventSource.HOTLINE, summary="Called the hotline."
     )
     return None

@@ -88,7 +88,7 @@ def check_in_submit(
         raise ValidationError({"note": [f"{definition.short_name} takes no note."]})
     if len(note) > NOTE_MAX:
         raise ValidationError({"note": [f"Keep the note under {NOTE_MAX} characters."]})
-    from crisis.services.events import open_locked
+    from crisis.services.events import _open_locked
 
     with transaction.atomic():
         now = timezone.now()
@@ -119,7 +119,7 @@ def check_in_submit(
             summary = f"{definition.short_name} (score {result.score}): " + "; ".join(
                 result.reasons
             )
-            event, _ = open_locked(
+            event, _ = _open_locked(
                 actor=actor, client=client, source=EventSource.CHECK_IN, summary=summary
             )
             check_in.crisis_event = event

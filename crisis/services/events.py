@@ -59,6 +59,10 @@ def crisis_open(
 ) -> tuple[CrisisEvent, bool]:
     """Open a crisis (or join the client's unresolved one); its first step is due at once.
 
+    Who may open one: a client for themselves (the help button), a clinician for a client they
+    can reach, an API key with crisis:write in its program; Harbor itself (actor None: an
+    inbound text or call) from any source.
+
     Needs only PostgreSQL: the step is a due row, and handing it to a worker after commit is
     best effort. Returns (event, created).
     """
@@ -67,13 +71,17 @@ def crisis_open(
     if len(summary) > SUMMARY_MAX:
         raise ValidationError({"summary": [f"Keep the summary under {SUMMARY_MAX} characters."]})
     with transaction.atomic():
-        return open_locked(actor=actor, client=client, source=source, summary=summary)
+        return _open_locked(actor=actor, client=client, source=source, summary=summary)
 
 
-def open_locked(
+def _open_locked(
     *, actor: Any, client: ClientProfile, source: str, summary: str
 ) -> tuple[CrisisEvent, bool]:
-    """crisis_open without the permission check, inside the caller's transaction."""
+    """crisis_open without the permission check, inside the caller's transaction.
+
+    For services only: `crisis_open` after its check, and `check_in_submit` for a high-risk
+    check-in (the check-in's own permission covers the event it opens).
+    """
     ClientProfile.objects.select_for_update().filter(pk=client.pk).get()  # one press at a time
     existing = (
         CrisisEvent.objects.select_for_update()
