@@ -16,9 +16,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from crisis.models import CheckInChannel, CrisisEvent, EventSource, EventState
+from crisis.models import CheckInChannel, CrisisEvent, CrisisSource, EventState
 from iop.accounts.models import ClientProfile, StaffProfile, User
 from iop.domain import DomainError
+from iop.form_errors import error_message
 
 log = logging.getLogger(__name__)
 
@@ -82,7 +83,7 @@ def text_screen(*, client: ClientProfile | None, text: str, source: str) -> Cris
 def screen_text_message(inbound) -> str | None:
     if matched_phrase(inbound.body) is None:
         return None
-    text_screen(client=inbound.client, text=inbound.body, source=EventSource.SMS_KEYWORD)
+    text_screen(client=inbound.client, text=inbound.body, source=CrisisSource.SMS_KEYWORD)
     return crisis_reply()
 
 
@@ -122,7 +123,7 @@ def acknowledge_by_text(inbound) -> str | None:
     try:
         event = crisis_acknowledge(actor=person, event=event, via="sms")
     except DomainError as error:
-        return f"{settings.CLINIC_NAME}: {error.message}"
+        return f"{settings.CLINIC_NAME}: {error_message(error)}"
     return f"{settings.CLINIC_NAME}: crisis #{event.pk} acknowledged. Escalation stopped."
 
 
@@ -162,7 +163,10 @@ def hotline_call(inbound) -> None:
     if inbound.client is None:
         return None
     crisis_open(
-        actor=None, client=inbound.client, source=EventSource.HOTLINE, summary="Called the hotline."
+        actor=None,
+        client=inbound.client,
+        source=CrisisSource.HOTLINE,
+        summary="Called the hotline.",
     )
     return None
 

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from crisis.escalation_plan import EscalationPlan
 
 
-class EventSource(models.TextChoices):
+class CrisisSource(models.TextChoices):
     HELP_BUTTON = "help_button", "Get help now button"
     CHECK_IN = "check_in", "High-risk check-in"
     SMS_KEYWORD = "sms_keyword", "Crisis words in a text message"
@@ -58,7 +58,7 @@ class CrisisEvent(models.Model):
     client = models.ForeignKey(
         "accounts.ClientProfile", on_delete=models.PROTECT, related_name="crisis_events"
     )
-    source = models.CharField(max_length=16, choices=EventSource.choices)
+    source = models.CharField(max_length=16, choices=CrisisSource.choices)
     state = models.CharField(max_length=16, choices=EventState.choices, default=EventState.OPEN)
     summary = EncryptedTextField(blank=True)
     opened_by = models.ForeignKey(

@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from crisis.models import CrisisEvent, Disposition, EventSource, EventState, TimelineKind
+from crisis.models import CrisisEvent, CrisisSource, Disposition, EventState, TimelineKind
 from crisis.models.events import UNRESOLVED
 from crisis.selectors import can_respond, client_reachable_by
 from crisis.services.follow_ups import follow_ups_create
 from crisis.services.planning import escalation_plan_for, kick_after_commit
-from crisis.services.timeline import client_short_name, event_payload, person_of, timeline_add
+from crisis.services.timeline import client_short_name, event_payload, timeline_add
 from iop.accounts.models import ClientProfile, Role
 from iop.audit.models import Action
 from iop.audit.services import access_record
@@ -22,20 +22,21 @@ from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import Conflict, NotAllowed
 from iop.realtime.publish import publish
+from iop.viewer import Actor, person_of
 
 SUMMARY_MAX = 1000
 NOTE_MAX = 4000
 # Who may open an event from where; the system (actor None) may open from any source.
-CLIENT_SOURCES = (EventSource.HELP_BUTTON,)
-STAFF_SOURCES = (EventSource.CLINICIAN,)
-KEY_SOURCES = (EventSource.API, EventSource.HOTLINE)
+CLIENT_SOURCES = (CrisisSource.HELP_BUTTON,)
+STAFF_SOURCES = (CrisisSource.CLINICIAN,)
+KEY_SOURCES = (CrisisSource.API, CrisisSource.HOTLINE)
 
 
-def _require_can_open(actor: Any, client: ClientProfile, source: str) -> None:
+def _require_can_open(actor: Actor, client: ClientProfile, source: str) -> None:
     from iop.api.models import ApiKey, Scope
 
-    if source not in EventSource.values:
-        raise ValidationError({"source": [f"Choose one of: {', '.join(EventSource.values)}."]})
+    if source not in CrisisSource.values:
+        raise ValidationError({"source": [f"Choose one of: {', '.join(CrisisSource.values)}."]})
     if actor is None:
         return
     if isinstance(actor, ApiKey):
@@ -55,7 +56,7 @@ def _require_can_open(actor: Any, client: ClientProfile, source: str) -> None:
 
 
 def crisis_open(
-    *, actor: Any, client: ClientProfile, source: str, summary: str = ""
+    *, actor: Actor, client: ClientProfile, source: str, summary: str = ""
 ) -> tuple[CrisisEvent, bool]:
     """Open a crisis (or join the client's unresolved one); its first step is due at once.
 
@@ -75,7 +76,7 @@ def crisis_open(
 
 
 def _open_locked(
-    *, actor: Any, client: ClientProfile, source: str, summary: str
+    *, actor: Actor, client: ClientProfile, source: str, summary: str
 ) -> tuple[CrisisEvent, bool]:
     """crisis_open without the permission check, inside the caller's transaction.
 
@@ -94,7 +95,8 @@ def _open_locked(
             existing,
             TimelineKind.RAISED_AGAIN,
             actor=actor,
-            text=f"Raised again: {EventSource(source).label}." + (f" {summary}" if summary else ""),
+            text=f"Raised again: {CrisisSource(source).label}."
+            + (f" {summary}" if summary else ""),
             data={"source": source},
         )
         access_record(actor=actor, action=Action.UPDATE, client=client, obj=existing)
@@ -126,7 +128,7 @@ def _open_locked(
         TimelineKind.OPENED,
         actor=actor,
         at=now,
-        text=f"Opened: {EventSource(source).label}." + (f" {summary}" if summary else ""),
+        text=f"Opened: {CrisisSource(source).label}." + (f" {summary}" if summary else ""),
         data={"policy": plan.policy_name},
     )
     access_record(actor=actor, action=Action.CREATE, client=client, obj=event)
@@ -142,12 +144,12 @@ def _locked(event: CrisisEvent) -> CrisisEvent:
     )
 
 
-def _require_responder(actor: Any, event: CrisisEvent) -> None:
+def _require_responder(actor: Actor, event: CrisisEvent) -> None:
     if not can_respond(actor, event):
         raise NotAllowed("You cannot act on this crisis event.")
 
 
-def crisis_acknowledge(*, actor: Any, event: CrisisEvent, via: str = "dashboard") -> CrisisEvent:
+def crisis_acknowledge(*, actor: Actor, event: CrisisEvent, via: str = "dashboard") -> CrisisEvent:
     """Someone has the crisis in hand: escalation stops (an acknowledged event stays so)."""
     _require_responder(actor, event)
     with transaction.atomic():
@@ -183,7 +185,7 @@ def crisis_acknowledge(*, actor: Any, event: CrisisEvent, via: str = "dashboard"
 
 
 def crisis_resolve(
-    *, actor: Any, event: CrisisEvent, disposition: str, note: str = ""
+    *, actor: Actor, event: CrisisEvent, disposition: str, note: str = ""
 ) -> CrisisEvent:
     """Close the crisis with how it ended; follow-ups are created and check-ins step up."""
     if not disposition:
@@ -231,7 +233,7 @@ def crisis_resolve(
 
 
 def crisis_location_attach(
-    *, actor: Any, event: CrisisEvent, latitude: Any, longitude: Any, accuracy: Any = None
+    *, actor: Actor, event: CrisisEvent, latitude: Any, longitude: Any, accuracy: Any = None
 ) -> CrisisEvent:
     """The client's browser shares where they are; only with their active location consent."""
     if person_of(actor) is None or event.client.user_id != actor.pk:
@@ -276,7 +278,7 @@ def _coordinate(raw: Any, name: str, limit: float) -> float:
     return value
 
 
-def crisis_note_add(*, actor: Any, event: CrisisEvent, text: str) -> None:
+def crisis_note_add(*, actor: Actor, event: CrisisEvent, text: str) -> None:
     """A responder adds a note to the timeline (a call made, what the client said)."""
     text = text.strip()
     if not text:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,11 +12,12 @@ from django.utils import timezone
 from crisis.models import EscalationPolicy, EscalationStep, OnCallShift, StepChannel, StepTarget
 from iop.accounts.models import Program, Role, StaffProfile, User
 from iop.domain import NotAllowed
+from iop.viewer import Actor
 
 MAX_WAIT_MINUTES = 1440
 
 
-def _require_admin(actor: Any, program: Program | None = None) -> None:
+def _require_admin(actor: Actor, program: Program | None = None) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAllowed("Sign in as an administrator.")
     if actor.role == Role.ADMIN or actor.is_superuser:
@@ -68,7 +68,7 @@ def validate_steps(steps: list[dict]) -> list[dict]:
 
 def escalation_policy_save(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     steps: list[dict],
     program: Program | None = None,
@@ -159,7 +159,7 @@ def validate_shift(
 
 def on_call_shift_save(
     *,
-    actor: Any,
+    actor: Actor,
     program: Program,
     user: User,
     starts_at: datetime,

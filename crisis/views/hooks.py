@@ -18,6 +18,7 @@ from crisis.models import CrisisEvent
 from crisis.services import crisis_acknowledge
 from iop.accounts.models import User
 from iop.domain import DomainError
+from iop.form_errors import error_message
 from iop.notify.webhooks import twilio_webhook
 
 
@@ -67,7 +68,7 @@ def voice_pressed(request, event_id: int, user_id: int):
     try:
         crisis_acknowledge(actor=user, event=event, via="voice")
     except DomainError as error:
-        response.say(f"Not acknowledged. {error.message}")
+        response.say(f"Not acknowledged. {error_message(error)}")
     else:
         response.say(f"Crisis {event.pk} acknowledged. Escalation has stopped. Thank you.")
     response.hangup()

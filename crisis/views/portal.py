@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 
 from crisis import instruments, selectors, services
 from crisis.forms import SafetyPlanForm, check_in_form
-from crisis.models import CheckInChannel, CrisisEvent, EventSource, SafetyPlan
+from crisis.models import CheckInChannel, CrisisEvent, CrisisSource, SafetyPlan
 from crisis.models.safety_plans import SECTION_FIELDS
 from iop.accounts.decorators import client_required
 from iop.accounts.selectors import client_profile_of, own_client_profile, primary_clinician_of
@@ -70,7 +70,7 @@ def help_now(request):
             event, created = services.crisis_open(
                 actor=request.user,
                 client=client,
-                source=EventSource.HELP_BUTTON,
+                source=CrisisSource.HELP_BUTTON,
                 summary=request.POST.get("summary", "")[:1000],
             )
         elif client is not None:

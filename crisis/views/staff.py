@@ -22,7 +22,7 @@ from crisis.forms import (
     SafetyPlanForm,
     ScheduleForm,
 )
-from crisis.models import CrisisEvent, EventSource, FollowUp, SafetyPlan
+from crisis.models import CrisisEvent, CrisisSource, FollowUp, SafetyPlan
 from crisis.models.safety_plans import SECTION_FIELDS
 from crisis.views.portal import always_available, plan_form_initial
 from iop.accounts.decorators import staff_required
@@ -31,7 +31,7 @@ from iop.accounts.selectors import emergency_contacts_for
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import DomainError
-from iop.form_errors import apply_errors
+from iop.form_errors import apply_errors, error_message
 
 
 def clinical_required(view):
@@ -135,7 +135,7 @@ def acknowledge(request, event_id: int):
     try:
         services.crisis_acknowledge(actor=request.user, event=event, via="dashboard")
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"Crisis #{event.pk} acknowledged. Escalation stopped.")
     return redirect(_back(request, reverse("crisis_staff:event", args=[event.pk])))
@@ -277,13 +277,11 @@ def client_open(request, client_id: int):
         event, created = services.crisis_open(
             actor=request.user,
             client=client,
-            source=EventSource.CLINICIAN,
+            source=CrisisSource.CLINICIAN,
             summary=form.cleaned_data.get("summary", ""),
         )
     except (ValidationError, DomainError) as error:
-        messages.error(
-            request, getattr(error, "message", "; ".join(getattr(error, "messages", [])))
-        )
+        messages.error(request, error_message(error))
         return redirect("crisis_staff:client", client.pk)
     if not created:
         messages.info(
@@ -370,9 +368,9 @@ def follow_up_complete(request, follow_up_id: int):
     except DomainError as error:
         if error.status == 403:
             raise Http404("No such follow-up.") from None
-        messages.error(request, error.message)
+        messages.error(request, error_message(error))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"{follow_up.label} follow-up marked done.")
     return redirect(_back(request, reverse("crisis_staff:follow_ups")))

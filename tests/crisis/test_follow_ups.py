@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from crisis.models import EventSource, FollowUp
+from crisis.models import CrisisSource, FollowUp
 from crisis.services import crisis_open, crisis_resolve, follow_up_complete, follow_up_tick
 from iop.domain import Conflict, NotAllowed
 from iop.notify.models import OutboundMessage
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def resolved(team, policy):
     event, _ = crisis_open(
-        actor=team["client"].user, client=team["client"], source=EventSource.HELP_BUTTON
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
     )
     start = timezone.now()
     crisis_resolve(actor=team["primary"], event=event, disposition="de_escalated")
