@@ -163,7 +163,7 @@ def safety_plan_print(request):
     plan = selectors.safety_plan_current_for(request.user, client)
     return render(
         request,
-        "crisis/safety_plan_print.html",
+        "crisis/portal/safety_plan_print.html",
         {"plan": plan, "client": client, "lines": always_available(client)},
     )
 

@@ -326,7 +326,7 @@ def client_safety_plan_version(request, client_id: int, version: int):
         raise Http404("No such version.") from None
     return render(
         request,
-        "crisis/safety_plan_print.html",
+        "crisis/portal/safety_plan_print.html",
         {"plan": plan, "client": client, "lines": always_available(client), "staff_view": True},
     )
 
