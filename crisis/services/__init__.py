@@ -9,6 +9,11 @@ alerts.py         who a step reaches, and the texts, calls and feed messages tel
 contacts.py       emergency_contact_notify (consent gate, imminent-risk override)
 follow_ups.py     follow-ups after resolution: created, reminded, escalated, completed
 rota.py           escalation policies and on-call shifts
+
+Shared by the services above, not services themselves: timeline.py (timeline_add and the
+live-feed shape of an event), planning.py, alerts.py. Names with a leading underscore
+(`_open_locked`, `_follow_ups_create`, `_check_in_schedules_step_up`) skip the permission
+check of the service that calls them: only services call them.
 """
 
 from crisis.services.check_ins import (

@@ -183,7 +183,7 @@ def check_in_schedule_set(
     return schedule
 
 
-def check_in_schedules_step_up(
+def _check_in_schedules_step_up(
     *, client: ClientProfile, until: datetime, now: datetime
 ) -> list[str]:
     """After a crisis: ask more often until `until`; add a daily mood check-in if there is none.

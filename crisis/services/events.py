@@ -12,7 +12,7 @@ from django.utils import timezone
 from crisis.models import CrisisEvent, CrisisSource, Disposition, EventState, TimelineKind
 from crisis.models.events import UNRESOLVED
 from crisis.selectors import can_respond, client_reachable_by
-from crisis.services.follow_ups import follow_ups_create
+from crisis.services.follow_ups import _follow_ups_create
 from crisis.services.planning import escalation_plan_for, kick_after_commit
 from crisis.services.timeline import client_short_name, event_payload, timeline_add
 from iop.accounts.models import ClientProfile, Role
@@ -226,7 +226,7 @@ def crisis_resolve(
             text=f"Resolved: {Disposition(disposition).label}." + (f" {note}" if note else ""),
             data={"disposition": disposition},
         )
-        follow_ups_create(event=event, actor=actor, now=now)
+        _follow_ups_create(event=event, actor=actor, now=now)
         access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
         _announce(event, "crisis.resolved", f"resolved: {Disposition(disposition).label.lower()}")
     return event

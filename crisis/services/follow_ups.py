@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from crisis.models import CrisisEvent, FollowUp, TimelineKind
 from crisis.selectors import staff_number, supervisors_of
-from crisis.services.check_ins import check_in_schedules_step_up
+from crisis.services.check_ins import _check_in_schedules_step_up
 from crisis.services.timeline import client_short_name, event_url, timeline_add
 from iop.accounts.models import Role
 from iop.accounts.selectors import clients_visible_to, primary_clinician_of
@@ -35,7 +35,7 @@ def _label(hours: int) -> str:
     return f"{hours} hours"
 
 
-def follow_ups_create(*, event: CrisisEvent, actor: Actor, now: datetime) -> list[FollowUp]:
+def _follow_ups_create(*, event: CrisisEvent, actor: Actor, now: datetime) -> list[FollowUp]:
     """Inside crisis_resolve's transaction: the default follow-ups for the primary clinician,
     and two weeks of stepped-up check-ins."""
     assignee = primary_clinician_of(event.client) or person_of(actor)
@@ -66,7 +66,7 @@ def follow_ups_create(*, event: CrisisEvent, actor: Actor, now: datetime) -> lis
             + ".",
         )
     until = now + timedelta(days=settings.CRISIS_STEP_UP_DAYS)
-    stepped = check_in_schedules_step_up(client=event.client, until=until, now=now)
+    stepped = _check_in_schedules_step_up(client=event.client, until=until, now=now)
     timeline_add(
         event,
         TimelineKind.FOLLOW_UP,
