@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import math
 import os
@@ -350,19 +351,20 @@ def pending_escalations(program, staff, count: int, spread: float) -> tuple[floa
     from django.utils import timezone
 
     from crisis.models import CrisisEvent
-    from crisis.services.escalation import escalation_plan_for
+    from crisis.services.planning import escalation_plan_for
     from iop.accounts.models import ClientProfile
 
     client_ids = add_clients(program, staff, count, prefix="p")
     _, plan = escalation_plan_for(ClientProfile.objects.get(pk=client_ids[0]))
-    plan = {**plan, "steps": [{**plan["steps"][0], "channels": ["feed"]}, *plan["steps"][1:]]}
+    first_step = dataclasses.replace(plan.steps[0], channels=("feed",))
+    plan = dataclasses.replace(plan, steps=(first_step, *plan.steps[1:]))
     first = timezone.now() + timedelta(seconds=10)
     CrisisEvent.objects.bulk_create(
         (
             CrisisEvent(
                 client_id=client_id,
                 source="api",
-                escalation_plan=plan,
+                escalation_plan=plan.to_json(),
                 next_step_due_at=first + timedelta(seconds=spread * n / count),
             )
             for n, client_id in enumerate(client_ids)

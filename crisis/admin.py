@@ -12,7 +12,9 @@ from django.forms.models import BaseInlineFormSet
 from django.utils import timezone
 
 from crisis.models import EscalationPolicy, EscalationStep, LocalResource, OnCallShift, StepChannel
-from crisis.services.rota import validate_shift
+from crisis.services import escalation_policy_save, on_call_shift_save
+from iop.domain import DomainError
+from iop.form_errors import apply_errors, error_message
 
 
 class EscalationStepForm(forms.ModelForm):
@@ -40,7 +42,27 @@ class EscalationStepForm(forms.ModelForm):
         return data
 
 
+STEP_FIELDS = ("target", "user", "channels", "wait_minutes")
+
+
+class EscalationPolicyForm(forms.ModelForm):
+    class Meta:
+        model = EscalationPolicy
+        fields = ["name", "program", "is_default", "repeat_count", "description"]
+
+    def _post_clean(self):
+        super()._post_clean()
+        # The admin validates its inline formsets whatever this form says; the step formset
+        # saves the policy only when this form is valid too.
+        self.instance._admin_form_valid = not self.errors
+
+
 class StepFormSet(BaseInlineFormSet):
+    """Saves the policy and its steps through escalation_policy_save, so its rules (one default
+    per program, who may manage a policy, who a step may name) are the service's."""
+
+    request = None  # set by the inline
+
     def clean(self):
         super().clean()
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
@@ -49,6 +71,42 @@ class StepFormSet(BaseInlineFormSet):
         positions = [f.cleaned_data.get("position") for f in kept]
         if len(set(positions)) != len(positions):
             raise ValidationError("Each step needs its own position.")
+        if any(self.errors) or not getattr(self.instance, "_admin_form_valid", False):
+            return
+        kept.sort(key=lambda f: f.cleaned_data["position"])
+        self._save_through_service(kept)
+
+    def _save_through_service(self, kept: list[forms.Form]) -> None:
+        policy = self.instance
+        try:
+            escalation_policy_save(
+                actor=self.request.user,
+                policy=policy,
+                name=policy.name,
+                program=policy.program,
+                is_default=policy.is_default,
+                repeat_count=policy.repeat_count,
+                description=policy.description,
+                steps=[{name: f.cleaned_data[name] for name in STEP_FIELDS} for f in kept],
+            )
+        except ValidationError as error:
+            found = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+            general = []
+            for name, errors in found.items():
+                parts = (name or "").split(".")
+                if len(parts) == 3 and parts[0] == "steps" and parts[2] in kept[0].fields:
+                    kept[int(parts[1])].add_error(parts[2], errors)
+                else:
+                    general.extend(errors)
+            if general:
+                raise ValidationError(general) from None
+        except DomainError as error:
+            raise ValidationError(error_message(error)) from None
+
+    def save(self, commit=True):
+        # escalation_policy_save has saved the steps; the admin's change message reads these.
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        return []
 
 
 class EscalationStepInline(admin.TabularInline):
@@ -60,24 +118,28 @@ class EscalationStepInline(admin.TabularInline):
     validate_min = True
     ordering = ["position"]
 
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.request = request
+        return formset
+
 
 @admin.register(EscalationPolicy)
 class EscalationPolicyAdmin(admin.ModelAdmin):
+    form = EscalationPolicyForm
     list_display = ["name", "program", "is_default", "repeat_count", "updated_at"]
     list_filter = ["program", "is_default"]
     inlines = [EscalationStepInline]
 
     def save_model(self, request, obj, form, change):
-        if obj.is_default:
-            # One default per program; making this one the default retires the previous one.
-            EscalationPolicy.objects.filter(program=obj.program, is_default=True).exclude(
-                pk=obj.pk
-            ).update(is_default=False)
-        super().save_model(request, obj, form, change)
+        pass  # saved with its steps by escalation_policy_save (StepFormSet.clean)
 
 
 class OnCallShiftForm(forms.ModelForm):
-    """Start and end are typed in the shift's own time zone (the rota's wall clock)."""
+    """Start and end are typed in the shift's own time zone (the rota's wall clock); the shift
+    is saved by on_call_shift_save, which refuses overlaps."""
+
+    request = None  # set by the admin
 
     starts_at = forms.DateTimeField(help_text="In the shift's time zone, e.g. 2026-03-08 18:00")
     ends_at = forms.DateTimeField(help_text="In the shift's time zone.")
@@ -109,20 +171,31 @@ class OnCallShiftForm(forms.ModelForm):
                 timezone.make_naive(data[field]) if timezone.is_aware(data[field]) else data[field]
             )
             data[field] = wall.replace(tzinfo=zone)
-        if data.get("program") and data.get("user"):
-            try:
-                validate_shift(
-                    program=data["program"],
-                    user=data["user"],
-                    starts_at=data["starts_at"],
-                    ends_at=data["ends_at"],
-                    time_zone=name,
-                    exclude_id=self.instance.pk,
-                )
-            except ValidationError as error:
-                for field, messages in error.message_dict.items():
-                    self.add_error(field if field in self.fields else None, messages)
+        if self.errors:
+            return data
+        try:
+            self.instance = on_call_shift_save(
+                actor=self.request.user,
+                program=data["program"],
+                user=data["user"],
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                time_zone=name,
+                note=data.get("note", ""),
+                shift=self.instance if self.instance.pk else None,
+            )
+        except (ValidationError, DomainError) as error:
+            apply_errors(self, error)
         return data
+
+    def _post_clean(self):
+        pass  # on_call_shift_save has validated and saved the shift
+
+    def save(self, commit=True):
+        return self.instance
+
+    def save_m2m(self):
+        pass
 
 
 @admin.register(OnCallShift)
@@ -131,6 +204,14 @@ class OnCallShiftAdmin(admin.ModelAdmin):
     list_display = ["user", "program", "starts_at", "ends_at", "time_zone"]
     list_filter = ["program"]
     date_hierarchy = "starts_at"
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved by on_call_shift_save (OnCallShiftForm.clean)
 
 
 @admin.register(LocalResource)

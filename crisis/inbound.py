@@ -16,9 +16,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import Q
 
-from crisis.models import CheckInChannel, CrisisEvent, EventSource, EventState
+from crisis.models import CheckInChannel, CrisisEvent, CrisisSource, EventState
 from iop.accounts.models import ClientProfile, StaffProfile, User
 from iop.domain import DomainError
+from iop.form_errors import error_message
 
 log = logging.getLogger(__name__)
 
@@ -64,13 +65,16 @@ def matched_phrase(text: str) -> str | None:
 
 
 def text_screen(*, client: ClientProfile | None, text: str, source: str) -> CrisisEvent | None:
-    """Open (or join) a crisis event when a client's text contains crisis words."""
-    from crisis.services.events import open_locked
+    """Open (or join) a crisis event when a client's text contains crisis words.
+
+    Harbor opens it (actor None), which crisis_open allows from any source.
+    """
+    from crisis.services.events import crisis_open
 
     phrase = matched_phrase(text)
     if phrase is None or client is None:
         return None
-    event, _ = open_locked(
+    event, _ = crisis_open(
         actor=None, client=client, source=source, summary=f'Crisis words in a text: "{phrase}".'
     )
     return event
@@ -79,7 +83,7 @@ def text_screen(*, client: ClientProfile | None, text: str, source: str) -> Cris
 def screen_text_message(inbound) -> str | None:
     if matched_phrase(inbound.body) is None:
         return None
-    text_screen(client=inbound.client, text=inbound.body, source=EventSource.SMS_KEYWORD)
+    text_screen(client=inbound.client, text=inbound.body, source=CrisisSource.SMS_KEYWORD)
     return crisis_reply()
 
 
@@ -119,7 +123,7 @@ def acknowledge_by_text(inbound) -> str | None:
     try:
         event = crisis_acknowledge(actor=person, event=event, via="sms")
     except DomainError as error:
-        return f"{settings.CLINIC_NAME}: {error.message}"
+        return f"{settings.CLINIC_NAME}: {error_message(error)}"
     return f"{settings.CLINIC_NAME}: crisis #{event.pk} acknowledged. Escalation stopped."
 
 
@@ -153,13 +157,16 @@ def mood_by_text(inbound) -> str | None:
 
 
 def hotline_call(inbound) -> None:
-    """A known client calling the hotline opens (or joins) a crisis event."""
-    from crisis.services.events import open_locked
+    """A known client calling the hotline opens (or joins) a crisis event, as Harbor (actor None)."""
+    from crisis.services.events import crisis_open
 
     if inbound.client is None:
         return None
-    open_locked(
-        actor=None, client=inbound.client, source=EventSource.HOTLINE, summary="Called the hotline."
+    crisis_open(
+        actor=None,
+        client=inbound.client,
+        source=CrisisSource.HOTLINE,
+        summary="Called the hotline.",
     )
     return None
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -13,6 +12,7 @@ from crisis.models import (
     CheckInSchedule,
     ContactOverride,
     CrisisEvent,
+    EscalationPolicy,
     EventState,
     FollowUp,
     LocalResource,
@@ -21,10 +21,11 @@ from crisis.models import (
     TimelineEntry,
 )
 from crisis.models.events import UNRESOLVED
-from iop.accounts.models import ClientProfile, Role, StaffProfile, User
+from iop.accounts.models import ClientProfile, EmergencyContact, Role, StaffProfile, User
 from iop.accounts.selectors import clients_visible_to
 from iop.audit.models import Action
 from iop.audit.services import access_record, access_record_list
+from iop.viewer import Viewer, person_of
 
 # -- on call and supervisors ------------------------------------------------------------------
 
@@ -63,7 +64,7 @@ def is_on_call_now(user: User, *, at: datetime | None = None) -> bool:
     return any(person.pk == user.pk for person in on_call_now(profile.program_id, at=at))
 
 
-def on_call_shifts_visible_to(viewer: Any) -> QuerySet[OnCallShift]:
+def on_call_shifts_visible_to(viewer: Viewer) -> QuerySet[OnCallShift]:
     from iop.api.models import ApiKey
 
     base = OnCallShift.objects.select_related("user", "program")
@@ -74,6 +75,36 @@ def on_call_shifts_visible_to(viewer: Any) -> QuerySet[OnCallShift]:
     if viewer.role == Role.ADMIN:
         return base
     return base.filter(program_id__in=StaffProfile.objects.filter(user=viewer).values("program_id"))
+
+
+def on_call_shifts_coming_for(viewer: Viewer, *, limit: int = 50) -> list[OnCallShift]:
+    """The viewer's rotas' shifts not yet over, soonest first."""
+    return list(
+        on_call_shifts_visible_to(viewer)
+        .filter(ends_at__gt=timezone.now())
+        .order_by("starts_at")[:limit]
+    )
+
+
+def on_call_now_for(viewer: Viewer) -> list[User]:
+    """Who is on call now for the viewer's own program (nobody for a viewer without one)."""
+    profile = getattr(viewer, "staff_profile", None)
+    return on_call_now(profile.program_id) if profile else []
+
+
+def escalation_policies_visible_to(viewer: Viewer) -> QuerySet[EscalationPolicy]:
+    """The clinic-wide policies and those of the viewer's program (every one for admins)."""
+    from iop.api.models import ApiKey
+
+    rows = EscalationPolicy.objects.prefetch_related("steps__user").order_by("name")
+    if isinstance(viewer, ApiKey):
+        return rows.filter(program__isnull=True) | rows.filter(program_id=viewer.program_id)
+    if viewer.role == Role.ADMIN:
+        return rows
+    profile = getattr(viewer, "staff_profile", None)
+    return rows.filter(program__isnull=True) | rows.filter(
+        program_id=getattr(profile, "program_id", None)
+    )
 
 
 def supervisors_of(program_id: int) -> list[User]:
@@ -104,7 +135,7 @@ def _programs_on_call_for(user: User) -> list[int]:
     return [profile.program_id] if is_on_call_now(user) else []
 
 
-def crisis_events_visible_to(viewer: Any) -> QuerySet[CrisisEvent]:
+def crisis_events_visible_to(viewer: Viewer) -> QuerySet[CrisisEvent]:
     """Events the viewer may see.
 
     Clinicians: their caseload's, any they were alerted to or acknowledged, and while on call
@@ -137,7 +168,7 @@ def crisis_events_visible_to(viewer: Any) -> QuerySet[CrisisEvent]:
     return base.none()
 
 
-def crisis_event_get_for(viewer: Any, event_id: int, *, audit: bool = True) -> CrisisEvent:
+def crisis_event_get_for(viewer: Viewer, event_id: int, *, audit: bool = True) -> CrisisEvent:
     """One event, if the viewer may see it (else CrisisEvent.DoesNotExist)."""
     event = crisis_events_visible_to(viewer).get(pk=event_id)
     if audit:
@@ -145,7 +176,47 @@ def crisis_event_get_for(viewer: Any, event_id: int, *, audit: bool = True) -> C
     return event
 
 
-def can_respond(viewer: Any, event: CrisisEvent) -> bool:
+def crisis_event_unresolved_for(viewer: Viewer, client: ClientProfile) -> CrisisEvent | None:
+    """The client's unresolved event, if any; `client` comes from a scoped selector."""
+    return CrisisEvent.objects.filter(client=client, state__in=UNRESOLVED).first()
+
+
+def crisis_events_of(
+    viewer: Viewer, client: ClientProfile, *, limit: int = 20
+) -> list[CrisisEvent]:
+    """The client's latest events; `client` comes from a scoped selector."""
+    return list(client.crisis_events.order_by("-opened_at")[:limit])
+
+
+def escalation_call_get(event_id: int, user_id: int) -> tuple[CrisisEvent, User] | None:
+    """The event and the active staff member, if a call to them was one of its alerts.
+
+    For Twilio's signed voice webhooks, whose only principal is the person called.
+    """
+    event = CrisisEvent.objects.select_related("client__user").filter(pk=event_id).first()
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if event is None or user is None or user.pk not in event.notified_user_ids:
+        return None
+    return event, user
+
+
+def event_contact_get_for(viewer: Viewer, event: CrisisEvent, contact_id: int) -> EmergencyContact:
+    """One of the event's client's emergency contacts (else EmergencyContact.DoesNotExist);
+    `event` comes from a scoped selector."""
+    return EmergencyContact.objects.get(pk=contact_id, client=event.client)
+
+
+def event_follow_ups_for(viewer: Viewer, event: CrisisEvent) -> list[FollowUp]:
+    """The event's follow-ups, due first; `event` comes from a scoped selector."""
+    return list(event.follow_ups.select_related("assignee").order_by("due_at"))
+
+
+def event_overrides_for(viewer: Viewer, event: CrisisEvent) -> list[ContactOverride]:
+    """The event's imminent-risk overrides; `event` comes from a scoped selector."""
+    return list(event.overrides.select_related("actor"))
+
+
+def can_respond(viewer: Viewer, event: CrisisEvent) -> bool:
     """May the viewer act on the event (acknowledge, resolve, contact, note)?"""
     from iop.api.models import ApiKey, Scope
 
@@ -158,7 +229,7 @@ def can_respond(viewer: Any, event: CrisisEvent) -> bool:
     return crisis_events_visible_to(viewer).filter(pk=event.pk).exists()
 
 
-def client_reachable_by(viewer: Any, client: ClientProfile) -> bool:
+def client_reachable_by(viewer: Viewer, client: ClientProfile) -> bool:
     """Caseload access, or a responder's access to a client in an unresolved crisis."""
     if clients_visible_to(viewer).filter(pk=client.pk).exists():
         return True
@@ -167,7 +238,19 @@ def client_reachable_by(viewer: Any, client: ClientProfile) -> bool:
     return False
 
 
-def crisis_queue_for(viewer: Any) -> list[CrisisEvent]:
+def client_reachable_get_for(
+    viewer: Viewer, client_id: int, *, audit: bool = True
+) -> ClientProfile:
+    """A client the viewer may reach (see client_reachable_by), else ClientProfile.DoesNotExist."""
+    client = ClientProfile.objects.select_related("user", "program").filter(pk=client_id).first()
+    if client is None or not client_reachable_by(viewer, client):
+        raise ClientProfile.DoesNotExist("No such client in your caseload.")
+    if audit:
+        access_record(actor=viewer, action=Action.VIEW, client=client, obj=client)
+    return client
+
+
+def crisis_queue_for(viewer: Viewer) -> list[CrisisEvent]:
     """Unresolved events, open before acknowledged, oldest first; one audit row per client."""
     events = list(
         crisis_events_visible_to(viewer)
@@ -178,7 +261,7 @@ def crisis_queue_for(viewer: Any) -> list[CrisisEvent]:
     return events
 
 
-def timeline_of(viewer: Any, event: CrisisEvent) -> list[TimelineEntry]:
+def timeline_of(viewer: Viewer, event: CrisisEvent) -> list[TimelineEntry]:
     """The event's timeline with each message's delivery state; `event` is already scoped."""
     access_record(
         actor=viewer, action=Action.VIEW, client=event.client, object_type="crisis.TimelineEntry"
@@ -186,7 +269,7 @@ def timeline_of(viewer: Any, event: CrisisEvent) -> list[TimelineEntry]:
     return list(event.timeline.select_related("actor", "message").order_by("at", "id"))
 
 
-def banner_events_for(viewer: Any) -> dict:
+def banner_events_for(viewer: Viewer) -> dict:
     """What the staff banner shows: events alerting the viewer and unacknowledged escalations
     they may see; and, for every staff member, how many more in their program are
     unacknowledged (a count only, no names, for those who may not see the client)."""
@@ -209,7 +292,7 @@ def banner_events_for(viewer: Any) -> dict:
     return {"events": events, "unacknowledged_elsewhere": elsewhere}
 
 
-def overrides_visible_to(viewer: Any) -> QuerySet[ContactOverride]:
+def overrides_visible_to(viewer: Viewer) -> QuerySet[ContactOverride]:
     """Imminent-risk overrides, for supervisors (their program) and administrators."""
     base = ContactOverride.objects.select_related("event__client__user", "actor")
     if viewer is None or not viewer.is_authenticated:
@@ -221,17 +304,25 @@ def overrides_visible_to(viewer: Any) -> QuerySet[ContactOverride]:
     return base.none()
 
 
+def overrides_for(viewer: Viewer, *, limit: int = 200) -> list[ContactOverride]:
+    """The latest overrides the viewer may review; one audit row each."""
+    rows = list(overrides_visible_to(viewer)[:limit])
+    for row in rows:
+        access_record(actor=viewer, action=Action.VIEW, client=row.event.client, obj=row)
+    return rows
+
+
 # -- check-ins --------------------------------------------------------------------------------
 
 
-def check_ins_visible_to(viewer: Any) -> QuerySet[CheckIn]:
+def check_ins_visible_to(viewer: Viewer) -> QuerySet[CheckIn]:
     return CheckIn.objects.filter(
         client__in=clients_visible_to(viewer).values("pk")
     ).select_related("client__user")
 
 
 def check_ins_for(
-    viewer: Any, client: ClientProfile, *, instrument: str | None = None
+    viewer: Viewer, client: ClientProfile, *, instrument: str | None = None
 ) -> list[CheckIn]:
     """A client's check-ins, oldest first; `client` comes from a scoped selector."""
     rows = CheckIn.objects.filter(client=client)
@@ -267,7 +358,7 @@ def latest_risk_sql(*, client: str) -> str:
     )"""  # noqa: S608 - only a column name is interpolated
 
 
-def caseload_by_risk(viewer: Any) -> list[ClientProfile]:
+def caseload_by_risk(viewer: Viewer) -> list[ClientProfile]:
     """The viewer's clients, highest latest risk first, then highest latest score.
 
     Each client carries `latest_*` attributes from one query (no N+1); one audit row each.
@@ -300,7 +391,7 @@ def caseload_by_risk(viewer: Any) -> list[ClientProfile]:
 # -- safety plans -----------------------------------------------------------------------------
 
 
-def safety_plan_current_for(viewer: Any, client: ClientProfile) -> SafetyPlan | None:
+def safety_plan_current_for(viewer: Viewer, client: ClientProfile) -> SafetyPlan | None:
     """The latest version, audited; `client` must already be scoped to the viewer."""
     plan = SafetyPlan.objects.filter(client=client).order_by("-version").first()
     if plan is not None:
@@ -308,36 +399,50 @@ def safety_plan_current_for(viewer: Any, client: ClientProfile) -> SafetyPlan | 
     return plan
 
 
-def safety_plan_versions_for(viewer: Any, client: ClientProfile) -> list[SafetyPlan]:
+def safety_plan_versions_for(viewer: Viewer, client: ClientProfile) -> list[SafetyPlan]:
     plans = list(SafetyPlan.objects.filter(client=client).order_by("-version"))
     access_record(actor=viewer, action=Action.VIEW, client=client, object_type="crisis.SafetyPlan")
     return plans
 
 
-def safety_plan_version_for(viewer: Any, client: ClientProfile, version: int) -> SafetyPlan:
+def safety_plan_version_for(viewer: Viewer, client: ClientProfile, version: int) -> SafetyPlan:
     plan = SafetyPlan.objects.get(client=client, version=version)
     access_record(actor=viewer, action=Action.VIEW, client=client, obj=plan)
     return plan
 
 
-def safety_plans_visible_to(viewer: Any) -> QuerySet[SafetyPlan]:
+def safety_plans_visible_to(viewer: Viewer) -> QuerySet[SafetyPlan]:
     return SafetyPlan.objects.filter(client__in=clients_visible_to(viewer).values("pk"))
 
 
 # -- follow-ups and resources -----------------------------------------------------------------
 
 
-def follow_ups_for(viewer: Any) -> list[FollowUp]:
-    """Open follow-ups assigned to the viewer, or in a supervisor's program, due first."""
-    rows = FollowUp.objects.filter(completed_at__isnull=True).select_related(
-        "client__user", "assignee", "event"
-    )
-    if viewer.role in (Role.SUPERVISOR, Role.ADMIN):
-        rows = rows.filter(
-            Q(assignee=viewer) | Q(client__in=clients_visible_to(viewer).values("pk"))
+def follow_ups_visible_to(viewer: Viewer) -> QuerySet[FollowUp]:
+    """Follow-ups assigned to the viewer, and for supervisors and admins every one of the
+    clients they see; none for anyone but clinical staff."""
+    rows = FollowUp.objects.select_related("client__user", "assignee", "event")
+    person = person_of(viewer)
+    if person is None or not person.is_active or not person.is_clinical:
+        return rows.none()
+    if person.role in (Role.SUPERVISOR, Role.ADMIN):
+        return rows.filter(
+            Q(assignee=person) | Q(client__in=clients_visible_to(person).values("pk"))
         )
-    else:
-        rows = rows.filter(assignee=viewer)
+    return rows.filter(assignee=person)
+
+
+def follow_up_get_for(viewer: Viewer, follow_up_id: int, *, audit: bool = True) -> FollowUp:
+    """One follow-up, if the viewer may see it (else FollowUp.DoesNotExist)."""
+    follow_up = follow_ups_visible_to(viewer).get(pk=follow_up_id)
+    if audit:
+        access_record(actor=viewer, action=Action.VIEW, client=follow_up.client, obj=follow_up)
+    return follow_up
+
+
+def follow_ups_for(viewer: Viewer) -> list[FollowUp]:
+    """Open follow-ups assigned to the viewer, or in a supervisor's program, due first."""
+    rows = follow_ups_visible_to(viewer).filter(completed_at__isnull=True)
     follow_ups = list(rows.order_by("due_at"))
     access_record_list(
         actor=viewer,
@@ -356,3 +461,15 @@ def nearest_resources(
         rows = rows.filter(kind=kind)
     ranked = sorted(((r, r.distance_km(latitude, longitude)) for r in rows), key=lambda p: p[1])
     return ranked[:limit]
+
+
+def local_resources_for(
+    viewer: Viewer, *, kind: str = "", region: str = ""
+) -> QuerySet[LocalResource]:
+    """The active directory (public information), optionally of one kind or region."""
+    rows = LocalResource.objects.filter(is_active=True)
+    if kind:
+        rows = rows.filter(kind=kind)
+    if region:
+        rows = rows.filter(region=region)
+    return rows

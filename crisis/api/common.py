@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from iop.accounts.models import ClientProfile
-from iop.accounts.selectors import clients_visible_to
+from iop.accounts.selectors import client_get_for, clients_visible_to
 from iop.api.models import ApiKey
 
 
@@ -31,9 +31,12 @@ def client_filter(request) -> ClientProfile | None:
     raw = request.query_params.get("client", "")
     if not raw:
         return None
-    if not raw.isdigit() or not clients_visible_to(request.user).filter(pk=raw).exists():
-        raise NotFound("No such client.")
-    return ClientProfile.objects.get(pk=raw)
+    try:
+        if not raw.isdigit():
+            raise ClientProfile.DoesNotExist
+        return client_get_for(request.user, int(raw), audit=False)
+    except ClientProfile.DoesNotExist:
+        raise NotFound("No such client.") from None
 
 
 CLIENT_PARAM = OpenApiParameter("client", int, description="Only this client's records.")

@@ -9,8 +9,7 @@ from rest_framework import mixins, serializers, viewsets
 from crisis import selectors
 from crisis.api.common import staff_or_key
 from crisis.models import EscalationPolicy, LocalResource, OnCallShift
-from iop.accounts.models import Role
-from iop.api.models import ApiKey, Scope
+from iop.api.models import Scope
 from iop.api.serializers import PersonRefSerializer
 from iop.api.views import READ_ERRORS
 
@@ -48,16 +47,7 @@ class EscalationPolicyViewSet(
 
     def get_queryset(self) -> QuerySet[EscalationPolicy]:
         staff_or_key(self.request)
-        rows = EscalationPolicy.objects.prefetch_related("steps__user").order_by("name")
-        user = self.request.user
-        if isinstance(user, ApiKey):
-            return rows.filter(program__isnull=True) | rows.filter(program_id=user.program_id)
-        if user.role == Role.ADMIN:
-            return rows
-        profile = getattr(user, "staff_profile", None)
-        return rows.filter(program__isnull=True) | rows.filter(
-            program_id=getattr(profile, "program_id", None)
-        )
+        return selectors.escalation_policies_visible_to(self.request.user)
 
 
 class OnCallShiftSerializer(serializers.ModelSerializer):
@@ -140,10 +130,11 @@ class LocalResourceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def list(self, request, *args, **kwargs):
         staff_or_key(request)
-        rows = LocalResource.objects.filter(is_active=True)
-        for name in ("kind", "region"):
-            if request.query_params.get(name):
-                rows = rows.filter(**{name: request.query_params[name]})
+        rows = selectors.local_resources_for(
+            request.user,
+            kind=request.query_params.get("kind", ""),
+            region=request.query_params.get("region", ""),
+        )
         lat, lon = request.query_params.get("latitude"), request.query_params.get("longitude")
         if lat or lon:
             try:

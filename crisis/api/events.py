@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from crisis import selectors, services
 from crisis.api.common import CLIENT_PARAM, ScopedClientMixin, client_filter, visible_client_field
-from crisis.models import CrisisEvent, Disposition, EventSource, TimelineEntry
+from crisis.models import CrisisEvent, CrisisSource, Disposition, TimelineEntry
 from iop.accounts.models import Role
 from iop.api.models import ApiKey, Scope
 from iop.api.serializers import PersonRefSerializer
@@ -47,12 +47,12 @@ class CrisisEventSerializer(serializers.ModelSerializer):
         ]
 
     def get_policy_name(self, event: CrisisEvent) -> str:
-        return event.escalation_plan.get("policy_name", "")
+        return event.plan.policy_name
 
 
 class CrisisEventCreateSerializer(ScopedClientMixin, serializers.Serializer):
     client = visible_client_field()
-    source = serializers.ChoiceField(choices=EventSource.choices, required=False)
+    source = serializers.ChoiceField(choices=CrisisSource.choices, required=False)
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 
@@ -82,8 +82,8 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 def _default_source(principal) -> str:
     if isinstance(principal, ApiKey):
-        return EventSource.API
-    return EventSource.HELP_BUTTON if principal.role == Role.CLIENT else EventSource.CLINICIAN
+        return CrisisSource.API
+    return CrisisSource.HELP_BUTTON if principal.role == Role.CLIENT else CrisisSource.CLINICIAN
 
 
 @extend_schema_view(

@@ -75,10 +75,6 @@ class Result:
     risk: str
     reasons: tuple[str, ...]
 
-    @property
-    def is_high_risk(self) -> bool:
-        return self.risk == "high"
-
 
 @dataclass(frozen=True)
 class Instrument:

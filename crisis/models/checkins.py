@@ -130,9 +130,5 @@ class CheckInSchedule(models.Model):
             return max(1, self.interval_days // 3)
         return self.interval_days
 
-    def is_due(self, now=None) -> bool:
-        now = now or timezone.now()
-        return bool(self.is_active and self.next_due_at and self.next_due_at <= now)
-
     def next_after(self, moment):
         return moment + timedelta(days=self.effective_interval_days(moment))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
@@ -11,8 +13,11 @@ from django.utils import timezone
 
 from iop.encryption import EncryptedTextField
 
+if TYPE_CHECKING:
+    from crisis.escalation_plan import EscalationPlan
 
-class EventSource(models.TextChoices):
+
+class CrisisSource(models.TextChoices):
     HELP_BUTTON = "help_button", "Get help now button"
     CHECK_IN = "check_in", "High-risk check-in"
     SMS_KEYWORD = "sms_keyword", "Crisis words in a text message"
@@ -53,7 +58,7 @@ class CrisisEvent(models.Model):
     client = models.ForeignKey(
         "accounts.ClientProfile", on_delete=models.PROTECT, related_name="crisis_events"
     )
-    source = models.CharField(max_length=16, choices=EventSource.choices)
+    source = models.CharField(max_length=16, choices=CrisisSource.choices)
     state = models.CharField(max_length=16, choices=EventState.choices, default=EventState.OPEN)
     summary = EncryptedTextField(blank=True)
     opened_by = models.ForeignKey(
@@ -129,8 +134,11 @@ class CrisisEvent(models.Model):
         return float(parts[0]), float(parts[1]), accuracy
 
     @property
-    def step_count(self) -> int:
-        return len(self.escalation_plan.get("steps", []))
+    def plan(self) -> EscalationPlan:
+        """The escalation plan copied onto the event when it opened."""
+        from crisis.escalation_plan import EscalationPlan
+
+        return EscalationPlan.from_json(self.escalation_plan)
 
 
 class EscalationFiring(models.Model):

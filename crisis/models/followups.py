@@ -46,9 +46,3 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.label} follow-up for #{self.event_id}"
-
-    @property
-    def is_overdue(self) -> bool:
-        from django.utils import timezone
-
-        return self.completed_at is None and self.due_at < timezone.now()

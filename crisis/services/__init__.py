@@ -3,10 +3,17 @@
 check_ins.py      check_in_submit, check_in_schedule_set, step-up, prompts
 safety_plans.py   safety_plan_save (versioned)
 events.py         crisis_open, crisis_acknowledge, crisis_resolve, location, notes
-escalation.py     the plan copied onto an event and the tick that fires due steps
+planning.py       the escalation plan copied onto a new event; its first step handed to a worker
+ticking.py        escalation_tick, escalation_fire: the tick that fires due steps
+alerts.py         who a step reaches, and the texts, calls and feed messages telling them
 contacts.py       emergency_contact_notify (consent gate, imminent-risk override)
 follow_ups.py     follow-ups after resolution: created, reminded, escalated, completed
 rota.py           escalation policies and on-call shifts
+
+Shared by the services above, not services themselves: timeline.py (timeline_add and the
+live-feed shape of an event), planning.py, alerts.py. Names with a leading underscore
+(`_open_locked`, `_follow_ups_create`, `_check_in_schedules_step_up`) skip the permission
+check of the service that calls them: only services call them.
 """
 
 from crisis.services.check_ins import (
@@ -15,7 +22,6 @@ from crisis.services.check_ins import (
     check_in_submit,
 )
 from crisis.services.contacts import emergency_contact_notify
-from crisis.services.escalation import escalation_fire, escalation_tick
 from crisis.services.events import (
     crisis_acknowledge,
     crisis_location_attach,
@@ -26,6 +32,7 @@ from crisis.services.events import (
 from crisis.services.follow_ups import follow_up_complete, follow_up_tick
 from crisis.services.rota import escalation_policy_save, on_call_shift_save
 from crisis.services.safety_plans import safety_plan_save
+from crisis.services.ticking import escalation_fire, escalation_tick
 
 __all__ = [
     "check_in_prompt_tick",

@@ -19,12 +19,12 @@ from crisis.models import (
     CheckIn,
     CheckInChannel,
     CheckInSchedule,
-    EventSource,
+    CrisisSource,
     RiskLevel,
     TimelineKind,
 )
 from crisis.selectors import client_reachable_by
-from crisis.services.timeline import person_of, timeline_add
+from crisis.services.timeline import timeline_add
 from iop.accounts.models import ClientProfile, Role
 from iop.accounts.selectors import clients_visible_to
 from iop.audit.models import Action
@@ -32,6 +32,7 @@ from iop.audit.services import access_record
 from iop.domain import NotAllowed
 from iop.notify.models import Channel, Purpose
 from iop.notify.services import message_enqueue
+from iop.viewer import Actor, person_of
 
 log = logging.getLogger(__name__)
 NOTE_MAX = 500
@@ -48,7 +49,7 @@ def _instrument(code: Any) -> instruments.Instrument:
         ) from None
 
 
-def _require_can_submit(actor: Any, client: ClientProfile, channel: str) -> None:
+def _require_can_submit(actor: Actor, client: ClientProfile, channel: str) -> None:
     from iop.api.models import ApiKey, Scope
 
     if isinstance(actor, ApiKey):
@@ -72,7 +73,7 @@ def _require_can_submit(actor: Any, client: ClientProfile, channel: str) -> None
 
 def check_in_submit(
     *,
-    actor: Any,
+    actor: Actor,
     client: ClientProfile,
     instrument: str,
     answers: Any,
@@ -88,7 +89,7 @@ def check_in_submit(
         raise ValidationError({"note": [f"{definition.short_name} takes no note."]})
     if len(note) > NOTE_MAX:
         raise ValidationError({"note": [f"Keep the note under {NOTE_MAX} characters."]})
-    from crisis.services.events import open_locked
+    from crisis.services.events import _open_locked
 
     with transaction.atomic():
         now = timezone.now()
@@ -119,8 +120,8 @@ def check_in_submit(
             summary = f"{definition.short_name} (score {result.score}): " + "; ".join(
                 result.reasons
             )
-            event, _ = open_locked(
-                actor=actor, client=client, source=EventSource.CHECK_IN, summary=summary
+            event, _ = _open_locked(
+                actor=actor, client=client, source=CrisisSource.CHECK_IN, summary=summary
             )
             check_in.crisis_event = event
             check_in.save(update_fields=["crisis_event"])
@@ -136,7 +137,7 @@ def check_in_submit(
 
 def check_in_schedule_set(
     *,
-    actor: Any,
+    actor: Actor,
     client: ClientProfile,
     instrument: str,
     interval_days: Any,
@@ -182,7 +183,7 @@ def check_in_schedule_set(
     return schedule
 
 
-def check_in_schedules_step_up(
+def _check_in_schedules_step_up(
     *, client: ClientProfile, until: datetime, now: datetime
 ) -> list[str]:
     """After a crisis: ask more often until `until`; add a daily mood check-in if there is none.

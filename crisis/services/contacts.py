@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -11,7 +9,7 @@ from django.utils import timezone
 
 from crisis.models import ContactOverride, CrisisEvent, EventState, TimelineEntry, TimelineKind
 from crisis.selectors import can_respond, supervisors_of
-from crisis.services.timeline import client_short_name, event_payload, person_of, timeline_add
+from crisis.services.timeline import client_short_name, event_payload, timeline_add
 from iop.accounts.models import EmergencyContact
 from iop.audit.models import Action
 from iop.audit.services import access_record
@@ -21,12 +19,13 @@ from iop.domain import Conflict, NotAllowed
 from iop.notify.models import Channel, Purpose
 from iop.notify.services import message_enqueue
 from iop.realtime.publish import publish
+from iop.viewer import Actor, person_of
 
 REASON_MIN = 10
 
 
 def emergency_contact_notify(
-    *, actor: Any, event: CrisisEvent, contact: EmergencyContact, override_reason: str = ""
+    *, actor: Actor, event: CrisisEvent, contact: EmergencyContact, override_reason: str = ""
 ) -> TimelineEntry:
     """Text an emergency contact that the client needs support.
 

@@ -9,12 +9,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from crisis.models import CrisisEvent, Disposition, EventSource, EventState, TimelineKind
+from crisis.models import CrisisEvent, CrisisSource, Disposition, EventState, TimelineKind
 from crisis.models.events import UNRESOLVED
 from crisis.selectors import can_respond, client_reachable_by
-from crisis.services.escalation import escalation_plan_for, kick_after_commit
-from crisis.services.follow_ups import follow_ups_create
-from crisis.services.timeline import client_short_name, event_payload, person_of, timeline_add
+from crisis.services.follow_ups import _follow_ups_create
+from crisis.services.planning import escalation_plan_for, kick_after_commit
+from crisis.services.timeline import client_short_name, event_payload, timeline_add
 from iop.accounts.models import ClientProfile, Role
 from iop.audit.models import Action
 from iop.audit.services import access_record
@@ -22,20 +22,21 @@ from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import Conflict, NotAllowed
 from iop.realtime.publish import publish
+from iop.viewer import Actor, person_of
 
 SUMMARY_MAX = 1000
 NOTE_MAX = 4000
 # Who may open an event from where; the system (actor None) may open from any source.
-CLIENT_SOURCES = (EventSource.HELP_BUTTON,)
-STAFF_SOURCES = (EventSource.CLINICIAN,)
-KEY_SOURCES = (EventSource.API, EventSource.HOTLINE)
+CLIENT_SOURCES = (CrisisSource.HELP_BUTTON,)
+STAFF_SOURCES = (CrisisSource.CLINICIAN,)
+KEY_SOURCES = (CrisisSource.API, CrisisSource.HOTLINE)
 
 
-def _require_can_open(actor: Any, client: ClientProfile, source: str) -> None:
+def _require_can_open(actor: Actor, client: ClientProfile, source: str) -> None:
     from iop.api.models import ApiKey, Scope
 
-    if source not in EventSource.values:
-        raise ValidationError({"source": [f"Choose one of: {', '.join(EventSource.values)}."]})
+    if source not in CrisisSource.values:
+        raise ValidationError({"source": [f"Choose one of: {', '.join(CrisisSource.values)}."]})
     if actor is None:
         return
     if isinstance(actor, ApiKey):
@@ -55,9 +56,13 @@ def _require_can_open(actor: Any, client: ClientProfile, source: str) -> None:
 
 
 def crisis_open(
-    *, actor: Any, client: ClientProfile, source: str, summary: str = ""
+    *, actor: Actor, client: ClientProfile, source: str, summary: str = ""
 ) -> tuple[CrisisEvent, bool]:
     """Open a crisis (or join the client's unresolved one); its first step is due at once.
+
+    Who may open one: a client for themselves (the help button), a clinician for a client they
+    can reach, an API key with crisis:write in its program; Harbor itself (actor None: an
+    inbound text or call) from any source.
 
     Needs only PostgreSQL: the step is a due row, and handing it to a worker after commit is
     best effort. Returns (event, created).
@@ -67,13 +72,17 @@ def crisis_open(
     if len(summary) > SUMMARY_MAX:
         raise ValidationError({"summary": [f"Keep the summary under {SUMMARY_MAX} characters."]})
     with transaction.atomic():
-        return open_locked(actor=actor, client=client, source=source, summary=summary)
+        return _open_locked(actor=actor, client=client, source=source, summary=summary)
 
 
-def open_locked(
-    *, actor: Any, client: ClientProfile, source: str, summary: str
+def _open_locked(
+    *, actor: Actor, client: ClientProfile, source: str, summary: str
 ) -> tuple[CrisisEvent, bool]:
-    """crisis_open without the permission check, inside the caller's transaction."""
+    """crisis_open without the permission check, inside the caller's transaction.
+
+    For services only: `crisis_open` after its check, and `check_in_submit` for a high-risk
+    check-in (the check-in's own permission covers the event it opens).
+    """
     ClientProfile.objects.select_for_update().filter(pk=client.pk).get()  # one press at a time
     existing = (
         CrisisEvent.objects.select_for_update()
@@ -86,7 +95,8 @@ def open_locked(
             existing,
             TimelineKind.RAISED_AGAIN,
             actor=actor,
-            text=f"Raised again: {EventSource(source).label}." + (f" {summary}" if summary else ""),
+            text=f"Raised again: {CrisisSource(source).label}."
+            + (f" {summary}" if summary else ""),
             data={"source": source},
         )
         access_record(actor=actor, action=Action.UPDATE, client=client, obj=existing)
@@ -109,7 +119,7 @@ def open_locked(
         opened_by=person_of(actor),
         opened_at=now,
         policy=policy,
-        escalation_plan=plan,
+        escalation_plan=plan.to_json(),
         next_step_due_at=now,
     )
     event.client = client
@@ -118,8 +128,8 @@ def open_locked(
         TimelineKind.OPENED,
         actor=actor,
         at=now,
-        text=f"Opened: {EventSource(source).label}." + (f" {summary}" if summary else ""),
-        data={"policy": plan["policy_name"]},
+        text=f"Opened: {CrisisSource(source).label}." + (f" {summary}" if summary else ""),
+        data={"policy": plan.policy_name},
     )
     access_record(actor=actor, action=Action.CREATE, client=client, obj=event)
     kick_after_commit(event.pk, 0, 0)
@@ -134,12 +144,12 @@ def _locked(event: CrisisEvent) -> CrisisEvent:
     )
 
 
-def _require_responder(actor: Any, event: CrisisEvent) -> None:
+def _require_responder(actor: Actor, event: CrisisEvent) -> None:
     if not can_respond(actor, event):
         raise NotAllowed("You cannot act on this crisis event.")
 
 
-def crisis_acknowledge(*, actor: Any, event: CrisisEvent, via: str = "dashboard") -> CrisisEvent:
+def crisis_acknowledge(*, actor: Actor, event: CrisisEvent, via: str = "dashboard") -> CrisisEvent:
     """Someone has the crisis in hand: escalation stops (an acknowledged event stays so)."""
     _require_responder(actor, event)
     with transaction.atomic():
@@ -175,7 +185,7 @@ def crisis_acknowledge(*, actor: Any, event: CrisisEvent, via: str = "dashboard"
 
 
 def crisis_resolve(
-    *, actor: Any, event: CrisisEvent, disposition: str, note: str = ""
+    *, actor: Actor, event: CrisisEvent, disposition: str, note: str = ""
 ) -> CrisisEvent:
     """Close the crisis with how it ended; follow-ups are created and check-ins step up."""
     if not disposition:
@@ -216,14 +226,14 @@ def crisis_resolve(
             text=f"Resolved: {Disposition(disposition).label}." + (f" {note}" if note else ""),
             data={"disposition": disposition},
         )
-        follow_ups_create(event=event, actor=actor, now=now)
+        _follow_ups_create(event=event, actor=actor, now=now)
         access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
         _announce(event, "crisis.resolved", f"resolved: {Disposition(disposition).label.lower()}")
     return event
 
 
 def crisis_location_attach(
-    *, actor: Any, event: CrisisEvent, latitude: Any, longitude: Any, accuracy: Any = None
+    *, actor: Actor, event: CrisisEvent, latitude: Any, longitude: Any, accuracy: Any = None
 ) -> CrisisEvent:
     """The client's browser shares where they are; only with their active location consent."""
     if person_of(actor) is None or event.client.user_id != actor.pk:
@@ -268,7 +278,7 @@ def _coordinate(raw: Any, name: str, limit: float) -> float:
     return value
 
 
-def crisis_note_add(*, actor: Any, event: CrisisEvent, text: str) -> None:
+def crisis_note_add(*, actor: Actor, event: CrisisEvent, text: str) -> None:
     """A responder adds a note to the timeline (a call made, what the client said)."""
     text = text.strip()
     if not text:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,8 +12,8 @@ from django.utils import timezone
 
 from crisis.models import CrisisEvent, FollowUp, TimelineKind
 from crisis.selectors import staff_number, supervisors_of
-from crisis.services.check_ins import check_in_schedules_step_up
-from crisis.services.timeline import client_short_name, event_url, person_of, timeline_add
+from crisis.services.check_ins import _check_in_schedules_step_up
+from crisis.services.timeline import client_short_name, event_url, timeline_add
 from iop.accounts.models import Role
 from iop.accounts.selectors import clients_visible_to, primary_clinician_of
 from iop.audit.models import Action
@@ -23,6 +22,7 @@ from iop.domain import Conflict, NotAllowed
 from iop.notify.models import Channel, Purpose
 from iop.notify.services import message_enqueue
 from iop.realtime.publish import publish
+from iop.viewer import Actor, person_of
 
 log = logging.getLogger(__name__)
 TICK_BATCH = 100
@@ -35,7 +35,7 @@ def _label(hours: int) -> str:
     return f"{hours} hours"
 
 
-def follow_ups_create(*, event: CrisisEvent, actor: Any, now: datetime) -> list[FollowUp]:
+def _follow_ups_create(*, event: CrisisEvent, actor: Actor, now: datetime) -> list[FollowUp]:
     """Inside crisis_resolve's transaction: the default follow-ups for the primary clinician,
     and two weeks of stepped-up check-ins."""
     assignee = primary_clinician_of(event.client) or person_of(actor)
@@ -66,7 +66,7 @@ def follow_ups_create(*, event: CrisisEvent, actor: Any, now: datetime) -> list[
             + ".",
         )
     until = now + timedelta(days=settings.CRISIS_STEP_UP_DAYS)
-    stepped = check_in_schedules_step_up(client=event.client, until=until, now=now)
+    stepped = _check_in_schedules_step_up(client=event.client, until=until, now=now)
     timeline_add(
         event,
         TimelineKind.FOLLOW_UP,
@@ -79,7 +79,7 @@ def follow_ups_create(*, event: CrisisEvent, actor: Any, now: datetime) -> list[
     return made
 
 
-def follow_up_complete(*, actor: Any, follow_up: FollowUp, note: str = "") -> FollowUp:
+def follow_up_complete(*, actor: Actor, follow_up: FollowUp, note: str = "") -> FollowUp:
     """The clinician made the follow-up contact (or the supervisor it was escalated to did)."""
     if person_of(actor) is None or not actor.is_clinical:
         raise NotAllowed("Only clinical staff complete follow-ups.")

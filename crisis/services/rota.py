@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -13,11 +12,12 @@ from django.utils import timezone
 from crisis.models import EscalationPolicy, EscalationStep, OnCallShift, StepChannel, StepTarget
 from iop.accounts.models import Program, Role, StaffProfile, User
 from iop.domain import NotAllowed
+from iop.viewer import Actor
 
 MAX_WAIT_MINUTES = 1440
 
 
-def _require_admin(actor: Any, program: Program | None = None) -> None:
+def _require_admin(actor: Actor, program: Program | None = None) -> None:
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAllowed("Sign in as an administrator.")
     if actor.role == Role.ADMIN or actor.is_superuser:
@@ -31,7 +31,7 @@ def _require_admin(actor: Any, program: Program | None = None) -> None:
     raise NotAllowed("Only administrators (or the program's supervisors) manage this.")
 
 
-def validate_steps(steps: list[dict]) -> list[dict]:
+def _validate_steps(steps: list[dict]) -> list[dict]:
     """Check every step; errors are keyed `steps.<n>.<field>` (n from 0)."""
     if not steps:
         raise ValidationError({"steps": ["A policy needs at least one step."]})
@@ -68,7 +68,7 @@ def validate_steps(steps: list[dict]) -> list[dict]:
 
 def escalation_policy_save(
     *,
-    actor: Any,
+    actor: Actor,
     name: str,
     steps: list[dict],
     program: Program | None = None,
@@ -87,7 +87,7 @@ def escalation_policy_save(
         or not 1 <= repeat_count <= 10
     ):
         raise ValidationError({"repeat_count": ["Repeat the steps from 1 to 10 times."]})
-    clean = validate_steps(steps)
+    clean = _validate_steps(steps)
     with transaction.atomic():
         policy = policy or EscalationPolicy()
         if is_default:
@@ -112,7 +112,7 @@ def escalation_policy_save(
     return policy
 
 
-def overlapping_shift(
+def _overlapping_shift(
     program_id: int, starts_at: datetime, ends_at: datetime, *, exclude_id: int | None = None
 ) -> OnCallShift | None:
     rows = OnCallShift.objects.filter(
@@ -123,7 +123,7 @@ def overlapping_shift(
     return rows.select_related("user").order_by("starts_at").first()
 
 
-def describe_shift(shift: OnCallShift) -> str:
+def _describe_shift(shift: OnCallShift) -> str:
     zone = zoneinfo.ZoneInfo(shift.time_zone)
     start, end = shift.starts_at.astimezone(zone), shift.ends_at.astimezone(zone)
     return (
@@ -131,7 +131,7 @@ def describe_shift(shift: OnCallShift) -> str:
     )
 
 
-def validate_shift(
+def _validate_shift(
     *,
     program: Program,
     user: User,
@@ -150,16 +150,16 @@ def validate_shift(
         raise ValidationError({"ends_at": ["The shift must end after it starts."]})
     if not (user.is_active and user.is_clinical):
         raise ValidationError({"user": ["Only active clinical staff go on call."]})
-    other = overlapping_shift(program.pk, starts_at, ends_at, exclude_id=exclude_id)
+    other = _overlapping_shift(program.pk, starts_at, ends_at, exclude_id=exclude_id)
     if other is not None:
         raise ValidationError(
-            {"starts_at": [f"Overlaps another shift on this rota: {describe_shift(other)}."]}
+            {"starts_at": [f"Overlaps another shift on this rota: {_describe_shift(other)}."]}
         )
 
 
 def on_call_shift_save(
     *,
-    actor: Any,
+    actor: Actor,
     program: Program,
     user: User,
     starts_at: datetime,
@@ -171,7 +171,7 @@ def on_call_shift_save(
     """Add or move a shift; overlapping shifts on the program's rota are refused."""
     _require_admin(actor, program)
     exclude = shift.pk if shift is not None else None
-    validate_shift(
+    _validate_shift(
         program=program,
         user=user,
         starts_at=starts_at,

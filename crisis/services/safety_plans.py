@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -11,18 +9,19 @@ from django.db.models import Max
 from crisis.models import SafetyPlan
 from crisis.models.safety_plans import SECTION_FIELDS
 from crisis.selectors import client_reachable_by
-from crisis.services.timeline import label_of, person_of
+from crisis.services.timeline import label_of
 from iop.accounts.models import ClientProfile, Role
 from iop.accounts.selectors import primary_clinician_of
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import Conflict, NotAllowed
 from iop.realtime.publish import publish
+from iop.viewer import Actor, person_of
 
 SECTION_MAX = 4000
 
 
-def _require_can_write(actor: Any, client: ClientProfile) -> None:
+def _require_can_write(actor: Actor, client: ClientProfile) -> None:
     person = person_of(actor)
     if person is None:
         raise NotAllowed("Safety plans are written by the client and their clinicians.")
@@ -35,7 +34,7 @@ def _require_can_write(actor: Any, client: ClientProfile) -> None:
 
 def safety_plan_save(
     *,
-    actor: Any,
+    actor: Actor,
     client: ClientProfile,
     sections: dict[str, str],
     based_on_version: int | None,

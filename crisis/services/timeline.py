@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.urls import reverse
 
 from crisis.models import CrisisEvent, TimelineEntry
+from iop.viewer import Actor, api_key_of, person_of
 
 
-def person_of(actor: Any):
-    """The User behind an actor, or None for an API key or the system."""
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        return None
-    from iop.api.models import ApiKey
-
-    return None if isinstance(actor, ApiKey) else actor
-
-
-def label_of(actor: Any) -> str:
-    from iop.api.models import ApiKey
-
-    if isinstance(actor, ApiKey):
-        return f"api-key:{actor.prefix} ({actor.name})"
+def label_of(actor: Actor) -> str:
+    """How the timeline names who acted: the person, the API key, or Harbor itself."""
+    key = api_key_of(actor)
+    if key is not None:
+        return f"api-key:{key.prefix} ({key.name})"
     person = person_of(actor)
     return person.display_name if person is not None else "Harbor"
 
@@ -31,7 +21,7 @@ def timeline_add(
     event: CrisisEvent,
     kind: str,
     *,
-    actor: Any = None,
+    actor: Actor = None,
     text: str = "",
     message=None,
     data: dict | None = None,

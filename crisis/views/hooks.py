@@ -13,24 +13,17 @@ from django.http import HttpResponse
 from django.urls import reverse
 from twilio.twiml.voice_response import VoiceResponse
 
+from crisis import selectors
 from crisis.models import CrisisEvent
 from crisis.services import crisis_acknowledge
 from iop.accounts.models import User
 from iop.domain import DomainError
+from iop.form_errors import error_message
 from iop.notify.webhooks import twilio_webhook
 
 
 def _twiml(response: VoiceResponse) -> HttpResponse:
     return HttpResponse(str(response), content_type="text/xml")
-
-
-def _called(event_id: int, user_id: int) -> tuple[CrisisEvent, User] | None:
-    """The event and the staff member, if this call was one of its alerts."""
-    event = CrisisEvent.objects.select_related("client__user").filter(pk=event_id).first()
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    if event is None or user is None or user.pk not in event.notified_user_ids:
-        return None
-    return event, user
 
 
 def _gather(response: VoiceResponse, event: CrisisEvent, user: User, text: str) -> VoiceResponse:
@@ -49,7 +42,7 @@ def _gather(response: VoiceResponse, event: CrisisEvent, user: User, text: str) 
 @twilio_webhook
 def voice_prompt(request, event_id: int, user_id: int):
     response = VoiceResponse()
-    found = _called(event_id, user_id)
+    found = selectors.escalation_call_get(event_id, user_id)
     if found is None:
         response.say("This alert is no longer available. Goodbye.")
         response.hangup()
@@ -65,7 +58,7 @@ def voice_prompt(request, event_id: int, user_id: int):
 @twilio_webhook
 def voice_pressed(request, event_id: int, user_id: int):
     response = VoiceResponse()
-    found = _called(event_id, user_id)
+    found = selectors.escalation_call_get(event_id, user_id)
     if found is None:
         response.say("This alert is no longer available. Goodbye.")
         return _twiml(response)
@@ -75,7 +68,7 @@ def voice_pressed(request, event_id: int, user_id: int):
     try:
         crisis_acknowledge(actor=user, event=event, via="voice")
     except DomainError as error:
-        response.say(f"Not acknowledged. {error.message}")
+        response.say(f"Not acknowledged. {error_message(error)}")
     else:
         response.say(f"Crisis {event.pk} acknowledged. Escalation has stopped. Thank you.")
     response.hangup()

@@ -13,24 +13,17 @@ from django.views.decorators.http import require_POST
 
 from crisis import instruments, selectors, services
 from crisis.forms import SafetyPlanForm, check_in_form
-from crisis.models import CheckInChannel, CrisisEvent, EventSource, SafetyPlan
-from crisis.models.events import UNRESOLVED
+from crisis.models import CheckInChannel, CrisisEvent, CrisisSource, SafetyPlan
 from crisis.models.safety_plans import SECTION_FIELDS
 from iop.accounts.decorators import client_required
-from iop.accounts.selectors import client_profile_of, primary_clinician_of
+from iop.accounts.selectors import client_profile_of, own_client_profile, primary_clinician_of
+from iop.api.errors import error_body
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import DomainError
 from iop.form_errors import apply_errors
 
 log = logging.getLogger(__name__)
-
-
-def _client(request):
-    client = client_profile_of(request.user)
-    if client is None:
-        raise Http404("No client record for this account.")
-    return client
 
 
 def always_available(client) -> list[dict]:
@@ -77,11 +70,11 @@ def help_now(request):
             event, created = services.crisis_open(
                 actor=request.user,
                 client=client,
-                source=EventSource.HELP_BUTTON,
+                source=CrisisSource.HELP_BUTTON,
                 summary=request.POST.get("summary", "")[:1000],
             )
         elif client is not None:
-            event = CrisisEvent.objects.filter(client=client, state__in=UNRESOLVED).first()
+            event = selectors.crisis_event_unresolved_for(request.user, client)
         if client is not None:
             plan = selectors.safety_plan_current_for(request.user, client)
     except (DatabaseError, DomainError, ValidationError):
@@ -114,13 +107,11 @@ def help_now(request):
 @require_POST
 def share_location(request, event_id: int):
     """The help page's script posts the browser's position (only with location consent)."""
-    client = _client(request)
+    own_client_profile(request)  # 404 for an account without a client record
     try:
-        event = CrisisEvent.objects.select_related("client__user").get(pk=event_id, client=client)
+        event = selectors.crisis_event_get_for(request.user, event_id, audit=False)
     except CrisisEvent.DoesNotExist:
-        return JsonResponse(
-            {"error": {"code": "not_found", "message": "No such event.", "fields": {}}}, status=404
-        )
+        return JsonResponse(error_body("not_found", "No such event."), status=404)
     try:
         services.crisis_location_attach(
             actor=request.user,
@@ -131,26 +122,18 @@ def share_location(request, event_id: int):
         )
     except ValidationError as error:
         return JsonResponse(
-            {
-                "error": {
-                    "code": "invalid",
-                    "message": "Location not saved.",
-                    "fields": error.message_dict,
-                }
-            },
-            status=400,
+            error_body("invalid", "Location not saved.", error.message_dict), status=400
         )
     except DomainError as error:
         return JsonResponse(
-            {"error": {"code": error.code, "message": error.message, "fields": error.fields}},
-            status=error.status,
+            error_body(error.code, error.message, error.fields), status=error.status
         )
     return JsonResponse({"ok": True})
 
 
 @client_required
 def safety_plan(request):
-    client = _client(request)
+    client = own_client_profile(request)
     plan = selectors.safety_plan_current_for(request.user, client)
     versions = selectors.safety_plan_versions_for(request.user, client) if plan else []
     return render(
@@ -162,7 +145,7 @@ def safety_plan(request):
 
 @client_required
 def safety_plan_version(request, version: int):
-    client = _client(request)
+    client = own_client_profile(request)
     try:
         plan = selectors.safety_plan_version_for(request.user, client, version)
     except SafetyPlan.DoesNotExist:
@@ -176,11 +159,11 @@ def safety_plan_version(request, version: int):
 
 @client_required
 def safety_plan_print(request):
-    client = _client(request)
+    client = own_client_profile(request)
     plan = selectors.safety_plan_current_for(request.user, client)
     return render(
         request,
-        "crisis/safety_plan_print.html",
+        "crisis/portal/safety_plan_print.html",
         {"plan": plan, "client": client, "lines": always_available(client)},
     )
 
@@ -203,7 +186,7 @@ def plan_form_initial(plan: SafetyPlan | None, client) -> dict:
 
 @client_required
 def safety_plan_edit(request):
-    client = _client(request)
+    client = own_client_profile(request)
     current = selectors.safety_plan_current_for(request.user, client)
     form = SafetyPlanForm(request.POST or None, initial=plan_form_initial(current, client))
     if request.method == "POST" and form.is_valid():
@@ -228,7 +211,7 @@ def safety_plan_edit(request):
 
 @client_required
 def check_ins(request):
-    client = _client(request)
+    client = own_client_profile(request)
     history = selectors.check_ins_for(request.user, client)[-20:][::-1]
     return render(
         request,
@@ -244,7 +227,7 @@ def check_ins(request):
 
 @client_required
 def check_in(request, code: str):
-    client = _client(request)
+    client = own_client_profile(request)
     try:
         definition = instruments.current(code)
     except KeyError:

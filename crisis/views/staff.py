@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -21,18 +22,16 @@ from crisis.forms import (
     SafetyPlanForm,
     ScheduleForm,
 )
-from crisis.models import CrisisEvent, EventSource, FollowUp, SafetyPlan
+from crisis.models import CrisisEvent, CrisisSource, FollowUp, SafetyPlan
 from crisis.models.safety_plans import SECTION_FIELDS
 from crisis.views.portal import always_available, plan_form_initial
 from iop.accounts.decorators import staff_required
 from iop.accounts.models import ClientProfile, EmergencyContact, Role
 from iop.accounts.selectors import emergency_contacts_for
-from iop.audit.models import Action
-from iop.audit.services import access_record
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import DomainError
-from iop.form_errors import apply_errors
+from iop.form_errors import apply_errors, error_message
 
 
 def clinical_required(view):
@@ -55,11 +54,10 @@ def _event_or_404(request, event_id: int, *, audit: bool = True) -> CrisisEvent:
 
 
 def _client_or_404(request, client_id: int) -> ClientProfile:
-    client = ClientProfile.objects.select_related("user", "program").filter(pk=client_id).first()
-    if client is None or not selectors.client_reachable_by(request.user, client):
-        raise Http404("No such client in your caseload.")
-    access_record(actor=request.user, action=Action.VIEW, client=client, obj=client)
-    return client
+    try:
+        return selectors.client_reachable_get_for(request.user, client_id)
+    except ClientProfile.DoesNotExist:
+        raise Http404("No such client in your caseload.") from None
 
 
 def _back(request, default: str) -> str:
@@ -94,8 +92,8 @@ def _event_context(request, event: CrisisEvent, **forms) -> dict:
         "nearest": nearest,
         "lines": always_available(client),
         "can_respond": selectors.can_respond(user, event),
-        "follow_ups": list(event.follow_ups.select_related("assignee").order_by("due_at")),
-        "overrides": list(event.overrides.select_related("actor")),
+        "follow_ups": selectors.event_follow_ups_for(user, event),
+        "overrides": selectors.event_overrides_for(user, event),
         "resolve_form": forms.get("resolve_form") or ResolveForm(),
         "contact_form": forms.get("contact_form") or ContactForm(),
         "contact_error_for": forms.get("contact_error_for"),
@@ -105,8 +103,8 @@ def _event_context(request, event: CrisisEvent, **forms) -> dict:
 
 
 def _step_label(event: CrisisEvent) -> str:
-    plan = event.escalation_plan
-    steps = plan.get("steps", [])
+    plan = event.plan
+    steps = plan.steps
     if not event.is_unresolved or not steps:
         return ""
     if event.state == "acknowledged":
@@ -121,7 +119,7 @@ def _step_label(event: CrisisEvent) -> str:
     )
     if index >= len(steps):
         return f"Next: page every supervisor at {due}."
-    return f"Next: step {index + 1} of {len(steps)} (pass {event.repeat_index + 1} of {plan['repeat_count']}) at {due}."
+    return f"Next: step {index + 1} of {len(steps)} (pass {event.repeat_index + 1} of {plan.repeat_count}) at {due}."
 
 
 @clinical_required
@@ -137,10 +135,10 @@ def acknowledge(request, event_id: int):
     try:
         services.crisis_acknowledge(actor=request.user, event=event, via="dashboard")
     except DomainError as error:
-        messages.error(request, error.message)
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"Crisis #{event.pk} acknowledged. Escalation stopped.")
-    return redirect(_back(request, f"/staff/crisis/{event.pk}/"))
+    return redirect(_back(request, reverse("crisis_staff:event", args=[event.pk])))
 
 
 @clinical_required
@@ -173,9 +171,10 @@ def resolve(request, event_id: int):
 @require_POST
 def contact_notify(request, event_id: int, contact_id: int):
     event = _event_or_404(request, event_id, audit=False)
-    contact = EmergencyContact.objects.filter(pk=contact_id, client=event.client).first()
-    if contact is None:
-        raise Http404("No such contact for this client.")
+    try:
+        contact = selectors.event_contact_get_for(request.user, event, contact_id)
+    except EmergencyContact.DoesNotExist:
+        raise Http404("No such contact for this client.") from None
     form = ContactForm(request.POST)
     if form.is_valid():
         try:
@@ -243,7 +242,7 @@ def client_crisis(request, client_id: int):
             "schedule_form": ScheduleForm(),
             "plan": selectors.safety_plan_current_for(request.user, client),
             "versions": selectors.safety_plan_versions_for(request.user, client),
-            "events": list(client.crisis_events.order_by("-opened_at")[:20]),
+            "events": selectors.crisis_events_of(request.user, client),
             "open_form": OpenEventForm(),
         },
     )
@@ -278,13 +277,11 @@ def client_open(request, client_id: int):
         event, created = services.crisis_open(
             actor=request.user,
             client=client,
-            source=EventSource.CLINICIAN,
+            source=CrisisSource.CLINICIAN,
             summary=form.cleaned_data.get("summary", ""),
         )
     except (ValidationError, DomainError) as error:
-        messages.error(
-            request, getattr(error, "message", "; ".join(getattr(error, "messages", [])))
-        )
+        messages.error(request, error_message(error))
         return redirect("crisis_staff:client", client.pk)
     if not created:
         messages.info(
@@ -329,7 +326,7 @@ def client_safety_plan_version(request, client_id: int, version: int):
         raise Http404("No such version.") from None
     return render(
         request,
-        "crisis/safety_plan_print.html",
+        "crisis/portal/safety_plan_print.html",
         {"plan": plan, "client": client, "lines": always_available(client), "staff_view": True},
     )
 
@@ -358,9 +355,10 @@ def follow_ups(request):
 @clinical_required
 @require_POST
 def follow_up_complete(request, follow_up_id: int):
-    follow_up = FollowUp.objects.select_related("client").filter(pk=follow_up_id).first()
-    if follow_up is None:
-        raise Http404("No such follow-up.")
+    try:
+        follow_up = selectors.follow_up_get_for(request.user, follow_up_id, audit=False)
+    except FollowUp.DoesNotExist:
+        raise Http404("No such follow-up.") from None
     form = FollowUpForm(request.POST)
     form.is_valid()
     try:
@@ -370,12 +368,12 @@ def follow_up_complete(request, follow_up_id: int):
     except DomainError as error:
         if error.status == 403:
             raise Http404("No such follow-up.") from None
-        messages.error(request, error.message)
+        messages.error(request, error_message(error))
     except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"{follow_up.label} follow-up marked done.")
-    return redirect(_back(request, "/staff/crisis/follow-ups/"))
+    return redirect(_back(request, reverse("crisis_staff:follow_ups")))
 
 
 @clinical_required
@@ -383,22 +381,18 @@ def overrides(request):
     """Imminent-risk overrides of the emergency-contact consent, for supervisors."""
     if request.user.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise PermissionDenied("Only supervisors review overrides.")
-    rows = list(selectors.overrides_visible_to(request.user)[:200])
-    for row in rows:
-        access_record(actor=request.user, action=Action.VIEW, client=row.event.client, obj=row)
+    rows = selectors.overrides_for(request.user)
     return render(request, "crisis/staff/overrides.html", {"overrides": rows})
 
 
 @staff_required
 def on_call(request):
     """Who is on call now and the coming shifts of the viewer's rota."""
-    shifts = list(
-        selectors.on_call_shifts_visible_to(request.user)
-        .filter(ends_at__gt=timezone.now())
-        .order_by("starts_at")[:50]
-    )
-    profile = getattr(request.user, "staff_profile", None)
-    now_on_call = selectors.on_call_now(profile.program_id) if profile else []
     return render(
-        request, "crisis/staff/on_call.html", {"shifts": shifts, "now_on_call": now_on_call}
+        request,
+        "crisis/staff/on_call.html",
+        {
+            "shifts": selectors.on_call_shifts_coming_for(request.user),
+            "now_on_call": selectors.on_call_now_for(request.user),
+        },
     )

@@ -94,3 +94,44 @@ def test_shift_times_are_typed_in_the_shift_zone_and_overlaps_refused(
         clash.status_code == 200 and "Overlaps another shift on this rota" in clash.content.decode()
     )
     assert OnCallShift.objects.count() == 1
+
+
+def test_a_policy_is_edited_through_the_service_steps_in_position_order(admin_user, program):
+    browser = sign_in(admin_user)
+    assert browser.post(POLICY_ADD, policy_form(program, STEP)).status_code == 302
+    policy = EscalationPolicy.objects.get()
+    old_step = policy.steps.get()
+    data = policy_form(
+        program,
+        dict(STEP, id=str(old_step.pk), policy=str(policy.pk), position="2"),
+        {"position": "1", "target": "supervisor", "channels": ["voice"], "wait_minutes": "3"},
+        name="Evening, edited",
+        **{"steps-INITIAL_FORMS": "1"},
+    )
+    response = browser.post(f"/admin/crisis/escalationpolicy/{policy.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    policy.refresh_from_db()
+    assert policy.name == "Evening, edited" and policy.repeat_count == 2
+    assert [(s.target, s.wait_minutes) for s in policy.steps.order_by("position")] == [
+        ("supervisor", 3),
+        ("primary", 5),
+    ]
+
+
+def test_a_step_naming_a_client_is_refused_by_the_service(admin_user, program, client_profile):
+    response = sign_in(admin_user).post(
+        POLICY_ADD,
+        policy_form(program, dict(STEP, target="user", user=str(client_profile.user.pk))),
+    )
+    assert response.status_code == 200
+    assert "Choose an active staff member." in response.content.decode()
+    assert not EscalationPolicy.objects.exists()
+
+
+def test_a_second_default_for_a_program_is_refused(admin_user, program):
+    browser = sign_in(admin_user)
+    assert browser.post(POLICY_ADD, policy_form(program, STEP)).status_code == 302
+    response = browser.post(POLICY_ADD, policy_form(program, STEP, name="Second"))
+    assert response.status_code == 200
+    assert "escalation_one_default_per_program" in response.content.decode()
+    assert list(EscalationPolicy.objects.values_list("name", "is_default")) == [("Evening", True)]

@@ -9,7 +9,7 @@ from django.test import Client
 from django.utils import timezone
 from drf_spectacular.validation import validate_schema
 
-from crisis.models import CheckIn, CrisisEvent, EventSource, LocalResource, OnCallShift
+from crisis.models import CheckIn, CrisisEvent, CrisisSource, LocalResource, OnCallShift
 from crisis.services import crisis_open, crisis_resolve, escalation_tick, safety_plan_save
 from iop.api.models import Scope
 from iop.api.services import api_key_create
@@ -128,7 +128,7 @@ def test_crisis_events_over_the_api_create_acknowledge_resolve_and_timeline(make
     )
     assert created.status_code == 201
     event_id = created.json()["id"]
-    assert created.json()["source"] == EventSource.API
+    assert created.json()["source"] == CrisisSource.API
     again = key.post(EVENTS, {"client": team["client"].pk}, content_type="application/json")
     assert again.status_code == 200 and again.json()["id"] == event_id
 
@@ -162,10 +162,10 @@ def test_crisis_events_are_scoped(
     make_key, team, policy, other_clinician, other_program, far_client_profile
 ):
     event, _ = crisis_open(
-        actor=team["client"].user, client=team["client"], source=EventSource.HELP_BUTTON
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
     )
     far, _ = crisis_open(
-        actor=far_client_profile.user, client=far_client_profile, source=EventSource.HELP_BUTTON
+        actor=far_client_profile.user, client=far_client_profile, source=CrisisSource.HELP_BUTTON
     )
     assert [e["id"] for e in make_key().get(EVENTS).json()["results"]] == [event.pk]
     assert make_key(key_program=other_program).get(f"{EVENTS}{event.pk}/").status_code == 404
@@ -254,7 +254,7 @@ def test_the_schema_lists_the_crisis_endpoints_and_is_valid():
 
 def test_resolved_events_via_service_then_api_ack_409(team, policy):
     event, _ = crisis_open(
-        actor=team["client"].user, client=team["client"], source=EventSource.HELP_BUTTON
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
     )
     crisis_resolve(actor=team["primary"], event=event, disposition="other")
     response = sign_in(team["primary"]).post(f"{EVENTS}{event.pk}/acknowledge/")

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.utils import timezone
 
-from crisis.models import CheckIn, CheckInSchedule, CrisisEvent, EventSource, TimelineKind
+from crisis.models import CheckIn, CheckInSchedule, CrisisEvent, CrisisSource, TimelineKind
 from crisis.services import check_in_prompt_tick, check_in_schedule_set, check_in_submit
 from iop.consents.models import ConsentKind
 from iop.domain import NotAllowed
@@ -60,7 +60,7 @@ def test_a_high_risk_check_in_opens_a_crisis_event(client_profile, instrument, a
     assert check_in.risk == "high"
     event = CrisisEvent.objects.get(client=client_profile)
     assert check_in.crisis_event == event
-    assert event.source == EventSource.CHECK_IN
+    assert event.source == CrisisSource.CHECK_IN
     assert event.next_step_due_at is not None
     assert event.timeline.filter(kind=TimelineKind.CHECK_IN).exists()
 
@@ -195,7 +195,7 @@ def test_the_portal_form_saves_and_a_high_risk_answer_shows_the_help_page(client
     assert response.status_code == 201
     html = response.content.decode()
     assert "Your care team has been alerted" in html and 'href="tel:988"' in html
-    assert CrisisEvent.objects.filter(client=client_profile, source=EventSource.CHECK_IN).exists()
+    assert CrisisEvent.objects.filter(client=client_profile, source=CrisisSource.CHECK_IN).exists()
     locmem.reset()
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ValidationError
 
-from crisis.models import ContactOverride, EventSource, TimelineKind
+from crisis.models import ContactOverride, CrisisSource, TimelineKind
 from crisis.services import crisis_open, crisis_resolve, emergency_contact_notify
 from iop.consents.models import ConsentKind
 from iop.domain import Conflict, NotAllowed
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def event(team, policy):
     opened, _ = crisis_open(
-        actor=team["client"].user, client=team["client"], source=EventSource.HELP_BUTTON
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
     )
     return opened
 

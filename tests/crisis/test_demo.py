@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from crisis.models import (
     CheckIn,
+    CrisisSource,
     EscalationPolicy,
-    EventSource,
     FollowUp,
     LocalResource,
     OnCallShift,
@@ -45,7 +45,7 @@ def test_seeding_twice_makes_the_crisis_demo_once_and_the_flow_works():
     client = ClientProfile.objects.get(user__email="client8@demo.harbor")  # Jordan's client
     now = timezone.now()
     with time_machine.travel(now, tick=False) as clock:
-        event, _ = crisis_open(actor=client.user, client=client, source=EventSource.HELP_BUTTON)
+        event, _ = crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
         escalation_tick()
         clock.shift(timedelta(minutes=1, seconds=1))
         escalation_tick()

@@ -11,8 +11,8 @@ from django.db import connections
 
 from crisis.models import (
     CrisisEvent,
+    CrisisSource,
     EscalationFiring,
-    EventSource,
     EventState,
     StepTarget,
     TimelineKind,
@@ -33,7 +33,7 @@ START = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
 def open_help(client):
-    event, created = crisis_open(actor=client.user, client=client, source=EventSource.HELP_BUTTON)
+    event, created = crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
     assert created
     return event
 
@@ -199,7 +199,7 @@ def test_without_any_policy_the_built_in_plan_escalates(team):
 def test_pressing_help_again_joins_the_open_event(team, policy):
     first = open_help(team["client"])
     again, created = crisis_open(
-        actor=team["client"].user, client=team["client"], source=EventSource.HELP_BUTTON
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
     )
     assert not created and again.pk == first.pk
     assert CrisisEvent.objects.count() == 1

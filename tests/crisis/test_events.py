@@ -13,7 +13,7 @@ from django.utils import timezone
 from crisis.models import (
     CheckInSchedule,
     CrisisEvent,
-    EventSource,
+    CrisisSource,
     EventState,
     FollowUp,
     LocalResource,
@@ -41,7 +41,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def event(team, policy):
     opened, _ = crisis_open(
-        actor=team["client"].user, client=team["client"], source=EventSource.HELP_BUTTON
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
     )
     return opened
 
@@ -118,7 +118,7 @@ def test_a_clinician_opens_an_event_during_a_session(team, policy):
     event = CrisisEvent.objects.get()
     assert response.url == f"/staff/crisis/{event.pk}/"
     assert (event.source, event.opened_by, event.summary) == (
-        EventSource.CLINICIAN,
+        CrisisSource.CLINICIAN,
         team["primary"],
         "Disclosed a plan",
     )
@@ -248,7 +248,7 @@ def test_crisis_words_in_a_client_text_open_an_event_and_reply_with_the_lines(te
         body="I can't go on, I want to die",
     )
     event = CrisisEvent.objects.get()
-    assert event.source == EventSource.SMS_KEYWORD and "can't go on" in event.summary
+    assert event.source == CrisisSource.SMS_KEYWORD and "can't go on" in event.summary
     assert "988" in result.replies[0]
     assert "crisis.keywords" in result.inbound.handled_by
 
@@ -265,7 +265,7 @@ def test_ordinary_texts_open_nothing(team):
 
 def test_a_client_calling_the_hotline_opens_an_event(team, policy):
     hotline_call_record(provider_id="CAh", from_number=CLIENT_PHONE, to_number=CLINIC_NUMBER)
-    assert CrisisEvent.objects.get().source == EventSource.HOTLINE
+    assert CrisisEvent.objects.get().source == CrisisSource.HOTLINE
 
 
 def test_the_step_messages_are_crisis_purpose(event, team):

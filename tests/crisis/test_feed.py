@@ -9,7 +9,7 @@ import time_machine
 from asgiref.sync import async_to_sync, sync_to_async
 from django.utils import timezone
 
-from crisis.models import EventSource
+from crisis.models import CrisisSource
 from crisis.services import crisis_acknowledge, crisis_open, escalation_tick
 from tests.conftest import sign_in
 from tests.notify.conftest import purge_queues
@@ -39,7 +39,7 @@ def test_each_step_reaches_its_people_and_not_others(team, policy, other_clinici
     client = team["client"]
 
     def open_and_tick():
-        event, _ = crisis_open(actor=client.user, client=client, source=EventSource.HELP_BUTTON)
+        event, _ = crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
         escalation_tick()
         return event
 

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from crisis.models import EventSource, FollowUp
+from crisis.models import CrisisSource, FollowUp
 from crisis.services import crisis_open, crisis_resolve, follow_up_complete, follow_up_tick
 from iop.domain import Conflict, NotAllowed
 from iop.notify.models import OutboundMessage
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def resolved(team, policy):
     event, _ = crisis_open(
-        actor=team["client"].user, client=team["client"], source=EventSource.HELP_BUTTON
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
     )
     start = timezone.now()
     crisis_resolve(actor=team["primary"], event=event, disposition="de_escalated")
@@ -71,3 +71,24 @@ def test_only_the_assignee_or_a_supervisor_completes(resolved, team, other_clini
     with pytest.raises(NotAllowed):
         follow_up_complete(actor=other_clinician, follow_up=first)
     follow_up_complete(actor=team["supervisor"], follow_up=first)
+
+
+def test_follow_up_get_for_is_scoped_to_the_assignee_and_the_program_supervisors(
+    resolved, team, other_clinician, other_supervisor, support_agent, client_profile
+):
+    from crisis.selectors import follow_up_get_for
+
+    first = FollowUp.objects.order_by("due_at").first()
+    assert follow_up_get_for(team["primary"], first.pk) == first
+    assert follow_up_get_for(team["supervisor"], first.pk) == first
+    for outsider in (other_clinician, other_supervisor, support_agent, client_profile.user):
+        with pytest.raises(FollowUp.DoesNotExist):
+            follow_up_get_for(outsider, first.pk)
+
+
+def test_another_caseloads_clinician_cannot_complete_a_follow_up(resolved, other_clinician):
+    first = FollowUp.objects.order_by("due_at").first()
+    response = sign_in(other_clinician).post(f"/staff/crisis/follow-ups/{first.pk}/done/", {})
+    assert response.status_code == 404
+    first.refresh_from_db()
+    assert first.completed_at is None

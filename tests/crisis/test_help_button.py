@@ -11,7 +11,7 @@ import requests
 from django.conf import settings
 from django.test import Client
 
-from crisis.models import CrisisEvent, EscalationFiring, EventSource, TimelineKind
+from crisis.models import CrisisEvent, CrisisSource, EscalationFiring, TimelineKind
 from crisis.services import safety_plan_save
 from crisis.tasks import escalation_tick_task
 from iop.audit.models import AccessLog
@@ -50,7 +50,7 @@ def test_the_help_button_commits_an_event_and_shows_the_plan_and_lines(client_pr
     assert response.status_code == 201
     assert_shows_plan_and_lines(response.content.decode())
     event = CrisisEvent.objects.get(client=client_profile)
-    assert event.source == EventSource.HELP_BUTTON
+    assert event.source == CrisisSource.HELP_BUTTON
     assert event.next_step_due_at is not None  # the first step is a due row
     assert event.timeline.filter(kind=TimelineKind.OPENED).exists()
     assert AccessLog.objects.filter(

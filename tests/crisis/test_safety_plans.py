@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection
 
-from crisis.models import EventSource, SafetyPlan
+from crisis.models import CrisisSource, SafetyPlan
 from crisis.services import crisis_open, safety_plan_save
 from iop.audit.models import AccessLog
 from iop.domain import Conflict, NotAllowed
@@ -155,7 +155,7 @@ def test_staff_edit_as_a_new_version_and_outsiders_get_404(
 def test_the_on_call_responder_reads_the_plan_through_the_open_event(team, policy):
     client = team["client"]
     save(client.user, client, None, warning_signs="Pacing at night")
-    event, _ = crisis_open(actor=client.user, client=client, source=EventSource.HELP_BUTTON)
+    event, _ = crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
     page = sign_in(team["on_call"]).get(f"/staff/crisis/{event.pk}/")
     assert page.status_code == 200 and "Pacing at night" in page.content.decode()
     assert AccessLog.objects.filter(

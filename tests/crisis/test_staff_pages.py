@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from crisis.models import EventSource
+from crisis.models import CrisisSource
 from crisis.services import check_in_submit, crisis_open, escalation_tick, safety_plan_save
 from iop.audit.models import AccessLog
 from tests.conftest import sign_in
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def event(team, policy):
     opened, _ = crisis_open(
-        actor=team["client"].user, client=team["client"], source=EventSource.HELP_BUTTON
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
     )
     return opened
 
@@ -46,7 +46,7 @@ def test_the_queue_lists_open_events_unacknowledged_first_by_age(team, policy, p
     for minutes, client in zip((30, 20, 10), clients, strict=True):
         with time_machine.travel(now - timedelta(minutes=minutes), tick=False):
             events.append(
-                crisis_open(actor=client.user, client=client, source=EventSource.HELP_BUTTON)[0]
+                crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)[0]
             )
     from crisis.services import crisis_acknowledge
 
@@ -210,7 +210,7 @@ def test_the_queue_page_does_not_grow_queries_with_events(
         for _ in range(count):
             client = ClientProfileFactory(program=program)
             CareTeamFactory(client=client, clinician=clinician, is_primary=True)
-            crisis_open(actor=client.user, client=client, source=EventSource.HELP_BUTTON)
+            crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
 
     add_events(2)
     browser.get("/staff/crisis/")
