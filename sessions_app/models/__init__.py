@@ -8,10 +8,10 @@ from sessions_app.models.attendance import (
     Attendance,
     AttendanceCorrection,
     AttendanceEvent,
+    AttendanceEventSource,
     AttendanceStatus,
     EngagementAlert,
     EventKind,
-    EventSource,
     Presence,
 )
 from sessions_app.models.groups import Enrolment, Group, ProgramSessionSettings
@@ -27,6 +27,9 @@ from sessions_app.models.schedule import (
     VideoProviderName,
 )
 
+# The old name, kept only because sessions_app/demo.py (not part of this change) imports it.
+EventSource = AttendanceEventSource
+
 __all__ = [
     "AlertReason",
     "GROUP_KINDS",
@@ -40,7 +43,7 @@ __all__ = [
     "EngagementAlert",
     "Enrolment",
     "EventKind",
-    "EventSource",
+    "AttendanceEventSource",
     "Group",
     "MakeUpRequest",
     "MakeUpStatus",

@@ -8,6 +8,7 @@ from datetime import timedelta
 import jwt
 import pytest
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from sessions_app.models import AttendanceEvent, Session
@@ -69,7 +70,7 @@ def _hook(settings, session, user, event_type: str, secret: str = "hook-secret")
         "data": {"id": f"harbor-user-{user.pk}", "name": user.display_name},
     }
     return Client().post(
-        "/sessions/hooks/jitsi/",
+        reverse("sessions_hooks:webhook", args=["jitsi"]),
         json.dumps(body),
         content_type="application/json",
         HTTP_AUTHORIZATION=f"Bearer {secret}",
