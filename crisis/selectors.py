@@ -20,6 +20,7 @@ from crisis.models import (
     SafetyPlan,
     TimelineEntry,
 )
+from crisis.models import RiskLevel as RiskLevel  # for other apps: they read models only here
 from crisis.models.events import UNRESOLVED
 from iop.accounts.models import ClientProfile, EmergencyContact, Role, StaffProfile, User
 from iop.accounts.selectors import clients_visible_to

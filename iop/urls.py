@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("iop.accounts.urls")),
     path("consents/", include("iop.consents.urls")),
     path("staff/crisis/", include("crisis.staff_urls")),
+    path("staff/sessions/", include("sessions_app.staff_urls")),
     path("staff/", include("iop.accounts.staff_urls")),
     path("sessions/", include("sessions_app.urls")),
     # Before api/: iop.api.urls ends in a catch-all JSON 404.
@@ -18,6 +19,7 @@ urlpatterns = [
     path("api/", include("iop.api.urls")),
     path("hooks/twilio/", include("iop.notify.urls")),
     path("hooks/crisis/", include("crisis.hook_urls")),
+    path("hooks/sessions/", include("sessions_app.hook_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -15,7 +15,7 @@ from django.conf import settings
 from iop.accounts.models import ClientProfile
 from iop.domain import DomainError
 from sessions_app.live import client_page_group
-from sessions_app.models import EventKind, EventSource, Session
+from sessions_app.models import AttendanceEventSource, EventKind, Session
 from sessions_app.selectors import session_get_for
 from sessions_app.services import attendance_event_record, chat_send, presence_heartbeat
 
@@ -43,7 +43,7 @@ def _record(session: Session, client: ClientProfile, kind: str, detail: str = ""
             session=session,
             client=client,
             kind=kind,
-            source=EventSource.PRESENCE,
+            source=AttendanceEventSource.PRESENCE,
             detail=detail,
         )
     except DomainError as error:

@@ -23,9 +23,9 @@ from iop.accounts.models import Program, User
 from iop.domain import DomainError
 from sessions_app import services
 from sessions_app.models import (
+    AttendanceEventSource,
     Enrolment,
     EventKind,
-    EventSource,
     Group,
     ProgramSessionSettings,
     Session,
@@ -126,7 +126,7 @@ def _join(session: Session, client, minute: int) -> None:
         session=session,
         client=client,
         kind=EventKind.JOIN,
-        source=EventSource.WEBHOOK,
+        source=AttendanceEventSource.WEBHOOK,
         at=session.starts_at + timedelta(minutes=minute),
     )
 

@@ -56,7 +56,7 @@ def register() -> None:
         slots.PORTAL_NAV, slots.Link("sessions", "Sessions", "sessions:list", order=20)
     )
     slots.register_link(
-        slots.STAFF_NAV, slots.Link("sessions", "Sessions", "staff:sessions:list", order=20)
+        slots.STAFF_NAV, slots.Link("sessions", "Sessions", "sessions_staff:list", order=20)
     )
     slots.register_panel(
         slots.PORTAL_HOME,

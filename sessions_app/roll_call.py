@@ -16,8 +16,7 @@ from datetime import datetime
 
 from django.db import connection
 
-from crisis.models import RiskLevel
-from crisis.selectors import latest_risk_sql
+from crisis.selectors import RiskLevel, latest_risk_sql
 from iop.accounts.models import ClientProfile, User
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_active_sql

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from iop.accounts import staff_views
 from iop.notify import views as notify_views
@@ -17,5 +17,4 @@ urlpatterns = [
     path("outbox/", notify_views.outbox, name="outbox"),
     path("outbox/test/", notify_views.send_test, name="outbox_send_test"),
     path("messages/<int:message_id>/", notify_views.message_detail, name="message"),
-    path("sessions/", include("sessions_app.staff_urls")),
 ]

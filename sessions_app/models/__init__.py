@@ -8,10 +8,10 @@ from sessions_app.models.attendance import (
     Attendance,
     AttendanceCorrection,
     AttendanceEvent,
+    AttendanceEventSource,
     AttendanceStatus,
     EngagementAlert,
     EventKind,
-    EventSource,
     Presence,
 )
 from sessions_app.models.groups import Enrolment, Group, ProgramSessionSettings
@@ -40,7 +40,7 @@ __all__ = [
     "EngagementAlert",
     "Enrolment",
     "EventKind",
-    "EventSource",
+    "AttendanceEventSource",
     "Group",
     "MakeUpRequest",
     "MakeUpStatus",

@@ -24,7 +24,7 @@ OPENING_EVENTS = frozenset({EventKind.JOIN, EventKind.REJOIN})
 CLOSING_EVENTS = frozenset({EventKind.LEAVE, EventKind.DISCONNECT})
 
 
-class EventSource(models.TextChoices):
+class AttendanceEventSource(models.TextChoices):
     PRESENCE = "presence", "Session page (websocket)"
     WEBHOOK = "webhook", "Video provider webhook"
     PORTAL = "portal", "Portal"
@@ -39,7 +39,7 @@ class AttendanceEvent(models.Model):
         "accounts.ClientProfile", on_delete=models.PROTECT, related_name="attendance_events"
     )
     kind = models.CharField(max_length=12, choices=EventKind.choices)
-    source = models.CharField(max_length=12, choices=EventSource.choices)
+    source = models.CharField(max_length=12, choices=AttendanceEventSource.choices)
     at = models.DateTimeField()
     detail = models.CharField(max_length=200, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)

@@ -4,18 +4,23 @@ schedule.py    session_create, session_cancel, session_reschedule (and the overl
 series.py      series_create, series_extend, schedule_extend, series_cancel_from,
                series_reschedule_from
 enrolment.py   enrolment_create, enrolment_end
-attendance.py  attendance_event_record, presence_heartbeat, attendance_correct, session_finalise
-missed.py      sessions_missed_tick, sessions_finalise_tick, presence_sweep, engagement_check
-joining.py     tech_check_record, trouble_report, chat_send, calendar_feed_regenerate,
-               reminder_preference_set
+attendance.py  attendance_event_record, provider_events_record, presence_heartbeat,
+               attendance_open_for_correction, attendance_correct, session_finalise
+missed.py      sessions_missed_tick, sessions_finalise_tick, presence_sweep, engagement_check,
+               engagement_alert_acknowledge
+joining.py     tech_check_record, trouble_report, chat_send, calendar_feed_for,
+               calendar_feed_regenerate, reminder_preference_set
 makeups.py     makeup_request, makeup_decide
-reminders.py   reminders_schedule, reminders_cancel, reminders_schedule_upcoming, notices_send
+reminders.py   reminders_schedule, reminders_cancel, reminders_schedule_upcoming
+access.py      who may change what (may_manage_*, require_*), used by the services above
 """
 
 from sessions_app.services.attendance import (
     attendance_correct,
     attendance_event_record,
+    attendance_open_for_correction,
     presence_heartbeat,
+    provider_events_record,
     session_finalise,
 )
 from sessions_app.services.enrolment import enrolment_create, enrolment_end
@@ -52,6 +57,7 @@ from sessions_app.services.series import (
 __all__ = [
     "attendance_correct",
     "attendance_event_record",
+    "attendance_open_for_correction",
     "calendar_feed_for",
     "calendar_feed_regenerate",
     "chat_send",
@@ -63,6 +69,7 @@ __all__ = [
     "makeup_request",
     "presence_heartbeat",
     "presence_sweep",
+    "provider_events_record",
     "reminder_preference_set",
     "reminders_cancel",
     "reminders_schedule",

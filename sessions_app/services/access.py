@@ -2,28 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from iop.accounts.models import ClientProfile, Role, StaffProfile, User
 from iop.domain import NotAllowed
+from iop.viewer import Actor, api_key_of
 from sessions_app.models import Group, Session
 
 
-def api_key_of(actor: Any):
-    from iop.api.models import ApiKey
-
-    return actor if isinstance(actor, ApiKey) else None
-
-
-def person_of(actor: Any) -> User | None:
-    """The user a write is recorded as: the person, or the owner of an API key."""
-    key = api_key_of(actor)
-    if key is not None:
-        return key.created_by
-    return actor
-
-
-def _key_may_write(actor: Any, program_id: int) -> bool:
+def _key_may_write(actor: Actor, program_id: int) -> bool:
     from iop.api.models import Scope
 
     key = api_key_of(actor)
@@ -37,7 +22,7 @@ def _supervises(user: User, program_id: int) -> bool:
     )
 
 
-def may_manage_group(actor: Any, group: Group) -> bool:
+def may_manage_group(actor: Actor, group: Group) -> bool:
     if _key_may_write(actor, group.program_id):
         return True
     if actor is None or api_key_of(actor) is not None or not actor.is_authenticated:
@@ -47,7 +32,7 @@ def may_manage_group(actor: Any, group: Group) -> bool:
     return actor.role == Role.CLINICIAN and group.facilitators.filter(pk=actor.pk).exists()
 
 
-def may_manage_session(actor: Any, session: Session) -> bool:
+def may_manage_session(actor: Actor, session: Session) -> bool:
     """Run it: correct attendance, move or cancel it, answer its chat, decide make-ups into it."""
     if _key_may_write(actor, session.program_id):
         return True
@@ -62,18 +47,18 @@ def may_manage_session(actor: Any, session: Session) -> bool:
     return session.group_id is not None and session.group.facilitators.filter(pk=actor.pk).exists()
 
 
-def require_manage_group(actor: Any, group: Group) -> None:
+def require_manage_group(actor: Actor, group: Group) -> None:
     if not may_manage_group(actor, group):
         raise NotAllowed("You cannot change the schedule or enrolment of this group.")
 
 
-def require_manage_session(actor: Any, session: Session) -> None:
+def require_manage_session(actor: Actor, session: Session) -> None:
     if not may_manage_session(actor, session):
         raise NotAllowed("You do not run this session.")
 
 
 def require_schedule_for(
-    actor: Any, *, program_id: int, group: Group | None, client: ClientProfile | None
+    actor: Actor, *, program_id: int, group: Group | None, client: ClientProfile | None
 ) -> None:
     """Scheduling a series or single session: the group's managers, or the client's program staff."""
     if group is not None:
@@ -94,7 +79,7 @@ def require_schedule_for(
     raise NotAllowed("You cannot schedule sessions for this client.")
 
 
-def require_self(actor: Any, client: ClientProfile) -> None:
+def require_self(actor: Actor, client: ClientProfile) -> None:
     if (
         actor is None
         or api_key_of(actor) is not None

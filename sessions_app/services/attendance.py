@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,16 +14,17 @@ from django.utils import timezone
 from iop.accounts.models import ClientProfile
 from iop.audit.models import Action
 from iop.audit.services import access_record
-from iop.domain import Conflict, NotAllowed
+from iop.domain import Conflict, DomainError, NotAllowed
+from iop.viewer import Actor, accountable_user_of
 from sessions_app import attendance_rules
 from sessions_app.live import attendance_changed
 from sessions_app.models import (
     Attendance,
     AttendanceCorrection,
     AttendanceEvent,
+    AttendanceEventSource,
     AttendanceStatus,
     EventKind,
-    EventSource,
     Presence,
     ProgramSessionSettings,
     Session,
@@ -30,7 +32,10 @@ from sessions_app.models import (
 )
 from sessions_app.models.attendance import CLOSING_EVENTS, CORRECTABLE, OPENING_EVENTS
 from sessions_app.selectors import expected_clients, is_expected, program_settings
-from sessions_app.services.access import person_of, require_manage_session
+from sessions_app.services.access import require_manage_session
+
+if TYPE_CHECKING:
+    from sessions_app.video import ProviderEvent
 
 # Events may arrive a little after the end (a leave as the room closes, a late webhook).
 LATE_EVENT_MARGIN = timedelta(minutes=30)
@@ -95,7 +100,7 @@ def _last_opening_or_closing(session: Session, client: ClientProfile) -> str | N
 
 def attendance_event_record(
     *,
-    actor: Any,
+    actor: Actor,
     session: Session,
     client: ClientProfile,
     kind: str,
@@ -137,7 +142,7 @@ def attendance_event_record(
         event = AttendanceEvent.objects.create(
             session=session, client=client, kind=kind, source=source, at=at, detail=detail[:200]
         )
-        if kind in OPENING_EVENTS and source == EventSource.PRESENCE:
+        if kind in OPENING_EVENTS and source == AttendanceEventSource.PRESENCE:
             # Only the session page sends heartbeats, so only its joins are watched for silence.
             Presence.objects.update_or_create(
                 session=session, client=client, defaults={"in_room": True, "last_seen_at": now}
@@ -163,7 +168,7 @@ def presence_heartbeat(*, session_id: int, client_id: int, now: datetime | None 
 
 def attendance_correct(
     *,
-    actor: Any,
+    actor: Actor,
     attendance: Attendance,
     status: str,
     reason: str,
@@ -183,7 +188,7 @@ def attendance_correct(
         raise ValidationError(errors)
     if session.starts_at > timezone.now():
         raise Conflict("Attendance can be corrected once the session has started.")
-    user = person_of(actor)
+    user = accountable_user_of(actor)
     if user is None:
         raise NotAllowed("This API key has no owner to record the correction as.")
     with transaction.atomic():
@@ -216,6 +221,54 @@ def attendance_correct(
             attendance, session=session, client_name=attendance.client.user.display_name
         )
     return attendance
+
+
+def attendance_open_for_correction(
+    *, actor: Actor, session: Session, client: ClientProfile
+) -> Attendance:
+    """Before a facilitator corrects a client who has no attendance row yet, the row is derived
+    from the client's events (only by someone who runs the session)."""
+    require_manage_session(actor, session)
+    if not is_expected(session, client):
+        raise NotAllowed("That client is not expected at this session.")
+    with transaction.atomic():
+        existed = Attendance.objects.filter(session=session, client=client).exists()
+        attendance, _ = attendance_recompute(session, client, now=timezone.now())
+        access_record(
+            actor=actor,
+            action=Action.UPDATE if existed else Action.CREATE,
+            client=client,
+            obj=attendance,
+        )
+    return attendance
+
+
+def provider_events_record(*, events: Iterable[ProviderEvent]) -> int:
+    """The video provider's participant events become attendance events. Each is recorded on its
+    own, so an event about an unknown room or person, or one the rules refuse, skips only itself."""
+    recorded = 0
+    for event in events:
+        session = (
+            Session.objects.select_related("program", "group")
+            .filter(room_name=event.room_name)
+            .first()
+        )
+        client = ClientProfile.objects.select_related("user").filter(user_id=event.user_id).first()
+        if session is None or client is None:
+            continue
+        try:
+            done = attendance_event_record(
+                actor=None,
+                session=session,
+                client=client,
+                kind=event.kind,
+                source=AttendanceEventSource.WEBHOOK,
+                at=event.at,
+            )
+        except DomainError:
+            continue
+        recorded += done is not None
+    return recorded
 
 
 def attendance_for_expected(session: Session, *, now: datetime) -> list[Attendance]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -13,6 +12,7 @@ from django.utils import timezone
 from iop.accounts.models import ClientProfile
 from iop.audit.models import Action
 from iop.audit.services import access_record
+from iop.viewer import Actor
 from sessions_app.models import Enrolment, Group, Session, SessionStatus
 from sessions_app.services.access import require_manage_group
 from sessions_app.services.reminders import reminders_cancel, reminders_schedule
@@ -40,7 +40,12 @@ def _most_at_once(enrolments: list[Enrolment], first: date, last: date) -> tuple
 
 
 def enrolment_create(
-    *, actor: Any, group: Group, client: ClientProfile, starts_on: date, ends_on: date | None = None
+    *,
+    actor: Actor,
+    group: Group,
+    client: ClientProfile,
+    starts_on: date,
+    ends_on: date | None = None,
 ) -> Enrolment:
     """Enrol a client in a group for a period; refused if the group would be over capacity."""
     errors: dict[str, list[str]] = {}
@@ -96,7 +101,7 @@ def _sessions_in(group: Group, first: date, last: date, now) -> list[Session]:
     )
 
 
-def enrolment_end(*, actor: Any, enrolment: Enrolment, ends_on: date) -> Enrolment:
+def enrolment_end(*, actor: Actor, enrolment: Enrolment, ends_on: date) -> Enrolment:
     """End an enrolment on a day: later sessions no longer expect the client (nor remind them)."""
     require_manage_group(actor, enrolment.group)
     if ends_on < enrolment.starts_on:

@@ -2,23 +2,23 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from iop.accounts.models import ClientProfile, User
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import NotAllowed
+from iop.viewer import Actor
 from sessions_app.live import to_client_page, to_facilitators
 from sessions_app.models import (
+    AttendanceEventSource,
     CalendarFeed,
     ChatMessage,
     EventKind,
-    EventSource,
     MediaState,
     ReminderPreference,
     Session,
@@ -55,7 +55,7 @@ def _problems(camera: str, microphone: str, webrtc: bool, mbps: float | None) ->
 
 def tech_check_record(
     *,
-    actor: Any,
+    actor: Actor,
     client: ClientProfile,
     camera: str,
     microphone: str,
@@ -92,7 +92,7 @@ def tech_check_record(
 
 
 def trouble_report(
-    *, actor: Any, session: Session, client: ClientProfile, detail: str = ""
+    *, actor: Actor, session: Session, client: ClientProfile, detail: str = ""
 ) -> dict:
     """ "I can't connect": recorded as a technical issue, the facilitator is told at once.
 
@@ -105,7 +105,7 @@ def trouble_report(
             session=session,
             client=client,
             kind=EventKind.TECH_ISSUE,
-            source=EventSource.PORTAL,
+            source=AttendanceEventSource.PORTAL,
             detail=detail or "The client pressed “I can't connect”.",
         )
         to_facilitators(
@@ -115,7 +115,7 @@ def trouble_report(
                 "client_id": client.pk,
                 "title": f"{client.user.display_name} can't connect to {session.title}. "
                 "They were offered the dial-in number and text chat.",
-                "url": f"/staff/sessions/{session.pk}/",
+                "url": reverse("sessions_staff:detail", args=[session.pk]),
             },
         )
     row = program_settings(session.program_id)
@@ -126,7 +126,7 @@ def trouble_report(
     }
 
 
-def chat_send(*, actor: Any, session: Session, client: ClientProfile, text: str) -> ChatMessage:
+def chat_send(*, actor: Actor, session: Session, client: ClientProfile, text: str) -> ChatMessage:
     """A line of the session's text chat, between one client and the facilitators."""
     text = (text or "").strip()
     if not text:
@@ -182,7 +182,7 @@ def calendar_feed_regenerate(*, actor: User) -> CalendarFeed:
 
 
 def reminder_preference_set(
-    *, actor: Any, client: ClientProfile, by_sms: bool, by_email: bool
+    *, actor: Actor, client: ClientProfile, by_sms: bool, by_email: bool
 ) -> ReminderPreference:
     """A client turns reminder texts or emails on or off; queued ones of a channel turned off go."""
     require_self(actor, client)

@@ -7,11 +7,10 @@ counts against its capacity, and its reminders are queued.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from iop.accounts.models import ClientProfile
@@ -20,6 +19,7 @@ from iop.audit.services import access_record
 from iop.domain import Conflict, NotAllowed
 from iop.notify.models import Channel, Purpose
 from iop.notify.services.outbox import message_enqueue
+from iop.viewer import Actor, accountable_user_of, api_key_of
 from sessions_app.live import to_facilitators
 from sessions_app.models import (
     GROUP_KINDS,
@@ -31,13 +31,7 @@ from sessions_app.models import (
     SessionStatus,
 )
 from sessions_app.selectors import expected_clients, is_expected
-from sessions_app.services.access import (
-    api_key_of,
-    may_manage_session,
-    person_of,
-    require_manage_session,
-    require_self,
-)
+from sessions_app.services.access import may_manage_session, require_manage_session, require_self
 from sessions_app.services.reminders import reminders_schedule
 from sessions_app.wording import session_link, session_name, when_text
 
@@ -87,7 +81,7 @@ def check_target(client: ClientProfile, missed: Session, target: Session, now) -
 
 def makeup_request(
     *,
-    actor: Any,
+    actor: Actor,
     client: ClientProfile,
     missed_session: Session,
     target_session: Session,
@@ -112,7 +106,7 @@ def makeup_request(
                 target_session=target_session,
                 status=MakeUpStatus.REQUESTED if from_client else MakeUpStatus.OFFERED,
                 note=(note or "").strip()[:300],
-                requested_by=person_of(actor),
+                requested_by=accountable_user_of(actor),
             )
             access_record(actor=actor, action=Action.CREATE, client=client, obj=makeup)
             if from_client:
@@ -124,7 +118,7 @@ def makeup_request(
                         "client_id": client.pk,
                         "title": f"{client.user.display_name} asks to make up {session_name(missed_session)} "
                         f"at {session_name(target_session)}.",
-                        "url": "/staff/sessions/makeups/",
+                        "url": reverse("sessions_staff:makeups"),
                     },
                 )
             else:
@@ -141,7 +135,7 @@ def makeup_request(
 
 
 def makeup_decide(
-    *, actor: Any, makeup: MakeUpRequest, approve: bool, note: str = ""
+    *, actor: Actor, makeup: MakeUpRequest, approve: bool, note: str = ""
 ) -> MakeUpRequest:
     """Staff approve or decline a client's request; the client accepts or declines an offer."""
     now = timezone.now()
@@ -165,7 +159,7 @@ def makeup_decide(
             Session.objects.select_for_update().filter(pk=target.pk).get()
             check_target(makeup.client, makeup.missed_session, target, now)
         makeup.status = MakeUpStatus.APPROVED if approve else MakeUpStatus.DECLINED
-        makeup.decided_by = person_of(actor)
+        makeup.decided_by = accountable_user_of(actor)
         makeup.decided_at = now
         makeup.decision_note = (note or "").strip()[:300]
         makeup.save()

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from iop.accounts.models import ClientProfile
@@ -22,14 +23,15 @@ from iop.domain import DomainError, NotAllowed
 from iop.notify.models import Channel, OutboundMessage, Purpose
 from iop.notify.services.outbox import message_enqueue_many
 from iop.realtime.publish import publish
+from iop.viewer import Actor
 from sessions_app.live import to_facilitators
 from sessions_app.models import (
     AlertReason,
     Attendance,
+    AttendanceEventSource,
     AttendanceStatus,
     EngagementAlert,
     EventKind,
-    EventSource,
     Presence,
     Session,
 )
@@ -244,7 +246,7 @@ def _raise_alert(session: Session, client: ClientProfile, reason: str) -> Engage
                 "session_id": session.pk,
                 "reason": reason,
                 "title": f"Engagement alert: {client.user.display_name}: {AlertReason(reason).label.lower()}.",
-                "url": f"/staff/clients/{client.pk}/",
+                "url": reverse("staff:client", args=[client.pk]),
             },
             user_ids=care_team_ids(client),
         )
@@ -290,7 +292,7 @@ def presence_sweep(*, now: datetime | None = None, batch: int = 200) -> int:
                     session=presence.session,
                     client=presence.client,
                     kind=EventKind.DISCONNECT,
-                    source=EventSource.SYSTEM,
+                    source=AttendanceEventSource.SYSTEM,
                     at=min(still.last_seen_at, presence.session.ends_at),
                     detail="The session page stopped sending heartbeats.",
                 )
@@ -301,7 +303,7 @@ def presence_sweep(*, now: datetime | None = None, batch: int = 200) -> int:
     return recorded
 
 
-def engagement_alert_acknowledge(*, actor: Any, alert: EngagementAlert) -> EngagementAlert:
+def engagement_alert_acknowledge(*, actor: Actor, alert: EngagementAlert) -> EngagementAlert:
     """A member of the care team has picked the alert up."""
     if actor is None or not getattr(actor, "is_clinical", False):
         raise NotAllowed("Only clinical staff acknowledge engagement alerts.")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from iop.accounts.models import CLINICAL_ROLES, ClientProfile, Program, Role, St
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import Conflict
+from iop.viewer import Actor
 from sessions_app import recurrence
 from sessions_app.live import to_facilitators
 from sessions_app.models import (
@@ -32,10 +32,7 @@ from sessions_app.models import (
     VideoProviderName,
 )
 from sessions_app.selectors import expected_clients, program_settings, zone_of
-from sessions_app.services.access import (
-    require_manage_session,
-    require_schedule_for,
-)
+from sessions_app.services.access import require_manage_session, require_schedule_for
 from sessions_app.services.reminders import notices_send, reminders_cancel, reminders_schedule
 from sessions_app.wording import when_text
 
@@ -210,7 +207,7 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
 
 def session_create(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     title: str,
     facilitator: User,
@@ -284,7 +281,7 @@ def cancel_one(session: Session, *, reason: str, now: datetime, notify: bool = T
         notices_send(session, kind="cancelled", clients=clients, now=now, reason=reason)
 
 
-def session_cancel(*, actor: Any, session: Session, reason: str = "") -> Session:
+def session_cancel(*, actor: Actor, session: Session, reason: str = "") -> Session:
     """Cancel one occurrence: its reminders are withdrawn and near-term clients are told."""
     require_manage_session(actor, session)
     now = timezone.now()
@@ -315,7 +312,7 @@ def move_session(
 
 
 def session_reschedule(
-    *, actor: Any, session: Session, starts_at: datetime, ends_at: datetime
+    *, actor: Actor, session: Session, starts_at: datetime, ends_at: datetime
 ) -> Session:
     """Move one occurrence; changes to the rest of its series will leave it where it is."""
     _check_times(starts_at, ends_at)

@@ -4,7 +4,6 @@ cancelling or changing this and every later occurrence."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,11 +13,12 @@ from django.utils import timezone
 from iop.accounts.models import ClientProfile, User
 from iop.audit.models import Action
 from iop.audit.services import access_record
+from iop.viewer import Actor, accountable_user_of
 from sessions_app import recurrence
 from sessions_app.live import to_facilitators
 from sessions_app.models import Group, Session, SessionSeries, SessionStatus
 from sessions_app.selectors import zone_of
-from sessions_app.services.access import person_of, require_manage_session, require_schedule_for
+from sessions_app.services.access import require_manage_session, require_schedule_for
 from sessions_app.services.reminders import reminders_schedule
 from sessions_app.services.schedule import (
     MAX_MINUTES,
@@ -83,7 +83,7 @@ def _materialise(
 
 def series_create(
     *,
-    actor: Any,
+    actor: Actor,
     kind: str,
     title: str,
     facilitator: User,
@@ -142,7 +142,7 @@ def series_create(
             ends_on=ends_on,
             video_provider=video_provider,
             external_url=external_url,
-            created_by=person_of(actor),
+            created_by=accountable_user_of(actor),
         )
         created = _materialise(series, first_day, horizon_day(program, now), now=now, check=True)
         series.generated_until = horizon_day(program, now)
@@ -189,7 +189,7 @@ def schedule_extend(*, now: datetime | None = None) -> int:
     return made
 
 
-def series_cancel_from(*, actor: Any, session: Session, reason: str = "") -> int:
+def series_cancel_from(*, actor: Actor, session: Session, reason: str = "") -> int:
     """Cancel this occurrence and every later one of its series; the series ends the day before."""
     require_manage_session(actor, session)
     if session.series_id is None:
@@ -217,7 +217,7 @@ def series_cancel_from(*, actor: Any, session: Session, reason: str = "") -> int
 
 def series_reschedule_from(
     *,
-    actor: Any,
+    actor: Actor,
     session: Session,
     start_time: time,
     duration_minutes: int,

@@ -1,5 +1,5 @@
 """Client pages: today's and upcoming sessions, the session page (tech check, join, trouble),
-make-ups, reminder settings, the private calendar feed, and the video provider's webhook."""
+make-ups, reminder settings and the private calendar feed."""
 
 from __future__ import annotations
 
@@ -15,52 +15,19 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from iop.accounts.decorators import client_required
-from iop.accounts.selectors import client_profile_of
-from iop.audit.models import Action
-from iop.audit.services import access_record
+from iop.accounts.selectors import own_client_profile
+from iop.api.errors import error_body
 from iop.domain import DomainError
+from iop.form_errors import apply_errors, error_message
 from sessions_app import ical, selectors, services
 from sessions_app.forms import ReminderPreferenceForm, TargetForm
-from sessions_app.models import (
-    Attendance,
-    AttendanceStatus,
-    CalendarFeed,
-    ChatMessage,
-    EventSource,
-    MakeUpRequest,
-    MakeUpStatus,
-    ReminderPreference,
-    Session,
-    SessionStatus,
-    TechCheck,
-)
-from sessions_app.video import WebhookRejected, provider_for, provider_named
+from sessions_app.models import MakeUpRequest, Session, SessionStatus
+from sessions_app.video import provider_for
 
 SPEEDTEST_MAX_BYTES = 5_000_000
-MAKEUP_AFTER = (
-    AttendanceStatus.NO_SHOW,
-    AttendanceStatus.TECHNICAL_ISSUE,
-    AttendanceStatus.LEFT_EARLY,
-)
-
-
-def error_text(error: ValidationError | DomainError) -> str:
-    if isinstance(error, DomainError):
-        return error.message
-    if hasattr(error, "error_dict"):
-        return " ".join(f"{m}" for messages_ in error.message_dict.values() for m in messages_)
-    return " ".join(error.messages)
-
-
-def _client(request):
-    client = client_profile_of(request.user)
-    if client is None:
-        raise Http404("No client record for this account.")
-    return client
 
 
 def _session(request, session_id: int) -> Session:
@@ -72,57 +39,37 @@ def _session(request, session_id: int) -> Session:
 
 @client_required
 def session_list(request):
-    client = _client(request)
+    client = own_client_profile(request)
     now = timezone.now()
-    upcoming = selectors.client_upcoming(client, now=now, days=14)
+    upcoming = selectors.sessions_upcoming_for(request.user, client, now=now, days=14)
     today = timezone.localdate(now)
-    access_record(
-        actor=request.user, action=Action.VIEW, client=client, object_type="sessions.Session"
-    )
     return render(
         request,
-        "sessions_app/portal_list.html",
+        "sessions_app/portal/list.html",
         {
             "today": [s for s in upcoming if timezone.localdate(s.starts_at) == today],
             "later": [s for s in upcoming if timezone.localdate(s.starts_at) > today],
             "now": now,
-            "offers": MakeUpRequest.objects.filter(client=client, status=MakeUpStatus.OFFERED)
-            .select_related("missed_session", "target_session")
-            .order_by("target_session__starts_at"),
+            "offers": selectors.makeup_offers_visible_to(request.user),
         },
     )
 
 
 @client_required
 def session_detail(request, session_id: int):
-    client = _client(request)
-    session = _session(request, session_id)
+    client = own_client_profile(request)
+    try:
+        session = selectors.session_page_for(request.user, client, session_id)
+    except Session.DoesNotExist:
+        raise Http404("No such session.") from None
     now = timezone.now()
     opens = session.starts_at - timezone.timedelta(minutes=settings.SESSIONS_JOIN_OPENS_MINUTES)
-    attendance = Attendance.objects.filter(session=session, client=client).first()
-    over = session.ends_at <= now
-    makeup = (
-        MakeUpRequest.objects.filter(client=client, missed_session=session)
-        .exclude(status=MakeUpStatus.DECLINED)
-        .select_related("target_session")
-        .first()
-    )
-    offer_makeup = (
-        over
-        and session.status == SessionStatus.SCHEDULED
-        and session.group_id is not None
-        and makeup is None
-        and (
-            attendance is None
-            or attendance.status in MAKEUP_AFTER
-            or attendance.reported_tech_issue
-        )
-    )
-    access_record(actor=request.user, action=Action.VIEW, client=client, obj=session)
+    attendance = selectors.attendance_at(request.user, session, client)
+    makeup = selectors.makeup_for_missed(request.user, client, session)
     row = selectors.program_settings(session.program_id)
     return render(
         request,
-        "sessions_app/portal_detail.html",
+        "sessions_app/portal/detail.html",
         {
             "session": session,
             "client": client,
@@ -130,16 +77,14 @@ def session_detail(request, session_id: int):
             "open_now": session.status == SessionStatus.SCHEDULED
             and opens <= now < session.ends_at,
             "opens": opens,
-            "over": over,
+            "over": session.ends_at <= now,
             "room_url": provider_for(session).room_url(session, user=request.user, moderator=False),
             "dial_in": row.dial_in_number
             or settings.SESSIONS_DIAL_IN_NUMBER
             or settings.CLINIC_CRISIS_LINE,
-            "chat": ChatMessage.objects.filter(session=session, client=client).select_related(
-                "sender"
-            ),
-            "last_check": TechCheck.objects.filter(client=client).first(),
-            "offer_makeup": offer_makeup,
+            "chat": selectors.chat_of(request.user, session, client),
+            "last_check": selectors.tech_check_latest_for(request.user, client),
+            "offer_makeup": selectors.may_ask_for_makeup(session, attendance, makeup, now=now),
             "makeup": makeup,
             "heartbeat_seconds": settings.SESSIONS_HEARTBEAT_SECONDS,
         },
@@ -157,22 +102,19 @@ def _json_body(request) -> dict:
 def _error_json(error: ValidationError | DomainError) -> JsonResponse:
     if isinstance(error, DomainError):
         return JsonResponse(
-            {"error": {"code": error.code, "message": error.message, "fields": error.fields}},
-            status=error.status,
+            error_body(error.code, error.message, error.fields), status=error.status
         )
     fields = (
         error.message_dict if hasattr(error, "error_dict") else {"non_field_errors": error.messages}
     )
-    return JsonResponse(
-        {"error": {"code": "invalid", "message": error_text(error), "fields": fields}}, status=400
-    )
+    return JsonResponse(error_body("invalid", error_message(error), fields), status=400)
 
 
 @client_required
 @require_POST
 def tech_check(request, session_id: int):
     """The page's tech check posts its findings here (JSON) and shows the verdict."""
-    client = _client(request)
+    client = own_client_profile(request)
     session = _session(request, session_id)
     body = _json_body(request)
     speed = body.get("download_mbps")
@@ -211,14 +153,14 @@ def speedtest(request):
 @client_required
 @require_POST
 def trouble(request, session_id: int):
-    client = _client(request)
+    client = own_client_profile(request)
     session = _session(request, session_id)
     try:
         alternatives = services.trouble_report(actor=request.user, session=session, client=client)
     except (ValidationError, DomainError) as error:
         if request.headers.get("Accept", "").startswith("application/json"):
             return _error_json(error)
-        messages.error(request, error_text(error))
+        messages.error(request, error_message(error))
         return redirect("sessions:detail", session_id=session.pk)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse(alternatives)
@@ -231,10 +173,9 @@ def trouble(request, session_id: int):
 
 @client_required
 def makeup_new(request, session_id: int):
-    client = _client(request)
+    client = own_client_profile(request)
     missed = _session(request, session_id)
-    now = timezone.now()
-    targets = selectors.makeup_targets(client, missed, now=now)
+    targets = selectors.makeup_targets(client, missed, now=timezone.now())
     choices = [
         (s.pk, f"{s.title}: {timezone.localtime(s.starts_at):%a %d %b, %H:%M}") for s in targets
     ]
@@ -252,27 +193,29 @@ def makeup_new(request, session_id: int):
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, DomainError) as error:
-            form.add_error(None, error_text(error))
+            apply_errors(form, error)
         else:
             messages.success(request, "Your make-up request is sent. Staff will confirm it.")
             return redirect("sessions:detail", session_id=missed.pk)
-    return render(request, "sessions_app/makeup_form.html", {"session": missed, "form": form})
+    return render(
+        request, "sessions_app/portal/makeup_form.html", {"session": missed, "form": form}
+    )
 
 
 @client_required
 @require_POST
 def makeup_answer(request, makeup_id: int):
     """The client accepts or declines a make-up staff offered."""
-    client = _client(request)
-    makeup = MakeUpRequest.objects.filter(client=client, pk=makeup_id).first()
-    if makeup is None:
-        raise Http404("No such make-up.")
+    try:
+        makeup = selectors.makeup_get_for(request.user, makeup_id)
+    except MakeUpRequest.DoesNotExist:
+        raise Http404("No such make-up.") from None
     try:
         services.makeup_decide(
             actor=request.user, makeup=makeup, approve=request.POST.get("decision") == "accept"
         )
     except (ValidationError, DomainError) as error:
-        messages.error(request, error_text(error))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, "Thank you, your answer is saved.")
     return redirect("sessions:list")
@@ -280,8 +223,8 @@ def makeup_answer(request, makeup_id: int):
 
 @client_required
 def reminder_settings(request):
-    client = _client(request)
-    current = ReminderPreference.objects.filter(client=client).first()
+    client = own_client_profile(request)
+    current = selectors.reminder_preference_of(request.user)
     initial = {
         "by_sms": current.by_sms if current else True,
         "by_email": current.by_email if current else True,
@@ -291,7 +234,7 @@ def reminder_settings(request):
         services.reminder_preference_set(actor=request.user, client=client, **form.cleaned_data)
         messages.success(request, "Your reminder settings are saved.")
         return redirect("sessions:reminders")
-    return render(request, "sessions_app/reminders.html", {"form": form})
+    return render(request, "sessions_app/portal/reminders.html", {"form": form})
 
 
 def calendar_page(request):
@@ -311,8 +254,8 @@ client_calendar = client_required(calendar_page)
 @never_cache
 def ical_feed(request, token: str):
     """The calendar of the token's owner: no cookie needed, the token is the secret."""
-    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
-    if feed is None or not feed.user.is_active:
+    feed = selectors.calendar_feed_by_token(token)
+    if feed is None:
         raise Http404("No such calendar.")
     now = timezone.now()
     sessions = selectors.calendar_sessions_for(feed.user, now=now)
@@ -320,48 +263,3 @@ def ical_feed(request, token: str):
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="harbor-sessions.ics"'
     return response
-
-
-@csrf_exempt
-@require_POST
-def provider_webhook(request, provider: str):
-    """Participant joined/left events from the video provider become attendance events."""
-    try:
-        events = provider_named(provider).webhook_events(
-            {k.lower(): v for k, v in request.headers.items()}, request.body
-        )
-    except KeyError:
-        raise Http404("No such provider.") from None
-    except WebhookRejected as error:
-        return JsonResponse(
-            {"error": {"code": "rejected", "message": str(error), "fields": {}}}, status=403
-        )
-    recorded = 0
-    for event in events:
-        session = (
-            Session.objects.select_related("program", "group")
-            .filter(room_name=event.room_name)
-            .first()
-        )
-        client = client_profile_of_user_id(event.user_id)
-        if session is None or client is None:
-            continue
-        try:
-            done = services.attendance_event_record(
-                actor=None,
-                session=session,
-                client=client,
-                kind=event.kind,
-                source=EventSource.WEBHOOK,
-                at=event.at,
-            )
-        except DomainError:
-            continue
-        recorded += done is not None
-    return JsonResponse({"recorded": recorded})
-
-
-def client_profile_of_user_id(user_id: int):
-    from iop.accounts.models import ClientProfile
-
-    return ClientProfile.objects.select_related("user").filter(user_id=user_id).first()

@@ -7,19 +7,16 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from iop.accounts.decorators import staff_required
 from iop.accounts.models import ClientProfile
-from iop.accounts.selectors import client_get_for
-from iop.audit.models import Action
-from iop.audit.services import access_record, access_record_list
 from iop.domain import DomainError
+from iop.form_errors import apply_errors, error_message
 from sessions_app import selectors, services
 from sessions_app.forms import (
     CancelForm,
@@ -30,15 +27,9 @@ from sessions_app.forms import (
     MoveRestForm,
     TargetForm,
 )
-from sessions_app.models import (
-    Attendance,
-    ChatMessage,
-    Session,
-    SessionStatus,
-)
+from sessions_app.models import Attendance, EngagementAlert, MakeUpRequest, Session, SessionStatus
 from sessions_app.services.access import may_manage_session
-from sessions_app.services.attendance import attendance_recompute
-from sessions_app.views import calendar_page, error_text
+from sessions_app.views.portal import calendar_page
 
 MAX_LIST_DAYS = 62
 
@@ -63,23 +54,11 @@ def session_list(request):
     first = _day(request.GET.get("from"), today)
     last = _day(request.GET.get("to"), first + timedelta(days=6))
     last = min(max(last, first), first + timedelta(days=MAX_LIST_DAYS))
-    sessions = list(selectors.sessions_between(request.user, first, last))
-    expected = selectors.expected_by_session(sessions)
-    counts: dict[int, dict[str, int]] = {}
-    for attendance in Attendance.objects.filter(session__in=[s.pk for s in sessions]).only(
-        "session_id", "derived_status", "corrected_status"
-    ):
-        tally = counts.setdefault(attendance.session_id, {})
-        tally[attendance.status] = tally.get(attendance.status, 0) + 1
-    rows = [
-        {"session": s, "expected": len(expected[s.pk]), "counts": counts.get(s.pk, {})}
-        for s in sessions
-    ]
     return render(
         request,
-        "sessions_app/staff_list.html",
+        "sessions_app/staff/list.html",
         {
-            "rows": rows,
+            "rows": selectors.session_rows_between(request.user, first, last),
             "first": first,
             "last": last,
             "previous": first - timedelta(days=7),
@@ -91,22 +70,14 @@ def session_list(request):
 @staff_required
 def session_detail(request, session_id: int):
     session = _session(request, session_id)
-    roster = selectors.roster(session)
-    access_record_list(
-        actor=request.user, clients=[r["client"] for r in roster], object_type="sessions.Attendance"
-    )
-    chats: dict[int, list[ChatMessage]] = {}
-    for message in ChatMessage.objects.filter(session=session).select_related("sender"):
-        chats.setdefault(message.client_id, []).append(message)
-    for row in roster:
-        row["chat"] = chats.get(row["client"].pk, [])
+    roster = selectors.roster_for(request.user, session)
     manage = may_manage_session(request.user, session)
     now = timezone.now()
     local_start = timezone.localtime(session.starts_at, selectors.zone_of(session.program))
     local_end = timezone.localtime(session.ends_at, selectors.zone_of(session.program))
     return render(
         request,
-        "sessions_app/staff_detail.html",
+        "sessions_app/staff/detail.html",
         {
             "session": session,
             "roster": roster,
@@ -135,20 +106,23 @@ def session_detail(request, session_id: int):
 
 
 def _back(session_id: int):
-    return redirect("staff:sessions:detail", session_id=session_id)
+    return redirect("sessions_staff:detail", session_id=session_id)
+
+
+def _expected_client(session: Session, client_id: int) -> ClientProfile:
+    client = selectors.expected_client_of(session, client_id)
+    if client is None:
+        raise Http404("That client is not expected at this session.")
+    return client
 
 
 @staff_required
 @require_POST
 def attendance_correct(request, attendance_id: int):
-    attendance = (
-        selectors.attendance_visible_to(request.user)
-        .select_related("session__group", "session__program")
-        .filter(pk=attendance_id)
-        .first()
-    )
-    if attendance is None:
-        raise Http404("No such attendance among your sessions.")
+    try:
+        attendance = selectors.attendance_get_for(request.user, attendance_id)
+    except Attendance.DoesNotExist:
+        raise Http404("No such attendance among your sessions.") from None
     form = CorrectionForm(request.POST)
     if not form.is_valid():
         messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
@@ -162,7 +136,7 @@ def attendance_correct(request, attendance_id: int):
             minutes_attended=form.cleaned_data["minutes_attended"],
         )
     except (ValidationError, DomainError) as error:
-        messages.error(request, error_text(error))
+        messages.error(request, error_message(error))
     else:
         messages.success(request, f"Attendance of {attendance.client.user.display_name} corrected.")
     return _back(attendance.session_id)
@@ -172,11 +146,14 @@ def attendance_correct(request, attendance_id: int):
 def attendance_new(request, session_id: int, client_id: int):
     """Correcting someone who has no attendance row yet: derive one first, then correct it."""
     session = _session(request, session_id)
-    client = next((c for c in selectors.expected_clients(session) if c.pk == client_id), None)
-    if client is None:
-        raise Http404("That client is not expected at this session.")
-    with transaction.atomic():
-        attendance, _ = attendance_recompute(session, client, now=timezone.now())
+    client = _expected_client(session, client_id)
+    try:
+        attendance = services.attendance_open_for_correction(
+            actor=request.user, session=session, client=client
+        )
+    except DomainError as error:
+        messages.error(request, error_message(error))
+        return _back(session.pk)
     return attendance_correct(request, attendance.pk)
 
 
@@ -200,7 +177,7 @@ def session_cancel(request, session_id: int):
                 )
                 messages.success(request, "The session is cancelled; clients will be told.")
         except (ValidationError, DomainError) as error:
-            messages.error(request, error_text(error))
+            messages.error(request, error_message(error))
     return _back(session.pk)
 
 
@@ -243,7 +220,7 @@ def session_move(request, session_id: int):
             )
             messages.success(request, "The session is moved; its reminders move with it.")
     except (ValidationError, DomainError) as error:
-        messages.error(request, error_text(error))
+        messages.error(request, error_message(error))
     return _back(session.pk)
 
 
@@ -251,40 +228,33 @@ def session_move(request, session_id: int):
 @require_POST
 def chat_reply(request, session_id: int, client_id: int):
     session = _session(request, session_id)
-    client = next((c for c in selectors.expected_clients(session) if c.pk == client_id), None)
+    client = _expected_client(session, client_id)
     form = ChatForm(request.POST)
-    if client is None:
-        raise Http404("That client is not expected at this session.")
     if form.is_valid():
         try:
             services.chat_send(
                 actor=request.user, session=session, client=client, text=form.cleaned_data["text"]
             )
         except (ValidationError, DomainError) as error:
-            messages.error(request, error_text(error))
-    return redirect(f"/staff/sessions/{session.pk}/#client-{client.pk}")
+            messages.error(request, error_message(error))
+    return redirect(reverse("sessions_staff:detail", args=[session.pk]) + f"#client-{client.pk}")
 
 
 @staff_required
 def makeup_list(request):
-    rows = selectors.makeups_visible_to(request.user).order_by("-requested_at", "-id")
-    page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    access_record_list(
-        actor=request.user,
-        clients={m.client_id: m.client for m in page}.values(),
-        object_type="sessions.MakeUpRequest",
-    )
+    page = selectors.makeups_page_for(request.user, request.GET.get("page"))
     return render(
-        request, "sessions_app/staff_makeups.html", {"page": page, "form": DecisionForm()}
+        request, "sessions_app/staff/makeups.html", {"page": page, "form": DecisionForm()}
     )
 
 
 @staff_required
 @require_POST
 def makeup_decide(request, makeup_id: int):
-    makeup = selectors.makeups_visible_to(request.user).filter(pk=makeup_id).first()
-    if makeup is None:
-        raise Http404("No such make-up request.")
+    try:
+        makeup = selectors.makeup_get_for(request.user, makeup_id)
+    except MakeUpRequest.DoesNotExist:
+        raise Http404("No such make-up request.") from None
     form = DecisionForm(request.POST)
     if form.is_valid():
         try:
@@ -296,16 +266,14 @@ def makeup_decide(request, makeup_id: int):
             )
             messages.success(request, "Decision saved; the client is told.")
         except (ValidationError, DomainError) as error:
-            messages.error(request, error_text(error))
-    return redirect("staff:sessions:makeups")
+            messages.error(request, error_message(error))
+    return redirect("sessions_staff:makeups")
 
 
 @staff_required
 def makeup_offer(request, session_id: int, client_id: int):
     missed = _session(request, session_id)
-    client = next((c for c in selectors.expected_clients(missed) if c.pk == client_id), None)
-    if client is None:
-        raise Http404("That client was not expected at this session.")
+    client = _expected_client(missed, client_id)
     targets = selectors.makeup_targets(client, missed, now=timezone.now())
     choices = [
         (s.pk, f"{s.title} ({s.group}): {timezone.localtime(s.starts_at):%a %d %b, %H:%M}")
@@ -325,42 +293,35 @@ def makeup_offer(request, session_id: int, client_id: int):
                 note=form.cleaned_data["note"],
             )
         except (ValidationError, DomainError) as error:
-            form.add_error(None, error_text(error))
+            apply_errors(form, error)
         else:
             messages.success(request, f"Make-up offered to {client.user.display_name}.")
             return _back(missed.pk)
     return render(
         request,
-        "sessions_app/staff_offer.html",
+        "sessions_app/staff/offer.html",
         {"session": missed, "client": client, "form": form},
     )
 
 
 @staff_required
 def client_tech_checks(request, client_id: int):
-    checks = selectors.tech_checks_visible_to(request.user).filter(client_id=client_id)[:50]
-    checks = list(checks)
-    if not checks:
-        try:
-            client = client_get_for(request.user, client_id, audit=False)
-        except ClientProfile.DoesNotExist:
-            raise Http404("No tech checks you may see for this client.") from None
-    else:
-        client = checks[0].client
-    access_record(
-        actor=request.user, action=Action.VIEW, client=client, object_type="sessions.TechCheck"
-    )
+    try:
+        client, checks = selectors.tech_checks_of_client(request.user, client_id)
+    except ClientProfile.DoesNotExist:
+        raise Http404("No tech checks you may see for this client.") from None
     return render(
-        request, "sessions_app/staff_tech_checks.html", {"client": client, "checks": checks}
+        request, "sessions_app/staff/tech_checks.html", {"client": client, "checks": checks}
     )
 
 
 @staff_required
 @require_POST
 def alert_acknowledge(request, alert_id: int):
-    alert = selectors.open_engagement_alerts(request.user).filter(pk=alert_id).first()
-    if alert is None:
-        raise Http404("No such open alert.")
+    try:
+        alert = selectors.engagement_alert_get_for(request.user, alert_id)
+    except EngagementAlert.DoesNotExist:
+        raise Http404("No such open alert.") from None
     services.engagement_alert_acknowledge(actor=request.user, alert=alert)
     messages.success(request, "Alert acknowledged.")
     return redirect("staff:dashboard")
