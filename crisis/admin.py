@@ -7,8 +7,9 @@ import zoneinfo
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
 from django.utils import timezone
 
 from crisis.models import EscalationPolicy, EscalationStep, LocalResource, OnCallShift, StepChannel
@@ -61,7 +62,7 @@ class StepFormSet(BaseInlineFormSet):
     """Saves the policy and its steps through escalation_policy_save, so its rules (one default
     per program, who may manage a policy, who a step may name) are the service's."""
 
-    request = None  # set by the inline
+    request: HttpRequest | None = None  # set by the inline
 
     def clean(self):
         super().clean()
@@ -80,7 +81,8 @@ class StepFormSet(BaseInlineFormSet):
         policy = self.instance
         try:
             escalation_policy_save(
-                actor=self.request.user,
+                # Without a request nobody is signed in, and the service refuses.
+                actor=self.request.user if self.request is not None else None,
                 policy=policy,
                 name=policy.name,
                 program=policy.program,
@@ -90,10 +92,14 @@ class StepFormSet(BaseInlineFormSet):
                 steps=[{name: f.cleaned_data[name] for name in STEP_FIELDS} for f in kept],
             )
         except ValidationError as error:
-            found = error.error_dict if hasattr(error, "error_dict") else {None: error.error_list}
+            found = (
+                error.error_dict
+                if hasattr(error, "error_dict")
+                else {NON_FIELD_ERRORS: error.error_list}
+            )
             general = []
             for name, errors in found.items():
-                parts = (name or "").split(".")
+                parts = name.split(".")
                 if len(parts) == 3 and parts[0] == "steps" and parts[2] in kept[0].fields:
                     kept[int(parts[1])].add_error(parts[2], errors)
                 else:
@@ -139,7 +145,7 @@ class OnCallShiftForm(forms.ModelForm):
     """Start and end are typed in the shift's own time zone (the rota's wall clock); the shift
     is saved by on_call_shift_save, which refuses overlaps."""
 
-    request = None  # set by the admin
+    request: HttpRequest | None = None  # set by the admin
 
     starts_at = forms.DateTimeField(help_text="In the shift's time zone, e.g. 2026-03-08 18:00")
     ends_at = forms.DateTimeField(help_text="In the shift's time zone.")
@@ -175,7 +181,7 @@ class OnCallShiftForm(forms.ModelForm):
             return data
         try:
             self.instance = on_call_shift_save(
-                actor=self.request.user,
+                actor=self.request.user if self.request is not None else None,
                 program=data["program"],
                 user=data["user"],
                 starts_at=data["starts_at"],

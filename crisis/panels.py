@@ -9,7 +9,7 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from crisis.selectors import banner_events_for
+from crisis.selectors import BannerEvents, banner_events_for
 from crisis.services.timeline import event_payload
 from iop import slots
 
@@ -24,6 +24,7 @@ def help_button(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def staff_banner(request: HttpRequest) -> dict[str, Any] | None:
+    found: BannerEvents
     try:
         found = banner_events_for(request.user)
     except DatabaseError:  # the banner must never take a staff page down with it

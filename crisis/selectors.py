@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -100,12 +101,15 @@ def escalation_policies_visible_to(viewer: Viewer) -> QuerySet[EscalationPolicy]
     rows = EscalationPolicy.objects.prefetch_related("steps__user").order_by("name")
     if isinstance(viewer, ApiKey):
         return rows.filter(program__isnull=True) | rows.filter(program_id=viewer.program_id)
-    if viewer.role == Role.ADMIN:
+    person = person_of(viewer)
+    if person is None:
+        return rows.none()
+    if person.role == Role.ADMIN:
         return rows
-    profile = getattr(viewer, "staff_profile", None)
-    return rows.filter(program__isnull=True) | rows.filter(
-        program_id=getattr(profile, "program_id", None)
-    )
+    profile = getattr(person, "staff_profile", None)
+    if profile is None:
+        return rows.filter(program__isnull=True)
+    return rows.filter(program__isnull=True) | rows.filter(program_id=profile.program_id)
 
 
 def supervisors_of(program_id: int) -> list[User]:
@@ -270,23 +274,29 @@ def timeline_of(viewer: Viewer, event: CrisisEvent) -> list[TimelineEntry]:
     return list(event.timeline.select_related("actor", "message").order_by("at", "id"))
 
 
-def banner_events_for(viewer: Viewer) -> dict:
+class BannerEvents(TypedDict):
+    events: list[CrisisEvent]
+    unacknowledged_elsewhere: int
+
+
+def banner_events_for(viewer: Viewer) -> BannerEvents:
     """What the staff banner shows: events alerting the viewer and unacknowledged escalations
     they may see; and, for every staff member, how many more in their program are
     unacknowledged (a count only, no names, for those who may not see the client)."""
-    empty = {"events": [], "unacknowledged_elsewhere": 0}
-    if viewer is None or not viewer.is_authenticated or not viewer.is_staff_member:
+    empty: BannerEvents = {"events": [], "unacknowledged_elsewhere": 0}
+    person = person_of(viewer)
+    if person is None or not person.is_staff_member:
         return empty
-    programs = StaffProfile.objects.filter(user=viewer).values("program_id")
+    programs = StaffProfile.objects.filter(user=person).values("program_id")
     unacknowledged = CrisisEvent.objects.filter(
         state=EventState.OPEN, unacknowledged_at__isnull=False, client__program_id__in=programs
     )
-    if not viewer.is_clinical:
+    if not person.is_clinical:
         return {"events": [], "unacknowledged_elsewhere": unacknowledged.count()}
     events = list(
-        crisis_events_visible_to(viewer)
+        crisis_events_visible_to(person)
         .filter(state=EventState.OPEN)
-        .filter(Q(unacknowledged_at__isnull=False) | Q(notified_user_ids__contains=[viewer.pk]))
+        .filter(Q(unacknowledged_at__isnull=False) | Q(notified_user_ids__contains=[person.pk]))
         .order_by("opened_at")[:10]
     )
     elsewhere = unacknowledged.exclude(pk__in=[e.pk for e in events]).count()
@@ -296,12 +306,13 @@ def banner_events_for(viewer: Viewer) -> dict:
 def overrides_visible_to(viewer: Viewer) -> QuerySet[ContactOverride]:
     """Imminent-risk overrides, for supervisors (their program) and administrators."""
     base = ContactOverride.objects.select_related("event__client__user", "actor")
-    if viewer is None or not viewer.is_authenticated:
+    person = person_of(viewer)
+    if person is None:
         return base.none()
-    if viewer.role == Role.ADMIN:
+    if person.role == Role.ADMIN:
         return base
-    if viewer.role == Role.SUPERVISOR:
-        return base.filter(event__client__in=clients_visible_to(viewer).values("pk"))
+    if person.role == Role.SUPERVISOR:
+        return base.filter(event__client__in=clients_visible_to(person).values("pk"))
     return base.none()
 
 
@@ -365,7 +376,7 @@ def caseload_by_risk(viewer: Viewer) -> list[ClientProfile]:
     Each client carries `latest_*` attributes from one query (no N+1); one audit row each.
     """
     latest = CheckIn.objects.filter(client=OuterRef("pk")).order_by("-submitted_at", "-id")
-    clients = list(
+    clients: list[ClientProfile] = list(
         clients_visible_to(viewer)
         .annotate(
             latest_risk_rank=Subquery(latest.values("risk_rank")[:1]),

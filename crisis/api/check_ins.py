@@ -27,7 +27,8 @@ from iop.audit.services import access_record, access_record_list
 
 class OptionSerializer(serializers.Serializer):
     value = serializers.IntegerField()
-    label = serializers.CharField()
+    # The API field is named `label`; the stubs see Field.label (a serializer is a Field).
+    label = serializers.CharField()  # type: ignore[assignment]
 
 
 class ItemSerializer(serializers.Serializer):
@@ -47,7 +48,8 @@ class ItemSerializer(serializers.Serializer):
 class BandSerializer(serializers.Serializer):
     low = serializers.IntegerField()
     high = serializers.IntegerField()
-    label = serializers.CharField()
+    # The API field is named `label`; the stubs see Field.label (a serializer is a Field).
+    label = serializers.CharField()  # type: ignore[assignment]
     risk = serializers.CharField()
 
 

@@ -52,7 +52,8 @@ class CrisisEventSerializer(serializers.ModelSerializer):
 
 class CrisisEventCreateSerializer(ScopedClientMixin, serializers.Serializer):
     client = visible_client_field()
-    source = serializers.ChoiceField(choices=CrisisSource.choices, required=False)
+    # The API field is named `source`; the stubs see Field.source (a serializer is a Field).
+    source = serializers.ChoiceField(choices=CrisisSource.choices, required=False)  # type: ignore[assignment]
     summary = serializers.CharField(required=False, allow_blank=True, default="", max_length=1000)
 
 

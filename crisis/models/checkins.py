@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -123,12 +123,12 @@ class CheckInSchedule(models.Model):
     def __str__(self) -> str:
         return f"{self.instrument} every {self.interval_days} d for {self.client_id}"
 
-    def effective_interval_days(self, now=None) -> int:
+    def effective_interval_days(self, now: datetime | None = None) -> int:
         """While stepped up, weekly becomes every 2-3 days and daily stays daily."""
         now = now or timezone.now()
         if self.stepped_up_until and self.stepped_up_until > now:
             return max(1, self.interval_days // 3)
         return self.interval_days
 
-    def next_after(self, moment):
+    def next_after(self, moment: datetime) -> datetime:
         return moment + timedelta(days=self.effective_interval_days(moment))

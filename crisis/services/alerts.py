@@ -60,6 +60,8 @@ class Recipients:
             return self.on_call[client.program_id]
         if target == StepTarget.SUPERVISOR:
             return self.supervisors_of(client.program_id)
+        if step.user_id is None:  # a named-person step always names one (rota validates it)
+            return []
         person = User.objects.filter(pk=step.user_id, is_active=True).first()
         return [person] if person is not None else []
 

@@ -62,11 +62,14 @@ def _require_can_submit(actor: Actor, client: ClientProfile, channel: str) -> No
                 "Only a text message from the client's own number is taken without sign-in."
             )
         return
-    if actor.role == Role.CLIENT:
-        if client.user_id != actor.pk:
+    person = person_of(actor)
+    if person is None:
+        raise NotAllowed("Sign in to record a check-in.")
+    if person.role == Role.CLIENT:
+        if client.user_id != person.pk:
             raise NotAllowed("You can only check in for yourself.")
         return
-    if actor.is_clinical and clients_visible_to(actor).filter(pk=client.pk).exists():
+    if person.is_clinical and clients_visible_to(person).filter(pk=client.pk).exists():
         return
     raise NotAllowed("You cannot record check-ins for this client.")
 
@@ -145,7 +148,8 @@ def check_in_schedule_set(
     is_active: bool = True,
 ) -> CheckInSchedule:
     """A clinician sets how often the client completes an instrument (first one due now)."""
-    if person_of(actor) is None or not actor.is_clinical or not client_reachable_by(actor, client):
+    person = person_of(actor)
+    if person is None or not person.is_clinical or not client_reachable_by(person, client):
         raise NotAllowed("Only the client's clinicians set check-in schedules.")
     definition = _instrument(instrument)
     try:
@@ -164,12 +168,12 @@ def check_in_schedule_set(
         schedule, created = CheckInSchedule.objects.select_for_update().get_or_create(
             client=client,
             instrument=definition.code,
-            defaults={"interval_days": interval, "channel": channel, "set_by": actor},
+            defaults={"interval_days": interval, "channel": channel, "set_by": person},
         )
         schedule.interval_days = interval
         schedule.channel = channel
         schedule.is_active = bool(is_active)
-        schedule.set_by = actor
+        schedule.set_by = person
         schedule.ends_at = None
         if created or schedule.next_due_at is None:
             schedule.next_due_at = timezone.now()
@@ -244,7 +248,8 @@ def check_in_prompt_tick(*, batch: int = PROMPT_BATCH) -> int:
 def _prompt(schedule: CheckInSchedule) -> None:
     definition = instruments.current(schedule.instrument)
     user = schedule.client.user
-    if not user.phone:
+    due_at = schedule.next_due_at
+    if not user.phone or due_at is None:  # the tick only picks schedules with a due time
         return
     if schedule.channel == CheckInChannel.SMS:
         body = (
@@ -258,10 +263,10 @@ def _prompt(schedule: CheckInSchedule) -> None:
         actor=None,
         channel=Channel.SMS,
         purpose=Purpose.REMINDER,
-        idempotency_key=f"check-in:{schedule.pk}:{schedule.next_due_at.isoformat()}",
+        idempotency_key=f"check-in:{schedule.pk}:{due_at.isoformat()}",
         user=user,
         client=schedule.client,
         about=schedule,
         body=body,
-        expires_at=schedule.next_after(schedule.next_due_at),
+        expires_at=schedule.next_after(due_at),
     )

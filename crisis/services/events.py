@@ -39,15 +39,19 @@ def _require_can_open(actor: Actor, client: ClientProfile, source: str) -> None:
         raise ValidationError({"source": [f"Choose one of: {', '.join(CrisisSource.values)}."]})
     if actor is None:
         return
+    person = person_of(actor)
+    allowed: tuple[CrisisSource, ...]
     if isinstance(actor, ApiKey):
         if not actor.has_scope(Scope.CRISIS_WRITE) or actor.program_id != client.program_id:
             raise NotAllowed("This API key cannot open crisis events for this client.")
         allowed = KEY_SOURCES
-    elif actor.role == Role.CLIENT:
-        if client.user_id != actor.pk:
+    elif person is None:
+        raise NotAllowed("Sign in to open a crisis event.")
+    elif person.role == Role.CLIENT:
+        if client.user_id != person.pk:
             raise NotAllowed("You can only ask for help for yourself.")
         allowed = CLIENT_SOURCES
-    elif actor.is_clinical and client_reachable_by(actor, client):
+    elif person.is_clinical and client_reachable_by(person, client):
         allowed = STAFF_SOURCES
     else:
         raise NotAllowed("You cannot open a crisis event for this client.")
@@ -145,7 +149,8 @@ def _locked(event: CrisisEvent) -> CrisisEvent:
 
 
 def _require_responder(actor: Actor, event: CrisisEvent) -> None:
-    if not can_respond(actor, event):
+    # Harbor itself (actor None) never acknowledges, resolves or annotates a crisis.
+    if actor is None or not can_respond(actor, event):
         raise NotAllowed("You cannot act on this crisis event.")
 
 
@@ -236,7 +241,8 @@ def crisis_location_attach(
     *, actor: Actor, event: CrisisEvent, latitude: Any, longitude: Any, accuracy: Any = None
 ) -> CrisisEvent:
     """The client's browser shares where they are; only with their active location consent."""
-    if person_of(actor) is None or event.client.user_id != actor.pk:
+    person = person_of(actor)
+    if person is None or event.client.user_id != person.pk:
         raise NotAllowed("Only the client can share their location.")
     lat, lon, acc = (
         _coordinate(latitude, "latitude", 90),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -14,7 +15,7 @@ from crisis.models import CrisisEvent, FollowUp, TimelineKind
 from crisis.selectors import staff_number, supervisors_of
 from crisis.services.check_ins import _check_in_schedules_step_up
 from crisis.services.timeline import client_short_name, event_url, timeline_add
-from iop.accounts.models import Role
+from iop.accounts.models import Role, User
 from iop.accounts.selectors import clients_visible_to, primary_clinician_of
 from iop.audit.models import Action
 from iop.audit.services import access_record
@@ -81,11 +82,12 @@ def _follow_ups_create(*, event: CrisisEvent, actor: Actor, now: datetime) -> li
 
 def follow_up_complete(*, actor: Actor, follow_up: FollowUp, note: str = "") -> FollowUp:
     """The clinician made the follow-up contact (or the supervisor it was escalated to did)."""
-    if person_of(actor) is None or not actor.is_clinical:
+    person = person_of(actor)
+    if person is None or not person.is_clinical:
         raise NotAllowed("Only clinical staff complete follow-ups.")
-    if follow_up.assignee_id != actor.pk and not (
-        actor.role in (Role.SUPERVISOR, Role.ADMIN)
-        and clients_visible_to(actor).filter(pk=follow_up.client_id).exists()
+    if follow_up.assignee_id != person.pk and not (
+        person.role in (Role.SUPERVISOR, Role.ADMIN)
+        and clients_visible_to(person).filter(pk=follow_up.client_id).exists()
     ):
         raise NotAllowed("This follow-up is assigned to someone else.")
     note = note.strip()
@@ -100,7 +102,7 @@ def follow_up_complete(*, actor: Actor, follow_up: FollowUp, note: str = "") -> 
                 "This follow-up is already done.", fields={"completed_at": ["Already done."]}
             )
         follow_up.completed_at = timezone.now()
-        follow_up.completed_by = actor
+        follow_up.completed_by = person
         follow_up.note = note
         follow_up.next_action_at = None
         follow_up.save()
@@ -174,7 +176,9 @@ def _escalate(follow_up: FollowUp, now: datetime) -> None:
     )
 
 
-def _tell(people, follow_up: FollowUp, text: str, *, key: str, purpose: str) -> None:
+def _tell(
+    people: Iterable[User], follow_up: FollowUp, text: str, *, key: str, purpose: str
+) -> None:
     link = f"{settings.PUBLIC_BASE_URL}{event_url(follow_up.event)}"
     for person in people:
         message_enqueue(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import zoneinfo
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -12,26 +13,28 @@ from django.utils import timezone
 from crisis.models import EscalationPolicy, EscalationStep, OnCallShift, StepChannel, StepTarget
 from iop.accounts.models import Program, Role, StaffProfile, User
 from iop.domain import NotAllowed
-from iop.viewer import Actor
+from iop.viewer import Actor, person_of
 
 MAX_WAIT_MINUTES = 1440
 
 
 def _require_admin(actor: Actor, program: Program | None = None) -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
+    # An API key (or Harbor itself) does not administer rotas: only a signed-in person.
+    person = person_of(actor)
+    if person is None:
         raise NotAllowed("Sign in as an administrator.")
-    if actor.role == Role.ADMIN or actor.is_superuser:
+    if person.role == Role.ADMIN or person.is_superuser:
         return
     if (
-        actor.role == Role.SUPERVISOR
+        person.role == Role.SUPERVISOR
         and program is not None
-        and StaffProfile.objects.filter(user=actor, program=program).exists()
+        and StaffProfile.objects.filter(user=person, program=program).exists()
     ):
         return
     raise NotAllowed("Only administrators (or the program's supervisors) manage this.")
 
 
-def _validate_steps(steps: list[dict]) -> list[dict]:
+def _validate_steps(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Check every step; errors are keyed `steps.<n>.<field>` (n from 0)."""
     if not steps:
         raise ValidationError({"steps": ["A policy needs at least one step."]})
@@ -70,7 +73,7 @@ def escalation_policy_save(
     *,
     actor: Actor,
     name: str,
-    steps: list[dict],
+    steps: list[dict[str, Any]],
     program: Program | None = None,
     is_default: bool = False,
     repeat_count: int = 1,

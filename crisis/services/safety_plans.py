@@ -10,7 +10,7 @@ from crisis.models import SafetyPlan
 from crisis.models.safety_plans import SECTION_FIELDS
 from crisis.selectors import client_reachable_by
 from crisis.services.timeline import label_of
-from iop.accounts.models import ClientProfile, Role
+from iop.accounts.models import ClientProfile, Role, User
 from iop.accounts.selectors import primary_clinician_of
 from iop.audit.models import Action
 from iop.audit.services import access_record
@@ -21,14 +21,15 @@ from iop.viewer import Actor, person_of
 SECTION_MAX = 4000
 
 
-def _require_can_write(actor: Actor, client: ClientProfile) -> None:
+def _require_can_write(actor: Actor, client: ClientProfile) -> User:
+    """The person writing, if they may write this client's plan."""
     person = person_of(actor)
     if person is None:
         raise NotAllowed("Safety plans are written by the client and their clinicians.")
     if person.role == Role.CLIENT and client.user_id == person.pk:
-        return
+        return person
     if person.is_clinical and client_reachable_by(person, client):
-        return
+        return person
     raise NotAllowed("You cannot change this client's safety plan.")
 
 
@@ -44,7 +45,7 @@ def safety_plan_save(
 
     Saving with nothing changed returns the current version instead of adding one.
     """
-    _require_can_write(actor, client)
+    person = _require_can_write(actor, client)
     unknown = set(sections) - set(SECTION_FIELDS)
     if unknown:
         raise ValidationError(
@@ -77,13 +78,13 @@ def safety_plan_save(
             version=(SafetyPlan.objects.filter(client=client).aggregate(v=Max("version"))["v"] or 0)
             + 1,
             change_note=change_note.strip()[:200],
-            created_by=person_of(actor),
+            created_by=person,
             created_by_label=label_of(actor),
             **clean,
         )
         access_record(actor=actor, action=Action.CREATE, client=client, obj=plan)
         clinician = primary_clinician_of(client)
-        if actor.role == Role.CLIENT and clinician is not None:
+        if person.role == Role.CLIENT and clinician is not None:
             publish(
                 "crisis.safety_plan",
                 {

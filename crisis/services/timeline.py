@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
+
 from django.urls import reverse
 
 from crisis.models import CrisisEvent, TimelineEntry
+from iop.notify.models import OutboundMessage
 from iop.viewer import Actor, api_key_of, person_of
 
 
@@ -23,11 +27,11 @@ def timeline_add(
     *,
     actor: Actor = None,
     text: str = "",
-    message=None,
-    data: dict | None = None,
-    at=None,
+    message: OutboundMessage | None = None,
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
 ) -> TimelineEntry:
-    fields = {"at": at} if at is not None else {}
+    fields: dict[str, Any] = {"at": at} if at is not None else {}
     return TimelineEntry.objects.create(
         event=event,
         kind=kind,
@@ -53,7 +57,7 @@ def event_url(event: CrisisEvent) -> str:
     return reverse("crisis_staff:event", args=[event.pk])
 
 
-def event_payload(event: CrisisEvent, **extra) -> dict:
+def event_payload(event: CrisisEvent, **extra: Any) -> dict[str, Any]:
     """What the live feed carries about an event (staff only; no clinical detail)."""
     return {
         "event_id": event.pk,

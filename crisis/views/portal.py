@@ -16,6 +16,7 @@ from crisis.forms import SafetyPlanForm, check_in_form
 from crisis.models import CheckInChannel, CrisisEvent, CrisisSource, SafetyPlan
 from crisis.models.safety_plans import SECTION_FIELDS
 from iop.accounts.decorators import client_required
+from iop.accounts.models import ClientProfile
 from iop.accounts.selectors import client_profile_of, own_client_profile, primary_clinician_of
 from iop.api.errors import error_body
 from iop.consents.models import ConsentKind
@@ -26,7 +27,7 @@ from iop.form_errors import apply_errors
 log = logging.getLogger(__name__)
 
 
-def always_available(client) -> list[dict]:
+def always_available(client: ClientProfile | None) -> list[dict[str, str]]:
     """The lines on every plan, whatever the client wrote: their clinician's after-hours line,
     the clinic's 24/7 line, 988 and 911."""
     from django.conf import settings
@@ -34,7 +35,7 @@ def always_available(client) -> list[dict]:
     lines = []
     clinician = primary_clinician_of(client) if client is not None else None
     profile = getattr(clinician, "staff_profile", None) if clinician is not None else None
-    if profile is not None and profile.after_hours_phone:
+    if clinician is not None and profile is not None and profile.after_hours_phone:
         lines.append(
             {"label": f"{clinician.display_name} (after hours)", "phone": profile.after_hours_phone}
         )

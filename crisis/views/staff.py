@@ -261,7 +261,8 @@ def client_schedule(request, client_id: int):
         else:
             messages.success(request, "Check-in schedule saved.")
             return redirect("crisis_staff:client", client.pk)
-    errors = "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items())
+    # The form's own errors and the service's (put on the form above) make one banner.
+    errors = error_message(ValidationError(form.errors.as_data()))
     messages.error(request, f"Schedule not saved. {errors}")
     return redirect("crisis_staff:client", client.pk)
 

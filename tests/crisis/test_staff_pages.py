@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from crisis.models import CrisisSource
+from crisis.models import CheckInSchedule, CrisisSource
 from crisis.services import check_in_submit, crisis_open, escalation_tick, safety_plan_save
 from iop.audit.models import AccessLog
 from tests.conftest import sign_in
@@ -219,3 +219,28 @@ def test_the_queue_page_does_not_grow_queries_with_events(
     add_events(8)
     with django_assert_max_num_queries(16):
         assert browser.get("/staff/crisis/").content.decode().count("data-event-id=") >= 10
+
+
+def test_a_refused_schedule_says_why_in_the_banner_and_a_good_one_is_saved(team):
+    browser = sign_in(team["primary"])
+    url = f"/staff/crisis/clients/{team['client'].pk}/schedule/"
+    by_text = browser.post(
+        url, {"instrument": "phq9", "interval_days": 7, "channel": "sms", "is_active": "on"}
+    )
+    assert by_text.status_code == 302
+    page = browser.get(by_text.url).content.decode()
+    assert "Schedule not saved. Only the mood scale can be answered by text message." in page
+    too_long = browser.post(
+        url, {"instrument": "mood", "interval_days": 400, "channel": "portal"}, follow=True
+    )
+    assert "Schedule not saved. Ensure this value is less than or equal to 90." in (
+        too_long.content.decode()
+    )
+    assert not CheckInSchedule.objects.filter(client=team["client"]).exists()
+    saved = browser.post(
+        url,
+        {"instrument": "mood", "interval_days": 7, "channel": "sms", "is_active": "on"},
+        follow=True,
+    )
+    assert "Check-in schedule saved." in saved.content.decode()
+    assert CheckInSchedule.objects.get(client=team["client"]).interval_days == 7
