@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -31,14 +32,21 @@ class OptionSerializer(serializers.Serializer):
     label = serializers.CharField()  # type: ignore[assignment]
 
 
+class ConditionSerializer(serializers.Serializer):
+    item = serializers.CharField(help_text="The key of the item whose answer decides.")
+    equals = serializers.IntegerField(help_text="The answer that makes this item asked.")
+
+
 class ItemSerializer(serializers.Serializer):
     key = serializers.CharField()
     number = serializers.CharField()
     text = serializers.CharField()
     options = OptionSerializer(many=True)
-    shown_if = serializers.SerializerMethodField(help_text="Asked only when item == value.")
+    shown_if = serializers.SerializerMethodField(
+        help_text="Asked only when the named item's answer equals `equals`; null: always asked."
+    )
 
-    @extend_schema_field(OpenApiTypes.OBJECT)
+    @extend_schema_field(ConditionSerializer(allow_null=True))
     def get_shown_if(self, item) -> dict | None:
         return (
             {"item": item.shown_if.item, "equals": item.shown_if.equals} if item.shown_if else None
@@ -126,8 +134,22 @@ class CheckInSerializer(serializers.ModelSerializer):
 class CheckInCreateSerializer(ScopedClientMixin, serializers.Serializer):
     client = visible_client_field()
     instrument = serializers.CharField(max_length=16)
-    answers = serializers.JSONField(help_text="Item key → value, as the instrument defines them.")
+    answers = serializers.DictField(
+        child=serializers.JSONField(),
+        help_text="Item key → whole-number value, as the instrument defines them.",
+    )
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+    def validate_answers(self, answers: dict[str, Any]) -> dict[str, Any]:
+        """JSON integers only: "6", 6.0 and true are refused alike (the instrument checks ranges)."""
+        wrong = {
+            f"{key}": [f"Answer with a whole number, not {value!r}."]
+            for key, value in answers.items()
+            if value is not None and (isinstance(value, bool) or not isinstance(value, int))
+        }
+        if wrong:
+            raise serializers.ValidationError(wrong)
+        return answers
 
 
 @extend_schema_view(

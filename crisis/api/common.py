@@ -5,10 +5,12 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.request import Request
 
 from iop.accounts.models import ClientProfile
 from iop.accounts.selectors import client_get_for, clients_visible_to
 from iop.api.models import ApiKey
+from iop.api.params import id_param
 
 
 def visible_client_field() -> serializers.PrimaryKeyRelatedField:
@@ -27,14 +29,12 @@ class ScopedClientMixin:
             self.fields["client"].queryset = clients_visible_to(request.user)
 
 
-def client_filter(request) -> ClientProfile | None:
-    raw = request.query_params.get("client", "")
-    if not raw:
+def client_filter(request: Request) -> ClientProfile | None:
+    client_id = id_param(request, "client")
+    if client_id is None:
         return None
     try:
-        if not raw.isdigit():
-            raise ClientProfile.DoesNotExist
-        return client_get_for(request.user, int(raw), audit=False)
+        return client_get_for(request.user, client_id, audit=False)
     except ClientProfile.DoesNotExist:
         raise NotFound("No such client.") from None
 

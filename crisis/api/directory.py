@@ -10,6 +10,7 @@ from crisis import selectors
 from crisis.api.common import staff_or_key
 from crisis.models import EscalationPolicy, LocalResource, OnCallShift
 from iop.api.models import Scope
+from iop.api.params import number_param
 from iop.api.serializers import PersonRefSerializer
 from iop.api.views import READ_ERRORS
 
@@ -135,14 +136,13 @@ class LocalResourceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
             kind=request.query_params.get("kind", ""),
             region=request.query_params.get("region", ""),
         )
-        lat, lon = request.query_params.get("latitude"), request.query_params.get("longitude")
-        if lat or lon:
-            try:
-                point = float(lat), float(lon)
-            except (TypeError, ValueError):
-                raise serializers.ValidationError(
-                    {"latitude": ["Give latitude and longitude as numbers, together."]}
-                ) from None
+        lat = number_param(request, "latitude", low=-90, high=90)
+        lon = number_param(request, "longitude", low=-180, high=180)
+        if (lat is None) != (lon is None):
+            missing = "longitude" if lon is None else "latitude"
+            raise serializers.ValidationError({missing: ["Give latitude and longitude together."]})
+        if lat is not None and lon is not None:
+            point = lat, lon
             resources = list(rows)
             for resource in resources:
                 resource.distance = resource.distance_km(*point)

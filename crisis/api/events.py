@@ -11,9 +11,10 @@ from rest_framework.response import Response
 
 from crisis import selectors, services
 from crisis.api.common import CLIENT_PARAM, ScopedClientMixin, client_filter, visible_client_field
-from crisis.models import CrisisEvent, CrisisSource, Disposition, TimelineEntry
+from crisis.models import CrisisEvent, CrisisSource, Disposition, EventState, TimelineEntry
 from iop.accounts.models import Role
 from iop.api.models import ApiKey, Scope
+from iop.api.params import choice_param
 from iop.api.serializers import PersonRefSerializer
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from iop.audit.services import access_record_list
@@ -91,7 +92,7 @@ def _default_source(principal) -> str:
     list=extend_schema(
         parameters=[
             CLIENT_PARAM,
-            OpenApiParameter("state", str, enum=["open", "acknowledged", "resolved"]),
+            OpenApiParameter("state", str, enum=EventState.values),
         ],
         responses={200: CrisisEventSerializer(many=True), **READ_ERRORS},
     ),
@@ -126,7 +127,7 @@ class CrisisEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         client = client_filter(self.request)
         if client is not None:
             rows = rows.filter(client=client)
-        state = self.request.query_params.get("state", "")
+        state = choice_param(self.request, "state", EventState.values)
         if state:
             rows = rows.filter(state=state)
         return rows.order_by("-opened_at", "-id")
@@ -183,6 +184,5 @@ class CrisisEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         if not isinstance(request.user, ApiKey) and request.user.role == Role.CLIENT:
             raise PermissionDenied("The timeline is for the care team.")
         event = self._event()
-        return Response(
-            TimelineEntrySerializer(selectors.timeline_of(request.user, event), many=True).data
-        )
+        page = self.paginate_queryset(selectors.timeline_of(request.user, event))
+        return self.get_paginated_response(TimelineEntrySerializer(page, many=True).data)

@@ -7,6 +7,7 @@ here knows PHQ-9 from GAD-7; `definitions.py` holds the clinical content.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -176,11 +177,15 @@ class Instrument:
         return clean, self.score(clean)
 
 
+# ASCII digits with at most one leading minus: not "--1", not "²" (str.isdigit() says yes).
+_WHOLE_NUMBER = re.compile(r"-?[0-9]{1,6}")
+
+
 def _as_int(raw: Any) -> int | None:
     if isinstance(raw, bool):
         return None  # JSON true/false are not answers, even though Python treats them as 1/0
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+    if isinstance(raw, str) and _WHOLE_NUMBER.fullmatch(raw.strip()):
         return int(raw.strip())
     return None

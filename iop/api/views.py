@@ -15,7 +15,8 @@ ERRORS = {
     403: ErrorSerializer,
     429: ErrorSerializer,
 }
-READ_ERRORS = {**ERRORS, 404: ErrorSerializer}
+# 400: a query parameter with a bad value (it names the parameter).
+READ_ERRORS = {**ERRORS, 400: ErrorSerializer, 404: ErrorSerializer}
 WRITE_ERRORS = {**READ_ERRORS, 400: ErrorSerializer, 409: ErrorSerializer}
 
 

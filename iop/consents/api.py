@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from iop.accounts.models import ClientProfile
 from iop.accounts.selectors import client_get_for, clients_visible_to
 from iop.api.models import Scope
+from iop.api.params import id_param
 from iop.api.serializers import PersonRefSerializer
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from iop.audit.models import Action
@@ -149,9 +150,9 @@ class ConsentRecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def _require_visible_client_filter(self, request) -> None:
         """Asking for the consents of a client one may not see is a 404, as on the detail."""
-        client_id = request.query_params.get("client", "")
+        client_id = id_param(request, "client")
         if (
-            client_id.isdigit()
+            client_id is not None
             and not clients_visible_to(request.user).filter(pk=client_id).exists()
         ):
             raise NotFound("No such client.")

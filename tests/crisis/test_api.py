@@ -133,7 +133,7 @@ def test_crisis_events_over_the_api_create_acknowledge_resolve_and_timeline(make
     assert again.status_code == 200 and again.json()["id"] == event_id
 
     escalation_tick()
-    timeline = key.get(f"{EVENTS}{event_id}/timeline/").json()
+    timeline = key.get(f"{EVENTS}{event_id}/timeline/").json()["results"]
     notified = [e for e in timeline if e["kind"] == "notified" and e["message"]]
     assert notified and notified[0]["message"]["status"] == "queued"
 

@@ -1,0 +1,59 @@
+"""Query parameters read one way: a bad value is a 400 naming the parameter, never a 500.
+
+    state = choice_param(request, "state", EventState.values)
+    client_id = id_param(request, "client")
+
+Each returns None when the parameter is absent or empty, else the parsed value, and raises
+DRF's ValidationError ({name: [why]}) otherwise, which the API answers in its error shape.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+
+# PostgreSQL's integer and bigint columns: a larger id can match nothing and must not reach SQL.
+MAX_ID = 2**63 - 1
+
+
+def _raw(request: Request, name: str) -> str | None:
+    value = request.query_params.get(name)
+    return value if value else None
+
+
+def id_param(request: Request, name: str) -> int | None:
+    """A positive whole number in ASCII digits (an object's id)."""
+    raw = _raw(request, name)
+    if raw is None:
+        return None
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+        raise ValidationError({name: [f"{name} must be a positive whole number."]})
+    return int(raw)
+
+
+def choice_param(request: Request, name: str, choices: Iterable[str]) -> str | None:
+    """One of `choices`, exactly."""
+    raw = _raw(request, name)
+    if raw is None:
+        return None
+    allowed = list(choices)
+    if raw not in allowed:
+        raise ValidationError({name: [f"{name} must be one of: {', '.join(allowed)}."]})
+    return raw
+
+
+def number_param(request: Request, name: str, *, low: float, high: float) -> float | None:
+    """A finite decimal number between `low` and `high` (no inf, nan or exponent tricks)."""
+    raw = _raw(request, name)
+    if raw is None:
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not low <= value <= high or not raw.isascii():
+        raise ValidationError({name: [f"{name} must be a number from {low:g} to {high:g}."]})
+    return value

@@ -1,0 +1,105 @@
+"""Issue 11's findings from outside, each pinned: the API answers what its schema says."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import yaml
+from django.test import Client
+from django.utils import timezone
+
+from crisis.models import CheckIn, CrisisSource
+from crisis.services import crisis_open
+from iop.api.models import Scope
+from iop.api.services import api_key_create
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def key(admin_user, program) -> Client:
+    _, token = api_key_create(
+        actor=admin_user,
+        name="EHR",
+        program=program,
+        scopes=list(Scope.values),
+        expires_at=timezone.now() + timedelta(days=30),
+    )
+    return Client(headers={"authorization": f"Bearer {token}"})
+
+
+def fields_of(response) -> dict[str, list[str]]:
+    assert response.status_code == 400, response.content
+    return response.json()["error"]["fields"]
+
+
+def test_the_timeline_is_paginated_as_documented(key, client_profile):
+    event, _ = crisis_open(
+        actor=client_profile.user, client=client_profile, source=CrisisSource.HELP_BUTTON
+    )
+    body = key.get(f"/api/v1/crisis-events/{event.pk}/timeline/").json()
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert body["count"] == len(body["results"]) >= 1
+
+
+def test_shown_if_is_nullable_in_the_schema(key):
+    schema = yaml.safe_load(key.get("/api/schema/").content)
+    assert schema["components"]["schemas"]["Item"]["properties"]["shown_if"]["nullable"] is True
+    phq9 = key.get("/api/v1/instruments/phq9/").json()
+    assert phq9["items"][0]["shown_if"] is None
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/crisis-events/?state=AAA", "state"),
+        ("/api/v1/crisis-events/?page=abc", "page"),
+        ("/api/v1/crisis-events/?page=0", "page"),
+        ("/api/v1/crisis-events/?client=%C2%B2", "client"),  # "²" is a digit to str.isdigit()
+        ("/api/v1/check-ins/?client=99999999999999999999999", "client"),
+        ("/api/v1/consents/?client=%C2%B2", "client"),
+        ("/api/v1/local-resources/?latitude=inf&longitude=0", "latitude"),
+        ("/api/v1/local-resources/?latitude=nan&longitude=0", "latitude"),
+        ("/api/v1/local-resources/?latitude=40", "longitude"),
+    ],
+)
+def test_a_bad_query_value_is_a_400_naming_the_parameter(key, path, parameter):
+    assert parameter in fields_of(key.get(path))
+
+
+def test_a_page_past_the_last_is_still_a_404(key):
+    assert key.get("/api/v1/crisis-events/?page=9").status_code == 404
+
+
+@pytest.mark.parametrize("value", ["6", 6.0, True, "--1", "²"])
+def test_answers_are_json_integers_strictly(key, client_profile, value):
+    response = key.post(
+        "/api/v1/check-ins/",
+        {"client": client_profile.pk, "instrument": "mood", "answers": {"mood": value}},
+        content_type="application/json",
+    )
+    assert "answers.mood" in fields_of(response)
+    assert not CheckIn.objects.exists()
+
+
+def test_a_whole_number_answer_is_recorded(key, client_profile):
+    response = key.post(
+        "/api/v1/check-ins/",
+        {"client": client_profile.pk, "instrument": "mood", "answers": {"mood": 6}},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+
+
+def test_the_portal_form_still_takes_its_text_answers(client_profile):
+    """Forms post text; the instrument reads "6" there, but never "--1" or "²"."""
+    from crisis import instruments
+
+    mood = instruments.current("mood")
+    assert mood.validate({"mood": "6"}) == {"mood": 6}
+    for bad in ("--1", "²", "6.0"):
+        with pytest.raises(Exception, match="must be one of"):
+            mood.validate({"mood": bad})
+    assert sign_in(client_profile.user).get("/crisis/check-ins/mood/").status_code == 200
