@@ -114,6 +114,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iop.audit.middleware.RequestContextMiddleware",
+    "iop.input_guard.NulByteGuardMiddleware",
     # Outside the session and two-factor gates so their early responses are no-store too.
     "iop.accounts.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
