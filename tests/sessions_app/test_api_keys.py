@@ -176,3 +176,29 @@ def test_a_write_key_corrects_and_decides_in_its_program_only(token_for, rows, a
     )
     rows["far_makeup"].refresh_from_db()
     assert rows["far_makeup"].status == MakeUpStatus.REQUESTED
+
+
+def test_a_key_is_never_taken_for_the_client_whose_user_id_it_shares(
+    program, admin_user, client_profile, rows
+):
+    """Services compared `actor.pk` with the client's user id: a key with the same number was
+    treated as the client (accepting offers, writing in the chat as them)."""
+    from iop.api.models import ApiKey
+    from iop.domain import NotAllowed
+    from sessions_app.services import chat_send, makeup_decide
+
+    key = ApiKey(
+        pk=client_profile.user_id,
+        program=program,
+        scopes=[Scope.SESSIONS_READ, Scope.SESSIONS_WRITE],
+        created_by=admin_user,
+    )
+    offer = rows["makeup"]
+    MakeUpRequest.objects.filter(pk=offer.pk).update(status=MakeUpStatus.OFFERED)
+
+    with pytest.raises(NotAllowed):
+        makeup_decide(actor=key, makeup=offer, approve=True)
+    with pytest.raises(NotAllowed):
+        chat_send(actor=key, session=offer.missed_session, client=client_profile, text="Hi")
+    offer.refresh_from_db()
+    assert offer.status == MakeUpStatus.OFFERED
