@@ -40,9 +40,9 @@ def expected_by_session(sessions: Iterable[Session]) -> dict[int, list[ClientPro
             made_up[makeup.target_session_id].append(makeup.client)
     for session in sessions:
         seen: dict[int, ClientProfile] = {}
-        if session.client_id:
-            seen[session.client_id] = session.client
-        for enrolment in by_group.get(session.group_id, []):
+        if session.client is not None:
+            seen[session.client.pk] = session.client
+        for enrolment in by_group.get(session.group_id, []) if session.group_id else []:
             if enrolment.covers(session.local_date):
                 seen.setdefault(enrolment.client_id, enrolment.client)
         for client in made_up.get(session.pk, []):
@@ -116,7 +116,9 @@ def makeup_targets(client: ClientProfile, missed: Session, *, now, days: int = 2
     return [
         s
         for s in candidates
-        if all(c.pk != client.pk for c in expected[s.pk]) and len(expected[s.pk]) < s.group.capacity
+        if s.group is not None  # always: only group sessions are candidates
+        and all(c.pk != client.pk for c in expected[s.pk])
+        and len(expected[s.pk]) < s.group.capacity
     ]
 
 
