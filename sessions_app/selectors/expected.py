@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db.models import Q
 
@@ -80,7 +81,7 @@ def care_team_ids(client: ClientProfile) -> list[int]:
     return list(client.care_team.values_list("clinician_id", flat=True))
 
 
-def client_upcoming(client: ClientProfile, *, now, days: int = 14) -> list[Session]:
+def client_upcoming(client: ClientProfile, *, now: datetime, days: int = 14) -> list[Session]:
     """The client's sessions from today (local) on: for the portal."""
     from datetime import timedelta
 
@@ -95,7 +96,9 @@ def client_upcoming(client: ClientProfile, *, now, days: int = 14) -> list[Sessi
     )
 
 
-def makeup_targets(client: ClientProfile, missed: Session, *, now, days: int = 21) -> list[Session]:
+def makeup_targets(
+    client: ClientProfile, missed: Session, *, now: datetime, days: int = 21
+) -> list[Session]:
     """Later group sessions of the same kind with a free place the client is not already at."""
     from datetime import timedelta
 
@@ -122,7 +125,7 @@ def makeup_targets(client: ClientProfile, missed: Session, *, now, days: int = 2
     ]
 
 
-def calendar_sessions_for(user: User, *, now) -> list[Session]:
+def calendar_sessions_for(user: User, *, now: datetime) -> list[Session]:
     """A person's own sessions for their calendar: a client's, or those a staff member runs."""
     from datetime import timedelta
 
