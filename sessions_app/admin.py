@@ -64,7 +64,7 @@ class ServiceForm(forms.ModelForm):
 
 
 class ServiceAdmin(admin.ModelAdmin):
-    service_form = None
+    service_form: type[ServiceForm] | None = None  # the add form, when adding is a service
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         if obj is None and self.service_form is not None:
@@ -81,8 +81,7 @@ class ServiceAdmin(admin.ModelAdmin):
 class EnrolmentInline(admin.TabularInline):
     model = Enrolment
     extra = 0
-    fields = ["client", "starts_on", "ends_on"]
-    readonly_fields = fields
+    fields = readonly_fields = ("client", "starts_on", "ends_on")
     can_delete = False
     show_change_link = True
 

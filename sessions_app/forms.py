@@ -10,7 +10,13 @@ from sessions_app.models.attendance import CORRECTABLE
 class CorrectionForm(forms.Form):
     status = forms.ChoiceField(choices=CORRECTABLE)
     minutes_attended = forms.IntegerField(required=False, min_value=0, label="Minutes attended")
-    reason = forms.CharField(max_length=300, widget=forms.TextInput, label="Reason")
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.TextInput,
+        label="Reason",
+        # The banner shows the message alone, so it names what is missing.
+        error_messages={"required": "Say why the attendance is being corrected."},
+    )
 
 
 class CancelForm(forms.Form):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from iop import slots
 from iop.accounts.selectors import client_profile_of
 from iop.audit.services import access_record_list
+from iop.viewer import person_of
 from sessions_app import selectors
 
 
@@ -24,8 +25,8 @@ def portal_sessions(request: HttpRequest) -> dict[str, Any] | None:
 
 
 def staff_today(request: HttpRequest) -> dict[str, Any] | None:
-    user = request.user
-    if not user.is_clinical:
+    user = person_of(request.user)
+    if user is None or not user.is_clinical:
         return None
     today = timezone.localdate()
     sessions = [

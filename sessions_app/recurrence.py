@@ -18,7 +18,7 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from dateutil.rrule import rrule, rrulestr
+from dateutil.rrule import rrule, rruleset, rrulestr
 from django.core.exceptions import ValidationError
 
 ALLOWED_PARTS = {
@@ -151,7 +151,7 @@ def parse_rule(text: str, zone: zoneinfo.ZoneInfo) -> Rule:
     return Rule(text=";".join(f"{k}={v}" for k, v in parts.items()), parts=parts)
 
 
-def build(rule: Rule, starts_on: date, start_time: time) -> rrule:
+def build(rule: Rule, starts_on: date, start_time: time) -> rrule | rruleset:
     try:
         return rrulestr(rule.text, dtstart=datetime.combine(starts_on, start_time))
     except (ValueError, TypeError) as exc:

@@ -43,7 +43,8 @@ class ProviderEvent:
 
 
 class VideoProvider(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def room_url(self, session: Session, *, user, moderator: bool) -> str: ...
 
@@ -55,11 +56,13 @@ class JitsiProvider:
 
     def room_url(self, session: Session, *, user, moderator: bool) -> str:
         url = f"{settings.JITSI_BASE_URL.rstrip('/')}/{quote(session.room_name)}"
-        if settings.JITSI_APP_ID and settings.JITSI_APP_SECRET:
-            url += f"?jwt={self.room_token(session, user=user, moderator=moderator)}"
+        secret = settings.JITSI_APP_SECRET
+        if settings.JITSI_APP_ID and secret:
+            token = self.room_token(session, user=user, moderator=moderator, secret=secret)
+            url += f"?jwt={token}"
         return url
 
-    def room_token(self, session: Session, *, user, moderator: bool) -> str:
+    def room_token(self, session: Session, *, user, moderator: bool, secret: str) -> str:
         now = timezone.now()
         claims = {
             "aud": "jitsi",
@@ -76,7 +79,7 @@ class JitsiProvider:
                 }
             },
         }
-        return jwt.encode(claims, settings.JITSI_APP_SECRET, algorithm="HS256")
+        return jwt.encode(claims, secret, algorithm="HS256")
 
     def webhook_events(self, headers: dict[str, str], body: bytes) -> list[ProviderEvent]:
         secret = settings.JITSI_WEBHOOK_SECRET
@@ -109,7 +112,9 @@ class ExternalLinkProvider:
     name = VideoProviderName.EXTERNAL
 
     def room_url(self, session: Session, *, user, moderator: bool) -> str:
-        url = session.external_url or (session.series.external_url if session.series_id else "")
+        url = session.external_url or (
+            session.series.external_url if session.series is not None else ""
+        )
         return url
 
     def webhook_events(self, headers: dict[str, str], body: bytes) -> list[ProviderEvent]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import datetime
 
 from django.db.models import Q
 
@@ -40,9 +41,9 @@ def expected_by_session(sessions: Iterable[Session]) -> dict[int, list[ClientPro
             made_up[makeup.target_session_id].append(makeup.client)
     for session in sessions:
         seen: dict[int, ClientProfile] = {}
-        if session.client_id:
-            seen[session.client_id] = session.client
-        for enrolment in by_group.get(session.group_id, []):
+        if session.client is not None:
+            seen[session.client.pk] = session.client
+        for enrolment in by_group.get(session.group_id, []) if session.group_id else []:
             if enrolment.covers(session.local_date):
                 seen.setdefault(enrolment.client_id, enrolment.client)
         for client in made_up.get(session.pk, []):
@@ -80,7 +81,7 @@ def care_team_ids(client: ClientProfile) -> list[int]:
     return list(client.care_team.values_list("clinician_id", flat=True))
 
 
-def client_upcoming(client: ClientProfile, *, now, days: int = 14) -> list[Session]:
+def client_upcoming(client: ClientProfile, *, now: datetime, days: int = 14) -> list[Session]:
     """The client's sessions from today (local) on: for the portal."""
     from datetime import timedelta
 
@@ -95,7 +96,9 @@ def client_upcoming(client: ClientProfile, *, now, days: int = 14) -> list[Sessi
     )
 
 
-def makeup_targets(client: ClientProfile, missed: Session, *, now, days: int = 21) -> list[Session]:
+def makeup_targets(
+    client: ClientProfile, missed: Session, *, now: datetime, days: int = 21
+) -> list[Session]:
     """Later group sessions of the same kind with a free place the client is not already at."""
     from datetime import timedelta
 
@@ -116,11 +119,13 @@ def makeup_targets(client: ClientProfile, missed: Session, *, now, days: int = 2
     return [
         s
         for s in candidates
-        if all(c.pk != client.pk for c in expected[s.pk]) and len(expected[s.pk]) < s.group.capacity
+        if s.group is not None  # always: only group sessions are candidates
+        and all(c.pk != client.pk for c in expected[s.pk])
+        and len(expected[s.pk]) < s.group.capacity
     ]
 
 
-def calendar_sessions_for(user: User, *, now) -> list[Session]:
+def calendar_sessions_for(user: User, *, now: datetime) -> list[Session]:
     """A person's own sessions for their calendar: a client's, or those a staff member runs."""
     from datetime import timedelta
 

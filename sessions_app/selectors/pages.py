@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 
@@ -54,7 +55,7 @@ def latest_tech_checks(client_ids: Iterable[int]) -> dict[int, TechCheck]:
     return {check.client_id: check for check in rows.distinct("client_id")}
 
 
-def roster(session: Session) -> list[dict]:
+def roster(session: Session) -> list[dict[str, Any]]:
     """Every expected client with their attendance and last tech check: the attendance page."""
     clients = expected_clients(session)
     attendance = {
@@ -68,7 +69,7 @@ def roster(session: Session) -> list[dict]:
     ]
 
 
-def is_live(session: Session, now) -> bool:
+def is_live(session: Session, now: datetime) -> bool:
     return session.status == SessionStatus.SCHEDULED and session.starts_at <= now < session.ends_at
 
 
@@ -88,7 +89,7 @@ def sessions_upcoming_for(
     return upcoming
 
 
-def session_rows_between(viewer: Viewer, first: date, last: date) -> list[dict]:
+def session_rows_between(viewer: Viewer, first: date, last: date) -> list[dict[str, Any]]:
     """The staff list: each session the viewer may see, its expected count and attendance tally."""
     sessions = list(sessions_between(viewer, first, last))
     expected = expected_by_session(sessions)
@@ -105,7 +106,7 @@ def session_rows_between(viewer: Viewer, first: date, last: date) -> list[dict]:
     ]
 
 
-def roster_for(viewer: Viewer, session: Session) -> list[dict]:
+def roster_for(viewer: Viewer, session: Session) -> list[dict[str, Any]]:
     """The attendance page: the roster with each client's chat (audited)."""
     rows = roster(session)
     access_record_list(
@@ -133,7 +134,7 @@ def tech_checks_of_client(viewer: Viewer, client_id: int) -> tuple[ClientProfile
     return client, checks
 
 
-def makeups_page_for(viewer: Viewer, page_number: str | None) -> Page:
+def makeups_page_for(viewer: Viewer, page_number: str | None) -> Page[MakeUpRequest]:
     """A page of the make-up requests the viewer may see, newest first (audited)."""
     rows = makeups_visible_to(viewer).order_by("-requested_at", "-id")
     page = Paginator(rows, MAKEUPS_PER_PAGE).get_page(page_number)

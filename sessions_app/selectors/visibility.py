@@ -19,7 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from iop.accounts.models import ClientProfile, Program, Role, StaffProfile, User
 from iop.accounts.selectors import clients_visible_to
-from iop.viewer import Viewer, api_key_of
+from iop.viewer import Viewer, api_key_of, person_of
 from sessions_app.models import (
     Attendance,
     CalendarFeed,
@@ -36,8 +36,16 @@ from sessions_app.models import (
 )
 
 
-def _is_person(viewer: Viewer) -> bool:
-    return viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.is_active
+def _active_person(viewer: Viewer) -> User | None:
+    """The signed-in, active person behind the viewer; None for an API key or a visitor."""
+    person = person_of(viewer)
+    return person if person is not None and person.is_active else None
+
+
+def _client_user(viewer: Viewer) -> User | None:
+    """The viewer when they are a signed-in client (who sees only their own rows)."""
+    person = _active_person(viewer)
+    return person if person is not None and person.role == Role.CLIENT else None
 
 
 def program_settings(program: Program | int) -> ProgramSessionSettings:
@@ -51,8 +59,8 @@ def zone_of(program: Program) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(program.time_zone)
 
 
-def supervised_program_ids(user: User):
-    return StaffProfile.objects.filter(user=user).values("program_id")
+def supervised_program_ids(user: User) -> QuerySet[StaffProfile, int]:
+    return StaffProfile.objects.filter(user=user).values_list("program_id", flat=True)
 
 
 def client_expected_q(client: ClientProfile) -> Q:
@@ -71,17 +79,18 @@ def sessions_visible_to(viewer: Viewer) -> QuerySet[Session]:
     key = api_key_of(viewer)
     if key is not None:
         return base.filter(program_id=key.program_id)
-    if not _is_person(viewer):
+    person = _active_person(viewer)
+    if person is None:
         return base.none()
-    if viewer.role == Role.CLIENT:
-        client = ClientProfile.objects.filter(user=viewer).first()
+    if person.role == Role.CLIENT:
+        client = ClientProfile.objects.filter(user=person).first()
         return base.filter(client_expected_q(client)) if client else base.none()
-    if viewer.role == Role.CLINICIAN:
-        groups = Group.objects.filter(facilitators=viewer).values("pk")
-        return base.filter(Q(facilitator=viewer) | Q(group_id__in=groups))
-    if viewer.role == Role.SUPERVISOR:
-        return base.filter(program_id__in=supervised_program_ids(viewer))
-    if viewer.role == Role.ADMIN:
+    if person.role == Role.CLINICIAN:
+        groups = Group.objects.filter(facilitators=person).values("pk")
+        return base.filter(Q(facilitator=person) | Q(group_id__in=groups))
+    if person.role == Role.SUPERVISOR:
+        return base.filter(program_id__in=supervised_program_ids(person))
+    if person.role == Role.ADMIN:
         return base
     return base.none()
 
@@ -109,30 +118,33 @@ def groups_visible_to(viewer: Viewer) -> QuerySet[Group]:
     key = api_key_of(viewer)
     if key is not None:
         return base.filter(program_id=key.program_id)
-    if not _is_person(viewer):
+    person = _active_person(viewer)
+    if person is None:
         return base.none()
-    if viewer.role == Role.CLIENT:
-        return base.filter(enrolments__client__user=viewer).distinct()
-    if viewer.role == Role.CLINICIAN:
-        return base.filter(facilitators=viewer)
-    if viewer.role == Role.SUPERVISOR:
-        return base.filter(program_id__in=supervised_program_ids(viewer))
-    if viewer.role == Role.ADMIN:
+    if person.role == Role.CLIENT:
+        return base.filter(enrolments__client__user=person).distinct()
+    if person.role == Role.CLINICIAN:
+        return base.filter(facilitators=person)
+    if person.role == Role.SUPERVISOR:
+        return base.filter(program_id__in=supervised_program_ids(person))
+    if person.role == Role.ADMIN:
         return base
     return base.none()
 
 
 def enrolments_visible_to(viewer: Viewer) -> QuerySet[Enrolment]:
     base = Enrolment.objects.select_related("group", "client__user")
-    if _is_person(viewer) and viewer.role == Role.CLIENT:
-        return base.filter(client__user=viewer)
+    own = _client_user(viewer)
+    if own is not None:
+        return base.filter(client__user=own)
     return base.filter(group__in=groups_visible_to(viewer).values("pk"))
 
 
 def attendance_visible_to(viewer: Viewer) -> QuerySet[Attendance]:
     base = Attendance.objects.select_related("session", "client__user")
-    if _is_person(viewer) and viewer.role == Role.CLIENT:
-        return base.filter(client__user=viewer)
+    own = _client_user(viewer)
+    if own is not None:
+        return base.filter(client__user=own)
     return base.filter(session__in=sessions_visible_to(viewer).values("pk"))
 
 
@@ -153,10 +165,12 @@ def attendance_at(viewer: Viewer, session: Session, client: ClientProfile) -> At
 def tech_checks_visible_to(viewer: Viewer) -> QuerySet[TechCheck]:
     """A client's own checks; staff see those of clients they may see or whose group they run."""
     base = TechCheck.objects.select_related("client__user")
-    if _is_person(viewer) and viewer.role == Role.CLIENT:
-        return base.filter(client__user=viewer)
-    if _is_person(viewer) and viewer.role == Role.CLINICIAN:
-        groups = Group.objects.filter(facilitators=viewer).values("pk")
+    own = _client_user(viewer)
+    if own is not None:
+        return base.filter(client__user=own)
+    person = _active_person(viewer)
+    if person is not None and person.role == Role.CLINICIAN:
+        groups = Group.objects.filter(facilitators=person).values("pk")
         in_groups = Enrolment.objects.filter(group_id__in=groups).values("client_id")
         return base.filter(
             Q(client__in=clients_visible_to(viewer).values("pk")) | Q(client_id__in=in_groups)
@@ -172,8 +186,9 @@ def makeups_visible_to(viewer: Viewer) -> QuerySet[MakeUpRequest]:
     base = MakeUpRequest.objects.select_related(
         "client__user", "missed_session", "target_session", "requested_by", "decided_by"
     )
-    if _is_person(viewer) and viewer.role == Role.CLIENT:
-        return base.filter(client__user=viewer)
+    own = _client_user(viewer)
+    if own is not None:
+        return base.filter(client__user=own)
     visible = sessions_visible_to(viewer).values("pk")
     return base.filter(Q(target_session__in=visible) | Q(missed_session__in=visible))
 
@@ -207,8 +222,9 @@ def makeup_for_missed(
 def chat_messages_visible_to(viewer: Viewer) -> QuerySet[ChatMessage]:
     """A client's own chat lines; staff see the chat of the sessions they may see."""
     base = ChatMessage.objects.select_related("sender")
-    if _is_person(viewer) and viewer.role == Role.CLIENT:
-        return base.filter(client__user=viewer)
+    own = _client_user(viewer)
+    if own is not None:
+        return base.filter(client__user=own)
     return base.filter(session__in=sessions_visible_to(viewer).values("pk"))
 
 
@@ -228,9 +244,10 @@ def engagement_alert_get_for(viewer: Viewer, alert_id: int) -> EngagementAlert:
 
 def reminder_preference_of(viewer: Viewer) -> ReminderPreference | None:
     """The signed-in client's own reminder settings, if they saved any."""
-    if not _is_person(viewer):
+    person = _active_person(viewer)
+    if person is None:
         return None
-    return ReminderPreference.objects.filter(client__user=viewer).first()
+    return ReminderPreference.objects.filter(client__user=person).first()
 
 
 def calendar_feed_by_token(token: str) -> CalendarFeed | None:

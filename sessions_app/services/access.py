@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from iop.accounts.models import ClientProfile, Role, StaffProfile, User
 from iop.domain import NotAllowed
-from iop.viewer import Actor, api_key_of
+from iop.viewer import Actor, api_key_of, person_of
 from sessions_app.models import Group, Session
 
 
@@ -25,26 +25,28 @@ def _supervises(user: User, program_id: int) -> bool:
 def may_manage_group(actor: Actor, group: Group) -> bool:
     if _key_may_write(actor, group.program_id):
         return True
-    if actor is None or api_key_of(actor) is not None or not actor.is_authenticated:
+    person = person_of(actor)
+    if person is None:
         return False
-    if actor.role == Role.ADMIN or _supervises(actor, group.program_id):
+    if person.role == Role.ADMIN or _supervises(person, group.program_id):
         return True
-    return actor.role == Role.CLINICIAN and group.facilitators.filter(pk=actor.pk).exists()
+    return person.role == Role.CLINICIAN and group.facilitators.filter(pk=person.pk).exists()
 
 
 def may_manage_session(actor: Actor, session: Session) -> bool:
     """Run it: correct attendance, move or cancel it, answer its chat, decide make-ups into it."""
     if _key_may_write(actor, session.program_id):
         return True
-    if actor is None or api_key_of(actor) is not None or not actor.is_authenticated:
+    person = person_of(actor)
+    if person is None:
         return False
-    if actor.role == Role.ADMIN or _supervises(actor, session.program_id):
+    if person.role == Role.ADMIN or _supervises(person, session.program_id):
         return True
-    if actor.role != Role.CLINICIAN:
+    if person.role != Role.CLINICIAN:
         return False
-    if session.facilitator_id == actor.pk:
+    if session.facilitator_id == person.pk:
         return True
-    return session.group_id is not None and session.group.facilitators.filter(pk=actor.pk).exists()
+    return session.group is not None and session.group.facilitators.filter(pk=person.pk).exists()
 
 
 def require_manage_group(actor: Actor, group: Group) -> None:
@@ -66,23 +68,21 @@ def require_schedule_for(
         return
     if _key_may_write(actor, program_id):
         return
-    if actor is None or api_key_of(actor) is not None or not actor.is_authenticated:
+    person = person_of(actor)
+    if person is None:
         raise NotAllowed("You cannot schedule sessions.")
-    if actor.role == Role.ADMIN or _supervises(actor, program_id):
+    if person.role == Role.ADMIN or _supervises(person, program_id):
         return
     if (
-        actor.role == Role.CLINICIAN
+        person.role == Role.CLINICIAN
         and client is not None
-        and client.care_team.filter(clinician=actor).exists()
+        and client.care_team.filter(clinician=person).exists()
     ):
         return
     raise NotAllowed("You cannot schedule sessions for this client.")
 
 
 def require_self(actor: Actor, client: ClientProfile) -> None:
-    if (
-        actor is None
-        or api_key_of(actor) is not None
-        or getattr(actor, "pk", None) != client.user_id
-    ):
+    person = person_of(actor)
+    if person is None or person.pk != client.user_id:
         raise NotAllowed("Only the client can do this.")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -89,7 +89,7 @@ def enrolment_create(
     return enrolment
 
 
-def _sessions_in(group: Group, first: date, last: date, now) -> list[Session]:
+def _sessions_in(group: Group, first: date, last: date, now: datetime) -> list[Session]:
     return list(
         Session.objects.filter(
             group=group,

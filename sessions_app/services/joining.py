@@ -12,7 +12,7 @@ from iop.accounts.models import ClientProfile, User
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import NotAllowed
-from iop.viewer import Actor
+from iop.viewer import Actor, person_of
 from sessions_app.live import to_client_page, to_facilitators
 from sessions_app.models import (
     AttendanceEventSource,
@@ -93,7 +93,7 @@ def tech_check_record(
 
 def trouble_report(
     *, actor: Actor, session: Session, client: ClientProfile, detail: str = ""
-) -> dict:
+) -> dict[str, str | None]:
     """ "I can't connect": recorded as a technical issue, the facilitator is told at once.
 
     Returns the alternatives to offer the client: the dial-in number and the text chat.
@@ -133,7 +133,10 @@ def chat_send(*, actor: Actor, session: Session, client: ClientProfile, text: st
         raise ValidationError({"text": ["Write a message first."]})
     if len(text) > MAX_CHAT_LENGTH:
         raise ValidationError({"text": [f"Keep it under {MAX_CHAT_LENGTH} characters."]})
-    from_client = getattr(actor, "pk", None) == client.user_id
+    person = person_of(actor)
+    if person is None:  # an API key or Harbor itself: the chat is between people
+        raise NotAllowed("Only people write in a session's chat.")
+    from_client = person.pk == client.user_id
     if from_client:
         if not is_expected(session, client):
             raise NotAllowed("You are not expected at this session.")
@@ -141,13 +144,13 @@ def chat_send(*, actor: Actor, session: Session, client: ClientProfile, text: st
         raise NotAllowed("You do not run this session.")
     with transaction.atomic():
         message = ChatMessage.objects.create(
-            session=session, client=client, sender=actor, text=text
+            session=session, client=client, sender=person, text=text
         )
         access_record(actor=actor, action=Action.CREATE, client=client, obj=message)
         payload = {
             "message_id": message.pk,
             "client_id": client.pk,
-            "from": actor.display_name,
+            "from": person.display_name,
             "from_client": from_client,
             "text": text,
         }
@@ -155,7 +158,7 @@ def chat_send(*, actor: Actor, session: Session, client: ClientProfile, text: st
             to_facilitators(
                 session,
                 "session.chat",
-                {**payload, "title": f"{actor.display_name} (chat): {text[:120]}"},
+                {**payload, "title": f"{person.display_name} (chat): {text[:120]}"},
             )
         to_client_page(
             session.pk,

@@ -7,6 +7,8 @@ counts against its capacity, and its reminders are queued.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -19,7 +21,7 @@ from iop.audit.services import access_record
 from iop.domain import Conflict, NotAllowed
 from iop.notify.models import Channel, Purpose
 from iop.notify.services.outbox import message_enqueue
-from iop.viewer import Actor, accountable_user_of, api_key_of
+from iop.viewer import Actor, accountable_user_of, person_of
 from sessions_app.live import to_facilitators
 from sessions_app.models import (
     GROUP_KINDS,
@@ -36,7 +38,7 @@ from sessions_app.services.reminders import reminders_schedule
 from sessions_app.wording import session_link, session_name, when_text
 
 
-def _check_missed(client: ClientProfile, missed: Session, now) -> None:
+def _check_missed(client: ClientProfile, missed: Session, now: datetime) -> None:
     if not is_expected(missed, client):
         raise ValidationError({"missed_session": ["The client was not expected at that session."]})
     if missed.status == SessionStatus.CANCELLED:
@@ -52,7 +54,7 @@ def _check_missed(client: ClientProfile, missed: Session, now) -> None:
         raise ValidationError({"missed_session": ["The client attended that session."]})
 
 
-def check_target(client: ClientProfile, missed: Session, target: Session, now) -> None:
+def check_target(client: ClientProfile, missed: Session, target: Session, now: datetime) -> None:
     """Refuse a target in the past, cancelled, of another kind or program, or already full."""
     if target.pk == missed.pk:
         raise ValidationError({"target_session": ["Choose another session than the missed one."]})
@@ -62,7 +64,8 @@ def check_target(client: ClientProfile, missed: Session, target: Session, now) -
         )
     if target.status == SessionStatus.CANCELLED:
         raise ValidationError({"target_session": ["That session is cancelled."]})
-    if target.kind not in GROUP_KINDS or target.group_id is None:
+    group = target.group
+    if target.kind not in GROUP_KINDS or group is None:
         raise ValidationError({"target_session": ["Make-ups are into group sessions."]})
     if target.program_id != missed.program_id or target.kind != missed.kind:
         raise ValidationError(
@@ -73,9 +76,9 @@ def check_target(client: ClientProfile, missed: Session, target: Session, now) -
         raise ValidationError(
             {"target_session": ["The client is already expected at that session."]}
         )
-    if len(expected) >= target.group.capacity:
+    if len(expected) >= group.capacity:
         raise ValidationError(
-            {"target_session": [f"That session is full ({target.group.capacity} places)."]}
+            {"target_session": [f"That session is full ({group.capacity} places)."]}
         )
 
 
@@ -89,11 +92,15 @@ def makeup_request(
 ) -> MakeUpRequest:
     """The client asks for a make-up, or staff offer one."""
     now = timezone.now()
-    from_client = api_key_of(actor) is None and getattr(actor, "pk", None) == client.user_id
+    person = person_of(actor)
+    from_client = person is not None and person.pk == client.user_id
     if from_client:
         require_self(actor, client)
     else:
         require_manage_session(actor, missed_session)
+    requested_by = accountable_user_of(actor)
+    if requested_by is None:
+        raise NotAllowed("This API key has no owner to record the request as.")
     _check_missed(client, missed_session, now)
     check_target(client, missed_session, target_session, now)
     try:
@@ -106,7 +113,7 @@ def makeup_request(
                 target_session=target_session,
                 status=MakeUpStatus.REQUESTED if from_client else MakeUpStatus.OFFERED,
                 note=(note or "").strip()[:300],
-                requested_by=accountable_user_of(actor),
+                requested_by=requested_by,
             )
             access_record(actor=actor, action=Action.CREATE, client=client, obj=makeup)
             if from_client:
@@ -149,10 +156,12 @@ def makeup_decide(
         )
         if not makeup.is_open:
             raise Conflict(f"This make-up is already {makeup.get_status_display().lower()}.")
+        person = person_of(actor)
+        by_client = person is not None and person.pk == makeup.client.user_id
         if makeup.status == MakeUpStatus.REQUESTED:
             if not may_manage_session(actor, makeup.target_session):
                 raise NotAllowed("Only the staff who run the session can decide this request.")
-        elif getattr(actor, "pk", None) != makeup.client.user_id:
+        elif not by_client:
             raise NotAllowed("Only the client can accept or decline an offer.")
         target = makeup.target_session
         if approve:
@@ -166,7 +175,7 @@ def makeup_decide(
         access_record(actor=actor, action=Action.UPDATE, client=makeup.client, obj=makeup)
         if approve:
             reminders_schedule(target, now=now, clients=[makeup.client])
-        if getattr(actor, "pk", None) != makeup.client.user_id:
+        if not by_client:
             _tell_client(makeup, "approved" if approve else "declined")
         to_facilitators(
             target,

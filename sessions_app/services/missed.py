@@ -8,6 +8,7 @@ many ticks run at the same time, and a crash mid-way leaves the timer set for th
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,7 +24,7 @@ from iop.domain import DomainError, NotAllowed
 from iop.notify.models import Channel, OutboundMessage, Purpose
 from iop.notify.services.outbox import message_enqueue_many
 from iop.realtime.publish import publish
-from iop.viewer import Actor
+from iop.viewer import Actor, person_of
 from sessions_app.live import to_facilitators
 from sessions_app.models import (
     AlertReason,
@@ -90,21 +91,36 @@ RETURNING {", ".join(f"s.{f}" for f in SESSION_FIELDS)},
 """  # noqa: S608 - only constant column names are interpolated
 
 
-def _claim_sessions(now: datetime, batch: int) -> list[Session]:
+@dataclass(frozen=True)
+class _Claimed:
+    """A claimed session (SESSION_FIELDS loaded) and the facilitators of its group."""
+
+    session: Session
+    group_facilitator_ids: list[int]
+
+
+def _claim_sessions(now: datetime, batch: int) -> list[_Claimed]:
     """The due sessions (at most `batch`, the longest due first), locked, their timer cleared."""
-    return list(Session.objects.raw(_CLAIM_SQL, {"now": now, "batch": batch}))
+    return [
+        # The raw query sets the extra column as an attribute; it is read once, here.
+        _Claimed(session, vars(session).pop("group_facilitator_ids"))
+        for session in Session.objects.raw(_CLAIM_SQL, {"now": now, "batch": batch})
+    ]
 
 
 def sessions_missed_tick(*, now: datetime | None = None, batch: int = CLAIM_BATCH) -> int:
     """Handle every session whose grace period has passed; returns how many were handled."""
     now = now or timezone.now()
     with transaction.atomic():
-        sessions = sorted(_claim_sessions(now, batch), key=lambda s: (s.starts_at, s.pk))
-        if not sessions:
+        claimed = sorted(
+            _claim_sessions(now, batch), key=lambda c: (c.session.starts_at, c.session.pk)
+        )
+        if not claimed:
             return 0
-        expected = roll_call([s.pk for s in sessions], at=now)
-        for session in sessions:
-            facilitators = sorted({session.facilitator_id, *session.group_facilitator_ids})
+        expected = roll_call([c.session.pk for c in claimed], at=now)
+        for claim in claimed:
+            session = claim.session
+            facilitators = sorted({session.facilitator_id, *claim.group_facilitator_ids})
             try:
                 with transaction.atomic():
                     missed_check(session, expected[session.pk], facilitators, now=now)
@@ -115,7 +131,7 @@ def sessions_missed_tick(*, now: datetime | None = None, batch: int = CLAIM_BATC
                 Session.objects.filter(pk=session.pk).update(
                     missed_check_due_at=now + RETRY_AFTER, missed_checked_at=None
                 )
-    return len(sessions)
+    return len(claimed)
 
 
 def missed_check(
@@ -305,14 +321,15 @@ def presence_sweep(*, now: datetime | None = None, batch: int = 200) -> int:
 
 def engagement_alert_acknowledge(*, actor: Actor, alert: EngagementAlert) -> EngagementAlert:
     """A member of the care team has picked the alert up."""
-    if actor is None or not getattr(actor, "is_clinical", False):
+    person = person_of(actor)
+    if person is None or not person.is_clinical:
         raise NotAllowed("Only clinical staff acknowledge engagement alerts.")
     with transaction.atomic():
         alert = (
             EngagementAlert.objects.select_for_update().select_related("client").get(pk=alert.pk)
         )
         if alert.acknowledged_at is None:
-            alert.acknowledged_by = actor
+            alert.acknowledged_by = person
             alert.acknowledged_at = timezone.now()
             alert.save(update_fields=["acknowledged_by", "acknowledged_at"])
             access_record(actor=actor, action=Action.UPDATE, client=alert.client, obj=alert)

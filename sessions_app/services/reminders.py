@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -23,7 +24,13 @@ from iop.consents.selectors import consent_is_active
 from iop.notify.models import Channel, Purpose
 from iop.notify.services.cancel import message_cancel
 from iop.notify.services.outbox import message_enqueue
-from sessions_app.models import ReminderPreference, Session, SessionReminder, SessionStatus
+from sessions_app.models import (
+    ProgramSessionSettings,
+    ReminderPreference,
+    Session,
+    SessionReminder,
+    SessionStatus,
+)
 from sessions_app.selectors import expected_by_session, expected_clients, program_settings
 from sessions_app.wording import session_link, session_name, when_text
 
@@ -40,9 +47,14 @@ def reminder_key(session: Session, client: ClientProfile, offset: int, channel: 
     return f"reminder:{session.pk}:{client.pk}:{offset}:{epoch}:{channel}:r{session.revision}"
 
 
-def channels_for(client: ClientProfile, *, program_settings_row, preference) -> list[str]:
+def channels_for(
+    client: ClientProfile,
+    *,
+    program_settings_row: ProgramSessionSettings,
+    preference: ReminderPreference | None,
+) -> list[Channel]:
     """The channels this client gets session messages on: texts need a number and SMS consent."""
-    wanted = []
+    wanted: list[Channel] = []
     by_sms = preference.by_sms if preference else True
     by_email = preference.by_email if preference else True
     if (
@@ -57,7 +69,7 @@ def channels_for(client: ClientProfile, *, program_settings_row, preference) -> 
     return wanted
 
 
-def _context(session: Session, client: ClientProfile, channel: str, **extra) -> dict:
+def _context(session: Session, client: ClientProfile, channel: str, **extra: str) -> dict[str, Any]:
     return {
         "clinic": settings.CLINIC_NAME,
         "title": session_name(session),

@@ -8,6 +8,7 @@ pass the check. A refused write saves nothing.
 from __future__ import annotations
 
 import logging
+import zoneinfo
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
@@ -117,7 +118,7 @@ def refuse_overlaps(
     facilitator: User,
     intervals: list[Interval],
     *,
-    zone,
+    zone: zoneinfo.ZoneInfo,
     exclude_ids: set[int] | frozenset[int] = frozenset(),
     exclude_series_id: int | None = None,
 ) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
@@ -63,7 +64,7 @@ def session_detail(request, session_id: int):
     except Session.DoesNotExist:
         raise Http404("No such session.") from None
     now = timezone.now()
-    opens = session.starts_at - timezone.timedelta(minutes=settings.SESSIONS_JOIN_OPENS_MINUTES)
+    opens = session.starts_at - timedelta(minutes=settings.SESSIONS_JOIN_OPENS_MINUTES)
     attendance = selectors.attendance_at(request.user, session, client)
     makeup = selectors.makeup_for_missed(request.user, client, session)
     row = selectors.program_settings(session.program_id)

@@ -125,7 +125,7 @@ def attendance_correct(request, attendance_id: int):
         raise Http404("No such attendance among your sessions.") from None
     form = CorrectionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        messages.error(request, error_message(ValidationError(form.errors.as_data())))
         return _back(attendance.session_id)
     try:
         services.attendance_correct(
@@ -192,26 +192,22 @@ def session_move(request, session_id: int):
     zone = selectors.zone_of(session.program)
     try:
         if request.POST.get("scope") == "rest":
-            form = MoveRestForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(
-                    {k: [e.message for e in v] for k, v in form.errors.as_data().items()}
-                )
+            rest = MoveRestForm(request.POST)
+            if not rest.is_valid():
+                raise ValidationError(rest.errors.as_data())
             services.series_reschedule_from(
                 actor=request.user,
                 session=session,
-                start_time=form.cleaned_data["start_time"],
-                duration_minutes=form.cleaned_data["duration_minutes"],
-                rule=form.cleaned_data["rule"] or None,
+                start_time=rest.cleaned_data["start_time"],
+                duration_minutes=rest.cleaned_data["duration_minutes"],
+                rule=rest.cleaned_data["rule"] or None,
             )
             messages.success(request, "The rest of the series is moved.")
         else:
-            form = MoveOneForm(request.POST)
-            if not form.is_valid():
-                raise ValidationError(
-                    {k: [e.message for e in v] for k, v in form.errors.as_data().items()}
-                )
-            data = form.cleaned_data
+            one = MoveOneForm(request.POST)
+            if not one.is_valid():
+                raise ValidationError(one.errors.as_data())
+            data = one.cleaned_data
             services.session_reschedule(
                 actor=request.user,
                 session=session,

@@ -106,7 +106,7 @@ def test_a_client_who_reported_a_technical_issue_is_not_told_we_missed_them(grou
 @pytest.mark.django_db(transaction=True)
 def test_two_ticks_at_once_handle_each_session_once_and_each_outreach_is_sent_once(
     group, client_profile, clinician, run_worker
-):
+) -> None:
     texting(client_profile, clinician)
     sessions = [
         make_session(
@@ -117,7 +117,7 @@ def test_two_ticks_at_once_handle_each_session_once_and_each_outreach_is_sent_on
     barrier = threading.Barrier(2)
     handled: list[int] = []
 
-    def tick():
+    def tick() -> None:
         try:
             barrier.wait(timeout=10)
             handled.append(services.sessions_missed_tick(batch=4))

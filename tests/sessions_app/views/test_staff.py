@@ -62,7 +62,7 @@ def _crowd(group, sessions: int, clients: int):
     group.capacity = 50
     group.save()
     for n in range(clients):
-        profile = ClientProfileFactory(
+        profile = ClientProfileFactory.create(
             user=UserFactory(full_name=f"Crowd {n}"), program=group.program
         )
         Enrolment.objects.create(
@@ -267,3 +267,29 @@ def test_staff_offer_a_make_up_and_the_client_accepts_it(
     assert makeup.status == "approved"
     # Now expected at the target: it is on their page, which another group's session never is.
     assert browser.get(f"/sessions/{target.pk}/").status_code == 200
+
+
+def test_an_invalid_correction_or_move_says_why_in_the_banner(
+    clinician, client_profile, now_session
+):
+    attendance = Attendance.objects.create(
+        session=now_session,
+        client=client_profile,
+        session_starts_at=now_session.starts_at,
+        derived_status="no_show",
+    )
+    browser = sign_in(clinician)
+
+    def banner(url: str, data: dict[str, str]) -> str:
+        response = browser.post(url, data, follow=True)
+        return " ".join(str(m) for m in response.context["messages"])
+
+    base = "/staff/sessions"
+    missing = banner(f"{base}/attendance/{attendance.pk}/correct/", {"status": "excused"})
+    assert "Say why the attendance is being corrected." in missing
+    too_short = banner(
+        f"{base}/{now_session.pk}/move/",
+        {"scope": "rest", "start_time": "10:00", "duration_minutes": "0"},
+    )
+    assert "greater than or equal to 1" in too_short and "%(" not in too_short
+    assert not AttendanceCorrection.objects.exists()
