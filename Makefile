@@ -40,6 +40,7 @@ run: venv
 lint: venv
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
+	.venv/bin/mypy
 
 test: venv chromium lint
 	$(PYTHON) -m iop.devstack test -- sh -c '\

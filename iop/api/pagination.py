@@ -14,8 +14,9 @@ from iop.api.params import id_param
 
 class PageNumberPagination(pagination.PageNumberPagination):
     def paginate_queryset(
-        self, queryset: QuerySet[Any] | list[Any], request: Request, view: APIView | None = None
+        self, queryset: QuerySet[Any], request: Request, view: APIView | None = None
     ) -> list[Any] | None:
+        # Lists (a selector's already-audited rows) page the same way; the stubs say QuerySet.
         id_param(request, self.page_query_param)  # a page past the last stays a 404
         return super().paginate_queryset(queryset, request, view)
 
