@@ -2,7 +2,7 @@
 
 * screen_text_message: crisis words in a client's text open a crisis event (and, for anyone,
   the reply gives the crisis lines). `text_screen` is the same screen for secure messages.
-* acknowledge_by_text: a staff member replies "1" or "ACK 12" to an escalation text.
+* acknowledge_by_text: a staff member replies "ACK 4821" (the event's code) to an alert text.
 * mood_by_text: a client texts their mood, 0-10, optionally with a few words.
 * hotline_call: a client calling the hotline opens a crisis event.
 """
@@ -14,9 +14,8 @@ import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 
-from crisis.models import CheckInChannel, CrisisEvent, CrisisSource, EventState
+from crisis.models import CheckInChannel, CrisisEvent, CrisisSource
 from iop.accounts.models import ClientProfile, StaffProfile, User
 from iop.domain import DomainError
 from iop.form_errors import error_message
@@ -42,8 +41,10 @@ CRISIS_PHRASES = (
     r"not safe",
 )
 CRISIS_PATTERN = re.compile(r"\b(" + "|".join(CRISIS_PHRASES) + r")\b", re.IGNORECASE)
+# "ACK 4821", "ack4821", "Acknowledge #4821." and, to answer them, the old "1" / "ACK" / "ACK 12".
 ACK_PATTERN = re.compile(
-    r"^\s*(?:1|ack(?:nowledged?)?|ok(?:ay)?)\s*#?\s*(\d+)?\s*[.!]*\s*$", re.IGNORECASE
+    r"^\s*(?:(?:ack(?:nowledged?)?|ok(?:ay)?)\s*[#:-]?\s*(\d[\d ]*)?|1)\s*[.!]*\s*$",
+    re.IGNORECASE,
 )
 MOOD_PATTERN = re.compile(
     r"^\s*(?:mood\s*[:=]?\s*)?(-?\d{1,3})(?:\s*/\s*10)?\b[\s,.:;!-]*(.*)$",
@@ -88,8 +89,10 @@ def screen_text_message(inbound) -> str | None:
 
 
 def _staff_by_number(inbound) -> User | None:
-    if inbound.user is not None and inbound.user.is_staff_member:
-        return inbound.user
+    """The staff member whose verified number (or admin-set after-hours line) sent the text."""
+    person = inbound.user
+    if person is not None and person.is_staff_member and person.phone_verified_at is not None:
+        return person
     profiles = list(
         StaffProfile.objects.filter(
             after_hours_phone=inbound.from_number, user__is_active=True
@@ -99,9 +102,10 @@ def _staff_by_number(inbound) -> User | None:
 
 
 def acknowledge_by_text(inbound) -> str | None:
-    """'1', 'ACK' or 'ACK 12' from a staff member's phone acknowledges the crisis they were sent."""
-    from crisis.selectors import crisis_events_visible_to
-    from crisis.services.events import crisis_acknowledge
+    """ "ACK 4821" from a staff member's verified number acknowledges the crisis whose code 4821
+    is. A number can be forged, so "1" or "ACK" alone acknowledges nothing: the code, sent only
+    in the alert texts, is the proof."""
+    from crisis.services.events import ACK_CODE_DIGITS, crisis_acknowledge_by_code
 
     found = ACK_PATTERN.match(inbound.body or "")
     if found is None:
@@ -109,21 +113,16 @@ def acknowledge_by_text(inbound) -> str | None:
     person = _staff_by_number(inbound)
     if person is None:
         return None
-    visible = crisis_events_visible_to(person).filter(
-        Q(state=EventState.OPEN) | Q(state=EventState.ACKNOWLEDGED, acknowledged_by=person)
-    )
-    if found.group(1):
-        event = visible.filter(pk=int(found.group(1))).first()
-    else:
-        event = (
-            visible.filter(notified_user_ids__contains=[person.pk]).order_by("-opened_at").first()
+    code = "".join((found.group(1) or "").split())
+    if len(code) != ACK_CODE_DIGITS:
+        return (
+            f"{settings.CLINIC_NAME}: not acknowledged. Reply ACK and the code from the alert, "
+            "for example ACK 4821."
         )
-    if event is None:
-        return f"{settings.CLINIC_NAME}: no open crisis for you to acknowledge."
     try:
-        event = crisis_acknowledge(actor=person, event=event, via="sms")
+        event = crisis_acknowledge_by_code(actor=person, code=code, via="sms")
     except DomainError as error:
-        return f"{settings.CLINIC_NAME}: {error_message(error)}"
+        return f"{settings.CLINIC_NAME}: not acknowledged. {error_message(error)}"
     return f"{settings.CLINIC_NAME}: crisis #{event.pk} acknowledged. Escalation stopped."
 
 

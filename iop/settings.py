@@ -404,6 +404,17 @@ CRISIS_STEP_UP_DAYS = env_int("CRISIS_STEP_UP_DAYS", 14, minimum=1)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "care@harbor.example")
 
+# accounts/: the clinic's country, for phone numbers typed in national form ("(415) 555-0199"),
+# and how long a password-reset link works (Django's default is three days).
+from phonenumbers import SUPPORTED_REGIONS as _PHONE_REGIONS  # noqa: E402
+
+PHONE_REGION = (env_str("PHONE_REGION", "US") or "US").upper()
+if PHONE_REGION not in _PHONE_REGIONS:
+    raise ImproperlyConfigured(
+        f"PHONE_REGION must be a region code such as US, got {PHONE_REGION!r}"
+    )
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3600, minimum=300)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -103,7 +103,12 @@ def _default_source(principal) -> str:
         description="Open a crisis event (200 with the existing one if the client already has an "
         "unresolved event). Escalation starts at once.",
     ),
-    acknowledge=extend_schema(request=None, responses={200: CrisisEventSerializer, **WRITE_ERRORS}),
+    acknowledge=extend_schema(
+        request=None,
+        responses={200: CrisisEventSerializer, **WRITE_ERRORS},
+        description="A signed-in responder has the crisis in hand: escalation stops. API keys "
+        "are refused (403): acknowledging is a person's commitment to act.",
+    ),
     resolve=extend_schema(
         request=ResolveSerializer, responses={200: CrisisEventSerializer, **WRITE_ERRORS}
     ),

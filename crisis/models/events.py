@@ -70,6 +70,11 @@ class CrisisEvent(models.Model):
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     acknowledged_via = models.CharField(max_length=16, blank=True)
+    # Staff acknowledge by text with "ACK <code>": a sender's number can be forged, the code
+    # (only in the alert texts) cannot. Wrong codes are counted; past the limit, texts cannot
+    # acknowledge this event (the dashboard and the call's "press 1" still can).
+    ack_code = models.CharField(max_length=8, blank=True)
+    sms_ack_failures = models.PositiveSmallIntegerField(default=0)
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

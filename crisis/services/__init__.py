@@ -2,7 +2,8 @@
 
 check_ins.py      check_in_submit, check_in_schedule_set, step-up, prompts
 safety_plans.py   safety_plan_save (versioned)
-events.py         crisis_open, crisis_acknowledge, crisis_resolve, location, notes
+events.py         crisis_open, crisis_acknowledge (and _by_code, for texts), crisis_resolve,
+                  location, notes
 planning.py       the escalation plan copied onto a new event; its first step handed to a worker
 ticking.py        escalation_tick, escalation_fire: the tick that fires due steps
 alerts.py         who a step reaches, and the texts, calls and feed messages telling them
@@ -24,6 +25,7 @@ from crisis.services.check_ins import (
 from crisis.services.contacts import emergency_contact_notify
 from crisis.services.events import (
     crisis_acknowledge,
+    crisis_acknowledge_by_code,
     crisis_location_attach,
     crisis_note_add,
     crisis_open,
@@ -39,6 +41,7 @@ __all__ = [
     "check_in_schedule_set",
     "check_in_submit",
     "crisis_acknowledge",
+    "crisis_acknowledge_by_code",
     "crisis_location_attach",
     "crisis_note_add",
     "crisis_open",

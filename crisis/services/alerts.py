@@ -97,11 +97,12 @@ def alert(
             is_sms = channel == StepChannel.SMS
             body = (
                 f"{settings.CLINIC_NAME} CRISIS #{event.pk}: {name} needs help now "
-                f"({event.get_source_display().lower()}). Reply 1 to acknowledge. {link}"
+                f"({event.get_source_display().lower()}). Reply ACK {event.ack_code} to "
+                f"acknowledge. {link}"
                 if is_sms
                 else f"This is {settings.CLINIC_NAME} with a crisis alert. A client needs help now. "
-                f"Crisis number {event.pk}. To acknowledge, reply 1 to our text message, "
-                "or open the Harbor dashboard."
+                f"Crisis number {event.pk}. To acknowledge, press 1 during this call, reply to our "
+                "text message with the code it gives, or open the Harbor dashboard."
             )
             message = message_enqueue(
                 actor=None,

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
+import hmac
 import math
+import secrets
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from crisis.models import CrisisEvent, CrisisSource, Disposition, EventState, TimelineKind
 from crisis.models.events import UNRESOLVED
-from crisis.selectors import can_respond, client_reachable_by
+from crisis.selectors import can_respond, client_reachable_by, crisis_events_visible_to
 from crisis.services.follow_ups import _follow_ups_create
 from crisis.services.planning import escalation_plan_for, kick_after_commit
 from crisis.services.timeline import client_short_name, event_payload, timeline_add
-from iop.accounts.models import ClientProfile, Role
+from iop.accounts.models import ClientProfile, Role, User
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
-from iop.domain import Conflict, NotAllowed
+from iop.domain import Conflict, NotAllowed, NotFound
 from iop.realtime.publish import publish
-from iop.viewer import Actor, person_of
+from iop.viewer import Actor, api_key_of, person_of
 
 SUMMARY_MAX = 1000
 NOTE_MAX = 4000
@@ -30,6 +33,8 @@ NOTE_MAX = 4000
 CLIENT_SOURCES = (CrisisSource.HELP_BUTTON,)
 STAFF_SOURCES = (CrisisSource.CLINICIAN,)
 KEY_SOURCES = (CrisisSource.API, CrisisSource.HOTLINE)
+ACK_CODE_DIGITS = 4
+MAX_SMS_ACK_FAILURES = 5
 
 
 def _require_can_open(actor: Actor, client: ClientProfile, source: str) -> None:
@@ -118,6 +123,7 @@ def _open_locked(
     now = timezone.now()
     event = CrisisEvent.objects.create(
         client=client,
+        ack_code=_new_ack_code(),
         source=source,
         summary=summary,
         opened_by=person_of(actor),
@@ -140,6 +146,15 @@ def _open_locked(
     return event, True
 
 
+def _new_ack_code() -> str:
+    """Four random digits, not shared with another unresolved event (so one reply means one)."""
+    taken = set(CrisisEvent.objects.filter(state__in=UNRESOLVED).values_list("ack_code", flat=True))
+    while True:
+        code = f"{secrets.randbelow(10**ACK_CODE_DIGITS):0{ACK_CODE_DIGITS}d}"
+        if code not in taken:
+            return code
+
+
 def _locked(event: CrisisEvent) -> CrisisEvent:
     return (
         CrisisEvent.objects.select_for_update(of=("self",))
@@ -155,7 +170,16 @@ def _require_responder(actor: Actor, event: CrisisEvent) -> None:
 
 
 def crisis_acknowledge(*, actor: Actor, event: CrisisEvent, via: str = "dashboard") -> CrisisEvent:
-    """Someone has the crisis in hand: escalation stops (an acknowledged event stays so)."""
+    """A person has the crisis in hand: escalation stops (an acknowledged event stays so).
+
+    An API key is not a person and cannot acknowledge: only someone who will act stops the
+    escalation.
+    """
+    if api_key_of(actor) is not None:
+        raise NotAllowed(
+            "An API key cannot acknowledge a crisis: a person acknowledges it, from the "
+            "dashboard, by text or by phone."
+        )
     _require_responder(actor, event)
     with transaction.atomic():
         event = _locked(event)
@@ -187,6 +211,45 @@ def crisis_acknowledge(*, actor: Actor, event: CrisisEvent, via: str = "dashboar
         access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
         _announce(event, "crisis.acknowledged", f"acknowledged by {event.acknowledged_by or 'API'}")
     return event
+
+
+def crisis_acknowledge_by_code(*, actor: User, code: str, via: str = "sms") -> CrisisEvent:
+    """A staff member's text "ACK <code>" acknowledges the unresolved crisis they were alerted
+    to whose code it is; wrong codes count against those events, and after
+    MAX_SMS_ACK_FAILURES an event no longer accepts codes by text."""
+    candidates = list(
+        crisis_events_visible_to(actor)
+        .filter(notified_user_ids__contains=[actor.pk])
+        .filter(Q(state=EventState.OPEN) | Q(state=EventState.ACKNOWLEDGED, acknowledged_by=actor))
+        .order_by("-opened_at")
+    )
+    open_to_texts = [e for e in candidates if e.sms_ack_failures < MAX_SMS_ACK_FAILURES]
+    for event in open_to_texts:
+        if event.ack_code and hmac.compare_digest(event.ack_code, code):
+            return crisis_acknowledge(actor=actor, event=event, via=via)
+    with transaction.atomic():
+        for event in open_to_texts:
+            failures = event.sms_ack_failures + 1
+            CrisisEvent.objects.filter(pk=event.pk).update(
+                sms_ack_failures=F("sms_ack_failures") + 1
+            )
+            if failures == MAX_SMS_ACK_FAILURES:
+                timeline_add(
+                    event,
+                    TimelineKind.NOTE,
+                    text=f"{MAX_SMS_ACK_FAILURES} wrong acknowledgement codes by text: texts no "
+                    "longer acknowledge this crisis (the dashboard and calls still do).",
+                    data={"sms_ack_locked": True},
+                )
+    if candidates and not open_to_texts:
+        raise Conflict(
+            "Too many wrong codes: acknowledge from the Harbor dashboard or the call.",
+            fields={"code": ["Too many wrong codes."]},
+        )
+    raise NotFound(
+        "That code matches no open crisis of yours. Reply with the code from the alert, "
+        "for example ACK 4821.",
+    )
 
 
 def crisis_resolve(

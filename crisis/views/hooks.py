@@ -34,7 +34,8 @@ def _gather(response: VoiceResponse, event: CrisisEvent, user: User, text: str) 
     gather.say(text)
     gather.say("Press 1 to acknowledge.")
     response.say(
-        "We did not hear a key. Open the Harbor dashboard, or reply 1 to our text. Goodbye."
+        "We did not hear a key. Open the Harbor dashboard, or reply to our text with the code "
+        "it gives. Goodbye."
     )
     return response
 

@@ -22,7 +22,19 @@ class UserAdmin(BaseUserAdmin):
     search_fields = ["email", "full_name"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        (_("Person"), {"fields": ("full_name", "preferred_name", "phone", "time_zone", "role")}),
+        (
+            _("Person"),
+            {
+                "fields": (
+                    "full_name",
+                    "preferred_name",
+                    "phone",
+                    "phone_verified_at",
+                    "time_zone",
+                    "role",
+                )
+            },
+        ),
         (_("Access"), {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
@@ -35,7 +47,8 @@ class UserAdmin(BaseUserAdmin):
             },
         ),
     )
-    readonly_fields = ["last_login", "date_joined"]
+    # A number is only ever set by the person proving they hold it (profile, texted code).
+    readonly_fields = ["phone", "phone_verified_at", "last_login", "date_joined"]
 
     def save_model(self, request, obj, form, change):
         deactivating = change and "is_active" in form.changed_data and not obj.is_active

@@ -16,9 +16,23 @@ from django.utils.http import urlencode
 _LAST_SEEN = "harbor_last_seen"
 _STARTED = "harbor_started"
 
-# Where a staff member without a verified second factor may still go.
-_TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/healthz", "/hooks/")
-_STAFF_AREAS = ("/staff/", "/admin/", "/api/")
+# The only places someone who owes a second factor may go before verifying it: signing in and
+# out, the two-factor pages themselves (enrolment, verification), and what is not a page for a
+# person (static files, health checks, provider webhooks). Everything else, the account pages
+# included, waits for the second factor: a password alone must not change the phone number that
+# crisis texts go to.
+_TWO_FACTOR_EXEMPT = (
+    "/accounts/login/",
+    "/accounts/logout/",
+    "/accounts/two-factor/setup/",
+    "/accounts/two-factor/verify/",
+    "/static/",
+    "/healthz",
+    "/hooks/",
+)
+_TWO_FACTOR_START = "/accounts/two-factor/"
+# Set at sign-in for an account (a client's) that turned two-step sign-in on.
+SECOND_FACTOR_SESSION_KEY = "harbor_second_factor"
 
 
 def idle_limit_for(user) -> int:
@@ -65,29 +79,41 @@ class SessionLifetimeMiddleware:
         return redirect(f"{login}?{urlencode({'next': request.get_full_path()})}")
 
 
-def needs_second_factor(request) -> bool:
-    user = request.user
+def owes_second_factor(user) -> bool:
+    """Staff by role, or anyone Django treats as staff (`is_staff`, `is_superuser`: the admin)."""
     return bool(
-        user.is_authenticated and getattr(user, "is_staff_member", False) and not user.is_verified()
+        getattr(user, "is_staff_member", False)
+        or getattr(user, "is_staff", False)
+        or getattr(user, "is_superuser", False)
     )
 
 
+def needs_second_factor(request) -> bool:
+    user = request.user
+    # OTPMiddleware gives request.user `is_verified`; a user just signed in by password has not.
+    is_verified = getattr(user, "is_verified", None)
+    if not user.is_authenticated or (is_verified is not None and is_verified()):
+        return False
+    return owes_second_factor(user) or bool(request.session.get(SECOND_FACTOR_SESSION_KEY))
+
+
 class StaffTwoFactorMiddleware:
-    """Staff reach nothing under /staff/, /admin/ or /api/ without a verified device."""
+    """Staff (and a client who turned two-step sign-in on) reach nothing but sign-in, sign-out
+    and the two-factor pages until they verify a device."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         path = request.path
-        gated = path.startswith(_STAFF_AREAS) and not path.startswith(_TWO_FACTOR_EXEMPT)
+        gated = path != _TWO_FACTOR_START and not path.startswith(_TWO_FACTOR_EXEMPT)
         if gated and needs_second_factor(request):
             if path.startswith("/api/"):
                 return JsonResponse(
                     {
                         "error": {
                             "code": "two_factor_required",
-                            "message": "Staff must verify a second factor before using the API.",
+                            "message": "Verify your second factor before using the API.",
                             "fields": {},
                         }
                     },

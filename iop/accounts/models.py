@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from iop.accounts.validators import validate_e164, validate_time_zone
 from iop.encryption import EncryptedTextField
@@ -52,7 +53,13 @@ class User(AbstractUser):
     full_name = models.CharField(max_length=150)
     preferred_name = models.CharField(max_length=80, blank=True)
     phone = models.CharField(
-        max_length=16, blank=True, validators=[validate_e164], help_text="E.164, e.g. +14155550123"
+        max_length=16,
+        blank=True,
+        validators=[validate_e164],
+        help_text="E.164, e.g. +14155550123. Changed only through a PhoneVerification.",
+    )
+    phone_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person proved they hold `phone`."
     )
     time_zone = models.CharField(
         max_length=64, default="America/New_York", validators=[validate_time_zone]
@@ -65,6 +72,14 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["full_name", "email"]
+        constraints = [
+            # Inbound texts and calls find their sender by number: one active owner per number.
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(is_active=True, phone_verified_at__isnull=False) & ~Q(phone=""),
+                name="user_verified_phone_once",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.display_name
@@ -183,6 +198,39 @@ class EmergencyContact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.relationship})"
+
+
+class PhoneVerification(models.Model):
+    """A new number waiting for the code texted to it; `User.phone` changes only once it matches.
+
+    The code is stored hashed (Django's password hashers); a row is good for `expires_at` and
+    `MAX_ATTEMPTS` wrong tries. A user has at most one pending row (a new request replaces it).
+    """
+
+    MAX_ATTEMPTS = 5
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="phone_verifications"
+    )
+    phone = models.CharField(max_length=16, validators=[validate_e164])
+    code_hash = models.CharField(max_length=256)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveSmallIntegerField(default=0)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(confirmed_at__isnull=True),
+                name="phone_verification_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.phone} ({'confirmed' if self.confirmed_at else 'pending'})"
 
 
 class UserSession(AbstractBaseSession):

@@ -2,17 +2,37 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Max
+import hashlib
+import secrets
+from datetime import timedelta
 
-from iop.accounts.models import ClientProfile, EmergencyContact, Role, User, UserSession
+from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from iop.accounts.models import (
+    ClientProfile,
+    EmergencyContact,
+    PhoneVerification,
+    Role,
+    User,
+    UserSession,
+)
 from iop.accounts.selectors import clients_visible_to
+from iop.accounts.validators import phone_to_e164
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import NotAllowed
+from iop.notify.models import Channel, Purpose
+from iop.notify.services import message_enqueue
 
 MAX_EMERGENCY_CONTACTS = 5
+PHONE_CODE_LIFETIME = timedelta(minutes=10)
+PHONE_CODES_PER_HOUR = 5
 
 
 def _require_can_edit_client(actor: User, client: ClientProfile) -> None:
@@ -23,21 +43,155 @@ def _require_can_edit_client(actor: User, client: ClientProfile) -> None:
     raise NotAllowed("You cannot change this client's record.")
 
 
-def profile_update(
-    *, actor: User, user: User, preferred_name: str, phone: str, time_zone: str
-) -> User:
-    """A user changes their own contact details and time zone."""
+def _client_of(user: User) -> ClientProfile | None:
+    return getattr(user, "client_profile", None) if user.is_client else None
+
+
+def profile_update(*, actor: User, user: User, preferred_name: str, time_zone: str) -> User:
+    """A user changes their own name and time zone (the phone number has its own, verified path)."""
     if actor.pk != user.pk:
         raise NotAllowed("You can only change your own profile.")
     user.preferred_name = preferred_name.strip()
-    user.phone = phone.strip()
     user.time_zone = time_zone
     user.full_clean(exclude=["password"])
     with transaction.atomic():
-        user.save(update_fields=["preferred_name", "phone", "time_zone"])
-        client = getattr(user, "client_profile", None) if user.is_client else None
-        access_record(actor=actor, action=Action.UPDATE, client=client, obj=user)
+        user.save(update_fields=["preferred_name", "time_zone"])
+        access_record(actor=actor, action=Action.UPDATE, client=_client_of(user), obj=user)
     return user
+
+
+# -- phone numbers --------------------------------------------------------------------------
+
+
+def _require_current_password(user: User, password: str, field: str = "password") -> None:
+    if not user.check_password(password):
+        raise ValidationError({field: ["That is not your current password."]})
+
+
+def _number_taken(phone: str, user: User) -> bool:
+    return (
+        User.objects.filter(phone=phone, is_active=True, phone_verified_at__isnull=False)
+        .exclude(pk=user.pk)
+        .exists()
+    )
+
+
+def phone_change_request(
+    *, actor: User, user: User, password: str, phone: str
+) -> PhoneVerification:
+    """With their current password, a user asks to use a new number: a six-digit code is texted
+    to it, and `User.phone` does not change until the code comes back."""
+    if actor.pk != user.pk:
+        raise NotAllowed("You can only change your own phone number.")
+    _require_current_password(user, password)
+    try:
+        number = phone_to_e164(phone, settings.PHONE_REGION)
+    except ValidationError as error:
+        raise ValidationError({"phone": error.messages}) from None
+    if number == user.phone and user.phone_verified_at is not None:
+        raise ValidationError({"phone": ["This is already your phone number."]})
+    if _number_taken(number, user):
+        raise ValidationError(
+            {"phone": ["This number belongs to another account. Use a number of your own."]}
+        )
+    now = timezone.now()
+    recent = PhoneVerification.objects.filter(user=user, created_at__gte=now - timedelta(hours=1))
+    if recent.count() >= PHONE_CODES_PER_HOUR:
+        raise ValidationError(
+            {"phone": ["You asked for several codes in the last hour. Try again later."]}
+        )
+    code = f"{secrets.randbelow(10**6):06d}"
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).get()  # one request at a time
+        PhoneVerification.objects.filter(user=user, confirmed_at__isnull=True).delete()
+        pending = PhoneVerification.objects.create(
+            user=user,
+            phone=number,
+            code_hash=make_password(code),
+            created_at=now,
+            expires_at=now + PHONE_CODE_LIFETIME,
+        )
+        message_enqueue(
+            actor=actor,
+            channel=Channel.SMS,
+            purpose=Purpose.ACCOUNT,
+            idempotency_key=f"phone-verify:{pending.pk}",
+            to=number,
+            user=user,
+            about=pending,
+            expires_at=pending.expires_at,
+            body=f"{settings.CLINIC_NAME}: your code to confirm this number is {code}. It expires "
+            "in 10 minutes. If you did not ask for it, ignore this text.",
+        )
+        access_record(actor=actor, action=Action.CREATE, client=_client_of(user), obj=pending)
+    return pending
+
+
+def phone_pending_of(user: User) -> PhoneVerification | None:
+    """The number waiting for its code, if any (expired ones included, to say so)."""
+    return PhoneVerification.objects.filter(user=user, confirmed_at__isnull=True).first()
+
+
+def phone_change_confirm(*, actor: User, user: User, code: str) -> User:
+    """The code texted to the new number makes it the user's number (within 10 minutes and five
+    tries); the old number is told of the change."""
+    if actor.pk != user.pk:
+        raise NotAllowed("You can only change your own phone number.")
+    code = "".join((code or "").split())
+    with transaction.atomic():
+        pending = (
+            PhoneVerification.objects.select_for_update()
+            .filter(user=user, confirmed_at__isnull=True)
+            .first()
+        )
+        problem = _code_problem(pending, code)
+        if problem is not None and pending is not None and problem[1] == "wrong":
+            pending.attempts += 1
+            pending.save(update_fields=["attempts"])  # counted even though the request fails
+    if problem is not None:
+        raise ValidationError({"code": [problem[0]]})
+    assert pending is not None
+    old = user.phone
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            user.phone, user.phone_verified_at = pending.phone, now
+            user.save(update_fields=["phone", "phone_verified_at"])
+            pending.confirmed_at = now
+            pending.save(update_fields=["confirmed_at"])
+            if old and old != pending.phone:
+                message_enqueue(
+                    actor=actor,
+                    channel=Channel.SMS,
+                    purpose=Purpose.ACCOUNT,
+                    idempotency_key=f"phone-changed:{pending.pk}",
+                    to=old,
+                    user=user,
+                    about=pending,
+                    body=f"{settings.CLINIC_NAME}: the phone number on your account was changed. "
+                    "If this was not you, call the clinic.",
+                )
+            access_record(actor=actor, action=Action.UPDATE, client=_client_of(user), obj=user)
+    except IntegrityError:
+        user.refresh_from_db()
+        raise ValidationError(
+            {"code": ["Another account confirmed this number first. Use a number of your own."]}
+        ) from None
+    return user
+
+
+def _code_problem(pending: PhoneVerification | None, code: str) -> tuple[str, str] | None:
+    if pending is None:
+        return ("No number is waiting for a code. Enter the new number first.", "none")
+    if pending.attempts >= PhoneVerification.MAX_ATTEMPTS:
+        return ("Too many wrong codes. Ask for a new code.", "attempts")
+    if timezone.now() >= pending.expires_at:
+        return ("This code has expired. Ask for a new code.", "expired")
+    if not (code.isdigit() and len(code) == 6) or not check_password(code, pending.code_hash):
+        left = PhoneVerification.MAX_ATTEMPTS - pending.attempts - 1
+        more = f"{left} tr{'y' if left == 1 else 'ies'} left." if left else "Ask for a new code."
+        return (f"That code did not match. {more}", "wrong")
+    return None
 
 
 def emergency_contact_save(
@@ -124,3 +278,62 @@ def user_deactivate(*, actor: User, user: User) -> None:
         UserSession.objects.filter(user=user).delete()
         client = getattr(user, "client_profile", None) if user.is_client else None
         access_record(actor=actor, action=Action.UPDATE, client=client, obj=user)
+
+
+# -- passwords ------------------------------------------------------------------------------
+
+
+def password_change(
+    *, actor: User, user: User, current_password: str, new_password: str, keep_session: str
+) -> User:
+    """A signed-in user changes their password with the current one; every other session of
+    theirs ends (the one they use, `keep_session`, is kept)."""
+    if actor.pk != user.pk:
+        raise NotAllowed("You can only change your own password.")
+    _require_current_password(user, current_password, field="old_password")
+    try:
+        validate_password(new_password, user)
+    except ValidationError as error:
+        raise ValidationError({"new_password1": error.messages}) from None
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        UserSession.objects.filter(user=user).exclude(session_key=keep_session).delete()
+        access_record(actor=actor, action=Action.UPDATE, client=_client_of(user), obj=user)
+    return user
+
+
+def password_reset_send(*, user: User, subject: str, body: str, token: str) -> None:
+    """The reset link goes out by email through the outbox; it is worth nothing after
+    PASSWORD_RESET_TIMEOUT, so the message expires with it."""
+    digest = hashlib.sha256(token.encode()).hexdigest()[:24]  # the key is not secret; the token is
+    with transaction.atomic():
+        message_enqueue(
+            actor=None,
+            channel=Channel.EMAIL,
+            purpose=Purpose.ACCOUNT,
+            idempotency_key=f"password-reset:{user.pk}:{digest}",
+            to=user.email,
+            user=user,
+            subject=subject,
+            body=body,
+            expires_at=timezone.now() + timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT),
+        )
+        access_record(
+            actor=None,
+            action=Action.CREATE,
+            client=None,
+            object_type="accounts.PasswordReset",
+            object_id=user.pk,
+        )
+
+
+def password_reset_complete(*, user: User, new_password: str) -> User:
+    """A valid reset link sets a new password and ends every session of the account; signing in
+    afterwards still asks staff for their second factor."""
+    with transaction.atomic():
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        UserSession.objects.filter(user=user).delete()
+        access_record(actor=user, action=Action.UPDATE, client=_client_of(user), obj=user)
+    return user

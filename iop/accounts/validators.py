@@ -42,6 +42,33 @@ def _e164_problem(value: str) -> tuple[str, str] | None:
     return None
 
 
+def phone_to_e164(value: str, region: str) -> str:
+    """A number as people type it ("(415) 555-0199" in the clinic's `region`, or "+44 20 7183
+    8750" anywhere) in E.164 form; a ValidationError saying what is wrong otherwise."""
+    text = (value or "").strip()
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.MOBILE)
+    hint = (
+        f"for example {phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)}"
+        " or, from another country, +44 20 7183 8750"
+        if example is not None
+        else "starting with + and the country code, for example +14155550123"
+    )
+    if not text:
+        raise ValidationError("Enter a phone number.", code="phone_required")
+    try:
+        parsed = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise ValidationError(
+            f"This is not a phone number. Write it {hint}.", code="phone_invalid"
+        ) from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise ValidationError(
+            f"This phone number does not exist. Check the digits, area code included, and write it {hint}.",
+            code="phone_invalid",
+        )
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
 def validate_time_zone(value: str) -> None:
     try:
         zoneinfo.ZoneInfo(value)

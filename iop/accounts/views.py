@@ -2,21 +2,39 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
-from django_otp import match_token
+from django_otp import match_token, user_has_device
 
 from iop.accounts import services, two_factor
 from iop.accounts.decorators import client_required
-from iop.accounts.forms import EmergencyContactForm, ProfileForm, SignInForm, TokenForm
+from iop.accounts.forms import (
+    EmergencyContactForm,
+    HarborPasswordResetForm,
+    HarborSetPasswordForm,
+    PasswordChangeForm,
+    PhoneChangeForm,
+    PhoneConfirmForm,
+    ProfileForm,
+    SignInForm,
+    TokenForm,
+)
+from iop.accounts.middleware import (
+    SECOND_FACTOR_SESSION_KEY,
+    needs_second_factor,
+    owes_second_factor,
+)
 from iop.accounts.selectors import (
     care_team_of,
     client_profile_of,
@@ -38,8 +56,16 @@ class SignInView(LoginView):
         context["expired"] = self.request.session.pop("harbor_expired", None)
         return context
 
+    def form_valid(self, form):
+        user = form.get_user()
+        login(self.request, user)
+        if not owes_second_factor(user) and user_has_device(user, confirmed=True):
+            # A client who turned two-step sign-in on owes it at every sign-in, like staff.
+            self.request.session[SECOND_FACTOR_SESSION_KEY] = True
+        return redirect(self.get_success_url())
+
     def get_success_url(self):
-        if self.request.user.is_staff_member:
+        if needs_second_factor(self.request):
             target = self.get_redirect_url()
             query = f"?{urlencode({'next': target})}" if target else ""
             return f"/accounts/two-factor/{query}"
@@ -162,11 +188,7 @@ def portal(request):
 def profile(request):
     user = request.user
     client = client_profile_of(user) if user.is_client else None
-    initial = {
-        "preferred_name": user.preferred_name,
-        "phone": user.phone,
-        "time_zone": user.time_zone,
-    }
+    initial = {"preferred_name": user.preferred_name, "time_zone": user.time_zone}
     form = ProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -178,8 +200,114 @@ def profile(request):
             return redirect("accounts:profile")
     contacts = emergency_contacts_for(user, client) if client else []
     return render(
-        request, "accounts/profile.html", {"form": form, "client": client, "contacts": contacts}
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "client": client,
+            "contacts": contacts,
+            "pending_phone": services.phone_pending_of(user),
+        },
     )
+
+
+@login_required
+def phone_change(request):
+    """New number and current password: a code is texted to the number."""
+    user = request.user
+    form = PhoneChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phone_change_request(actor=user, user=user, **form.cleaned_data)
+        except (ValidationError, DomainError) as error:
+            apply_errors(form, error)
+        else:
+            return redirect("accounts:phone_confirm")
+    return render(request, "accounts/phone_change.html", {"form": form, "client": user.is_client})
+
+
+@login_required
+def phone_confirm(request):
+    """The code from the text makes the new number the account's number."""
+    user = request.user
+    pending = services.phone_pending_of(user)
+    if pending is None:
+        return redirect("accounts:phone_change")
+    form = PhoneConfirmForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.phone_change_confirm(actor=user, user=user, code=form.cleaned_data["code"])
+        except (ValidationError, DomainError) as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Your phone number is confirmed and now in use.")
+            return redirect("accounts:profile")
+    return render(
+        request,
+        "accounts/phone_confirm.html",
+        {"form": form, "pending": pending, "client": user.is_client},
+    )
+
+
+@login_required
+def password_change(request):
+    """Current password and a new one; every other session of the account ends."""
+    user = request.user
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.password_change(
+                actor=user,
+                user=user,
+                current_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+                keep_session=request.session.session_key or "",
+            )
+        except (ValidationError, DomainError) as error:
+            apply_errors(form, error)
+        else:
+            update_session_auth_hash(request, user)
+            messages.success(
+                request, "Your password is changed. You were signed out everywhere else."
+            )
+            return redirect("accounts:profile")
+    return render(
+        request, "accounts/password_change.html", {"form": form, "client": user.is_client}
+    )
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """'Forgot password?': the same answer whether or not the address has an account."""
+
+    form_class = HarborPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/messages/password_reset_email.txt"
+    subject_template_name = "accounts/messages/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "reset_minutes": _reset_minutes()}
+
+
+def _reset_minutes() -> int:
+    return int(settings.PASSWORD_RESET_TIMEOUT) // 60
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The link from the email; it works once, and signing in afterwards still asks staff for
+    their second factor (post_reset_login stays off)."""
+
+    form_class = HarborSetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
 
 
 @client_required

@@ -5,6 +5,7 @@ from __future__ import annotations
 from rest_framework import exceptions
 from rest_framework.permissions import BasePermission
 
+from iop.accounts.middleware import owes_second_factor
 from iop.api.models import ApiKey
 
 
@@ -42,7 +43,7 @@ class IsVerifiedPrincipal(BasePermission):
             return principal.is_usable() and self._key_may(principal, request, view)
         if not principal.is_active:
             return False
-        if getattr(principal, "is_staff_member", False):
+        if owes_second_factor(principal):
             is_verified = getattr(principal, "is_verified", None)
             if is_verified is None or not is_verified():
                 raise TwoFactorRequired()

@@ -96,11 +96,12 @@ def test_clients_are_not_held_at_the_staff_gate(client_profile):
     assert "two_factor_required" not in browser.get("/api/v1/me/").content.decode()
 
 
-def test_unverified_staff_may_still_reach_their_account_pages(clinician):
+def test_unverified_staff_reach_only_the_two_factor_pages_of_their_account(clinician):
+    # Issue 10: the profile (and its phone number) waits for the second factor too.
     browser = sign_in(clinician, verified=False)
 
     assert browser.get("/accounts/two-factor/setup/").status_code == 200
-    assert browser.get("/accounts/profile/").status_code == 200
+    assert browser.get("/accounts/profile/").status_code == 302
 
 
 # --- signing in with the real form -------------------------------------------------------

@@ -42,8 +42,9 @@ def crisis_settings(settings, fast_password_hashing):
 
 
 def _phone(user, number):
-    user.phone = number
-    user.save(update_fields=["phone"])
+    """A number the person has verified (as the profile's texted code would leave it)."""
+    user.phone, user.phone_verified_at = number, timezone.now()
+    user.save(update_fields=["phone", "phone_verified_at"])
     return user
 
 

@@ -151,8 +151,10 @@ def test_crisis_events_over_the_api_create_acknowledge_resolve_and_timeline(make
     )
     assert resolved.status_code == 200 and resolved.json()["state"] == "resolved"
 
-    late_ack = key.post(f"{EVENTS}{event_id}/acknowledge/")
+    late_ack = sign_in(team["primary"]).post(f"{EVENTS}{event_id}/acknowledge/")
     assert late_ack.status_code == 409 and "state" in error_of(late_ack)["fields"]
+    # Issue 10: an API key cannot acknowledge at all (a person has the crisis in hand).
+    assert key.post(f"{EVENTS}{event_id}/acknowledge/").status_code == 403
     assert AccessLog.objects.filter(
         api_key__isnull=False, object_type="crisis.TimelineEntry"
     ).exists()

@@ -266,7 +266,8 @@ def test_staff_numbers_prefer_the_after_hours_line(team, policy):
     message = OutboundMessage.objects.get(about_id=str(event.pk), channel=Channel.SMS)
     assert message.purpose == "crisis"
     assert message.idempotency_key == f"crisis:{event.pk}:step:0:0:sms:{team['primary'].pk}"
-    assert "Reply 1" in message.body and "/staff/crisis/" in message.body
+    event.refresh_from_db()
+    assert f"Reply ACK {event.ack_code}" in message.body and "/staff/crisis/" in message.body
 
 
 @pytest.mark.django_db

@@ -171,10 +171,16 @@ def _escalation_text(team, event):
     )
 
 
-def test_replying_1_to_the_escalation_text_acknowledges(event, team):
-    _escalation_text(team, event)
+def test_replying_with_the_code_to_the_escalation_text_acknowledges(event, team):
+    # Issue 10: "1" alone no longer acknowledges; the alert's code does (see
+    # test_sms_acknowledge_code.py for the refusals).
+    text = _escalation_text(team, event)
+    assert f"Reply ACK {event.ack_code} to acknowledge" in text.body
     result = inbound_sms_record(
-        provider_id="SMack", from_number=CLINICIAN_PHONE, to_number=CLINIC_NUMBER, body="1"
+        provider_id="SMack",
+        from_number=CLINICIAN_PHONE,
+        to_number=CLINIC_NUMBER,
+        body=f"ack {event.ack_code}",
     )
     event.refresh_from_db()
     assert (event.state, event.acknowledged_by, event.acknowledged_via) == (
@@ -188,16 +194,29 @@ def test_replying_1_to_the_escalation_text_acknowledges(event, team):
 
 
 def test_ack_with_an_event_number_and_from_an_unknown_number(event, team):
+    _escalation_text(team, event)
     inbound_sms_record(
-        provider_id="SMx", from_number="+14155550000", to_number=CLINIC_NUMBER, body="ACK"
+        provider_id="SMx",
+        from_number="+14155550000",
+        to_number=CLINIC_NUMBER,
+        body=f"ACK {event.ack_code}",
     )
     event.refresh_from_db()
     assert event.state == EventState.OPEN
+    # Issue 10: the event's number is not its code; only the code acknowledges.
     inbound_sms_record(
         provider_id="SMy",
         from_number=CLINICIAN_PHONE,
         to_number=CLINIC_NUMBER,
         body=f"ack #{event.pk}",
+    )
+    event.refresh_from_db()
+    assert event.state == EventState.OPEN
+    inbound_sms_record(
+        provider_id="SMz",
+        from_number=CLINICIAN_PHONE,
+        to_number=CLINIC_NUMBER,
+        body=f"ack #{event.ack_code}",
     )
     event.refresh_from_db()
     assert event.state == EventState.ACKNOWLEDGED
