@@ -20,8 +20,9 @@ RUN uv sync --frozen --no-dev --no-cache --python python3.11
 COPY . .
 
 # Static files are baked into the image; collectstatic needs settings to load, not real secrets.
+# DEBUG=1 only for this build step: with DEBUG off Harbor insists on production's values.
 RUN SECRET_KEY=collectstatic-at-build-time-only-never-serves-a-request-0123456789 \
-    DEBUG=0 python manage.py collectstatic --noinput
+    DEBUG=1 python manage.py collectstatic --noinput
 
 # Run as an unprivileged user; var/ holds beat's schedule and is the only place it writes.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin harbor \
