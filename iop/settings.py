@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "channels",
     "iop.accounts",
     "iop.audit",
@@ -111,6 +112,8 @@ MIDDLEWARE = [
     # First: everything after it (SSL redirect, audit, lockout) sees the client's real address.
     "iop.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "iop.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iop.audit.middleware.RequestContextMiddleware",
     # Outside the session and two-factor gates so their early responses are no-store too.
@@ -415,6 +418,29 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files (no
+# inline script anywhere), connections only to this server (its websockets too) and the video
+# server. The API docs page (iop/api/urls.py) alone adds inline styles for Swagger UI.
+_ws_origin = ("wss://" if PUBLIC_BASE_URL.startswith("https://") else "ws://") + (
+    PUBLIC_BASE_URL.split("://", 1)[1].split("/", 1)[0]
+)
+VIDEO_ORIGIN = "/".join(JITSI_BASE_URL.split("/", 3)[:3])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", _ws_origin, VIDEO_ORIGIN],
+        "frame-src": [VIDEO_ORIGIN],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
 
 # Production refuses to start on anything unsafe for clients (DESIGN invariant 8).
 if PRODUCTION:
