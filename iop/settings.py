@@ -132,6 +132,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "iop.urls"
+CSRF_FAILURE_VIEW = "iop.error_pages.csrf_failure"
 WSGI_APPLICATION = "iop.wsgi.application"
 ASGI_APPLICATION = "iop.asgi.application"
 

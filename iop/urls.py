@@ -27,5 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Unhandled errors under /api/ answer in the API's JSON error shape.
-handler500 = "iop.api.errors.server_error"
+# Harbor's own error pages; under /api/ they answer in the API's JSON error shape.
+handler403 = "iop.error_pages.permission_denied"
+handler404 = "iop.error_pages.page_not_found"
+handler500 = "iop.error_pages.server_error"
