@@ -34,8 +34,8 @@ def behind_proxy(settings):
 
 
 def guess(email: str, password: str, forwarded_for: str | None = None) -> int:
-    headers = {"HTTP_X_FORWARDED_FOR": forwarded_for} if forwarded_for else {}
-    response = Client().post(LOGIN, {"username": email, "password": password}, **headers)
+    headers = {"X-Forwarded-For": forwarded_for} if forwarded_for else {}
+    response = Client().post(LOGIN, {"username": email, "password": password}, headers=headers)
     return response.status_code
 
 
