@@ -20,15 +20,15 @@ RUN uv sync --frozen --no-dev --no-cache --python python3.11
 COPY . .
 
 # Static files are baked into the image; collectstatic needs settings to load, not real secrets.
+# DEBUG=1 only for this build step: with DEBUG off Harbor insists on production's values.
 RUN SECRET_KEY=collectstatic-at-build-time-only-never-serves-a-request-0123456789 \
-    DEBUG=0 python manage.py collectstatic --noinput
+    DEBUG=1 python manage.py collectstatic --noinput
 
-# Run as an unprivileged user; var/ holds beat's schedule and is the only place it writes.
-RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin harbor \
-    && mkdir -p /app/var \
-    && chown harbor:harbor /app/var
+# Run as an unprivileged user that writes nowhere in the image (beat keeps its schedule in memory).
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin harbor
 USER harbor
 
 EXPOSE 8000
-# --proxy-headers: behind a TLS-terminating proxy the client address comes from X-Forwarded-For.
-CMD ["daphne", "--proxy-headers", "-b", "0.0.0.0", "-p", "8000", "iop.asgi:application"]
+# No --proxy-headers: daphne would believe any peer's X-Forwarded-For. Harbor believes it only
+# from TRUSTED_PROXIES (iop/proxies.py).
+CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "iop.asgi:application"]

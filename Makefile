@@ -12,7 +12,11 @@ DEPLOY_ENV := DEBUG=0 \
 	SECRET_KEY=pDguscuFiT5sS5uTc4O6kAI9YdJ9MmK0MKs3G9XIh7b80t8JOKTCVBcP-QsIZnRF \
 	ALLOWED_HOSTS=harbor.example.org \
 	PUBLIC_BASE_URL=https://harbor.example.org \
-	FIELD_ENCRYPTION_KEYS=Q-CdWVMcbZ77rG0TrzjYOomhLw7ROFQnjJiPT9NZT8M=
+	FIELD_ENCRYPTION_KEYS=Q-CdWVMcbZ77rG0TrzjYOomhLw7ROFQnjJiPT9NZT8M= \
+	SMS_BACKEND=twilio \
+	EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
+	JITSI_BASE_URL=https://video.example.org \
+	TRUSTED_PROXIES=172.30.0.10
 
 .PHONY: venv chromium run lint test clean
 

@@ -18,7 +18,9 @@ Environment variables read here:
   HARBOR_FORCE_EMBEDDED=1   `test` skips probing the local ports and uses the embedded servers
   HARBOR_PROCFILE           the Procfile `run` starts (default: Procfile)
   PORT                      the web port `run` serves on (default 8000)
-`run` and `exec` also default DEBUG=1 and PUBLIC_BASE_URL=http://127.0.0.1:$PORT.
+`run` and `exec` also default DEBUG=1 and PUBLIC_BASE_URL=http://127.0.0.1:$PORT; `test` defaults
+DEBUG=1 too, since DEBUG off is production, which refuses local hosts and console backends
+(pytest-django still runs the tests themselves with settings.DEBUG False).
 
 The embedded PostgreSQL listens only on a unix socket; its URL names the socket directory,
 percent-encoded, as the host: postgres://postgres@%2Fpath%2Fto%2Fvar%2Fpg/harbor.
@@ -352,8 +354,8 @@ def service_env(mode: str, stack: contextlib.ExitStack) -> dict[str, str]:
     # Commands named in a Procfile or after `--` (python, pytest, celery) must be the venv's,
     # even when the venv is not activated.
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
+    env.setdefault("DEBUG", "1")
     if mode == "run":
-        env.setdefault("DEBUG", "1")
         env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env.get('PORT') or '8000'}")
     return env
 

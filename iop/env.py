@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 
 from django.core.exceptions import ImproperlyConfigured
@@ -60,3 +61,18 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
             f" got {value!r}"
         )
     return value
+
+
+def env_networks(
+    name: str, default: list[str]
+) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """A comma-separated list of IP addresses or networks (CIDR), e.g. 10.0.0.5,172.30.0.0/24."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must list IP addresses or networks (CIDR), got {item!r}"
+            ) from None
+    return networks

@@ -1,7 +1,8 @@
 """Harbor settings: every value comes from the environment, read through iop.env.
 
-Production is recognised by an https PUBLIC_BASE_URL: it turns on the transport-security
-settings and makes SECRET_KEY and FIELD_ENCRYPTION_KEYS mandatory.
+Production is DEBUG off (the default): it turns on the transport-security settings, and Harbor
+refuses to start on a configuration that is unsafe for clients (iop/production.py), naming the
+variable to fix. Development and the test suite run with DEBUG=1 (iop/devstack.py sets it).
 """
 
 from __future__ import annotations
@@ -13,30 +14,30 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
-from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
-from iop.env import env_bool, env_int, env_list, env_str, env_url
+from iop.env import env_bool, env_int, env_list, env_networks, env_str, env_url
+from iop.production import ProductionValues, invalid_fernet_key, refusals
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", False)
+PRODUCTION = not DEBUG
 PUBLIC_BASE_URL = env_url("PUBLIC_BASE_URL", "http://127.0.0.1:8000", schemes=("http", "https"))
 PUBLIC_BASE_URL = PUBLIC_BASE_URL.rstrip("/")
-PRODUCTION = PUBLIC_BASE_URL.startswith("https://")
 
 _secret = env_str("SECRET_KEY")
-if _secret is None:
-    if PRODUCTION:
-        raise ImproperlyConfigured("SECRET_KEY must be set when PUBLIC_BASE_URL is https")
-    _secret = "dev-only-insecure-key-never-use-in-production-" + "x" * 20
-elif len(_secret) < 50:
+if _secret is not None and len(_secret) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be at least 50 characters long")
-SECRET_KEY = _secret
+SECRET_KEY = _secret or "dev-only-insecure-key-never-use-in-production-" + "x" * 20
 
 _public_host = PUBLIC_BASE_URL.split("://", 1)[1].split("/", 1)[0].split(":", 1)[0]
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_public_host, "localhost", "127.0.0.1", "testserver"])
+_local_hosts = [] if PRODUCTION else ["localhost", "127.0.0.1", "testserver"]
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", list(dict.fromkeys([_public_host, *_local_hosts])))
 CSRF_TRUSTED_ORIGINS = [PUBLIC_BASE_URL]
+# Reverse proxies (addresses or networks) whose X-Forwarded-For / -Proto Harbor believes
+# (iop/proxies.py); every other peer is the client itself, whatever headers it sends.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 
 TIME_ZONE = env_str("TIME_ZONE", "America/New_York") or "America/New_York"
 try:
@@ -51,20 +52,16 @@ USE_I18N = True
 def _field_keys() -> list[str]:
     keys = env_list("FIELD_ENCRYPTION_KEYS", [])
     if not keys:
-        if PRODUCTION:
-            raise ImproperlyConfigured(
-                "FIELD_ENCRYPTION_KEYS must be set when PUBLIC_BASE_URL is https"
-            )
+        if PRODUCTION:  # refused below, with the other production rules
+            return []
         digest = hashlib.sha256(("field-key:" + SECRET_KEY).encode()).digest()
         return [base64.urlsafe_b64encode(digest).decode()]
-    for index, key in enumerate(keys):
-        try:
-            Fernet(key.encode())
-        except (ValueError, TypeError):
-            raise ImproperlyConfigured(
-                f"FIELD_ENCRYPTION_KEYS entry {index + 1} is not a valid Fernet key "
-                "(32 url-safe base64-encoded bytes)"
-            ) from None
+    bad = invalid_fernet_key(keys)
+    if bad is not None:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS entry {bad} is not a valid Fernet key "
+            "(32 url-safe base64-encoded bytes)"
+        )
     return keys
 
 
@@ -99,6 +96,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
     "axes",
+    "csp",
     "channels",
     "iop.accounts",
     "iop.audit",
@@ -111,7 +109,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: everything after it (SSL redirect, audit, lockout) sees the client's real address.
+    "iop.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "iop.permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "iop.audit.middleware.RequestContextMiddleware",
     "iop.input_guard.NulByteGuardMiddleware",
@@ -131,6 +133,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "iop.urls"
+CSRF_FAILURE_VIEW = "iop.error_pages.csrf_failure"
 WSGI_APPLICATION = "iop.wsgi.application"
 ASGI_APPLICATION = "iop.asgi.application"
 
@@ -181,7 +184,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# By account alone, so guesses spread over many addresses still lock it, and by account and
+# address. The address is REMOTE_ADDR as iop.proxies resolved it (forwarded only by a proxy
+# in TRUSTED_PROXIES), never a header the client wrote.
+AXES_LOCKOUT_PARAMETERS = ["username", ["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "iop.accounts.lockout.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "iop.accounts.lockout.username_from_request"
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -190,7 +197,7 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "Harbor")
 
-# Transport security: on whenever the public URL is https.
+# Transport security: on in production (DEBUG off).
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", PRODUCTION)
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
@@ -260,6 +267,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "UTC"
+# Beat keeps its schedule in memory, not in a shelve file that needs a writable folder: every
+# entry is a short interval and the timers themselves are rows (DESIGN invariant 3), so all a
+# restart costs is one early run of each idempotent tick.
+CELERY_BEAT_SCHEDULER = "celery.beat:Scheduler"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "worker-heartbeat": {"task": "iop.realtime.tasks.heartbeat_task", "schedule": 15.0},
     # Re-dispatches outbox rows left queued or stuck in sending (iop/notify). On the crisis queue
@@ -403,6 +414,51 @@ CRISIS_FOLLOW_UP_GRACE_MINUTES = env_int("CRISIS_FOLLOW_UP_GRACE_MINUTES", 120, 
 CRISIS_STEP_UP_DAYS = env_int("CRISIS_STEP_UP_DAYS", 14, minimum=1)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "care@harbor.example")
+# For django.core.mail.backends.smtp.EmailBackend (production).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
+
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files (no
+# inline script anywhere), connections only to this server (its websockets too) and the video
+# server. The API docs page (iop/api/urls.py) alone adds inline styles for Swagger UI.
+_ws_origin = ("wss://" if PUBLIC_BASE_URL.startswith("https://") else "ws://") + (
+    PUBLIC_BASE_URL.split("://", 1)[1].split("/", 1)[0]
+)
+VIDEO_ORIGIN = "/".join(JITSI_BASE_URL.split("/", 3)[:3])
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'", _ws_origin, VIDEO_ORIGIN],
+        "frame-src": [VIDEO_ORIGIN],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# Production refuses to start on anything unsafe for clients (DESIGN invariant 8).
+if PRODUCTION:
+    _refused = refusals(
+        ProductionValues(
+            public_base_url=PUBLIC_BASE_URL,
+            secret_key=_secret,
+            field_encryption_keys=FIELD_ENCRYPTION_KEYS,
+            allowed_hosts=ALLOWED_HOSTS,
+            sms_backend=SMS_BACKEND or "",
+            email_backend=EMAIL_BACKEND or "",
+            jitsi_base_url=JITSI_BASE_URL,
+        )
+    )
+    if _refused:
+        raise ImproperlyConfigured("Harbor will not start with DEBUG off: " + "; ".join(_refused))
 
 # accounts/: the clinic's country, for phone numbers typed in national form ("(415) 555-0199"),
 # and how long a password-reset link works (Django's default is three days).

@@ -1,11 +1,15 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from iop import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Browsers ask for /favicon.ico whatever the page links.
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("accounts/", include("iop.accounts.urls")),
     path("consents/", include("iop.consents.urls")),
     path("staff/crisis/", include("crisis.staff_urls")),
@@ -23,5 +27,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-# Unhandled errors under /api/ answer in the API's JSON error shape.
-handler500 = "iop.api.errors.server_error"
+# Harbor's own error pages; under /api/ they answer in the API's JSON error shape.
+handler403 = "iop.error_pages.permission_denied"
+handler404 = "iop.error_pages.page_not_found"
+handler500 = "iop.error_pages.server_error"

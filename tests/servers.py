@@ -122,7 +122,8 @@ def run_daphne(database_url: str, redis_url: str, **extra_env: str) -> Iterator[
         "REDIS_URL": redis_url,
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
-        "DEBUG": "0",
+        # DEBUG off is production, which refuses a local http address.
+        "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
         **extra_env,
     }

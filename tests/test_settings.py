@@ -31,6 +31,13 @@ _SETTINGS_VARIABLES = {
     "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS",
     "BEHIND_TLS_PROXY",
+    "TRUSTED_PROXIES",
+    "SMS_BACKEND",
+    "EMAIL_BACKEND",
+    "SESSIONS_VIDEO_PROVIDER",
+    "JITSI_BASE_URL",
+    "JITSI_APP_ID",
+    "JITSI_APP_SECRET",
     "DJANGO_SETTINGS_MODULE",
 }
 
@@ -44,6 +51,9 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         ALLOWED_HOSTS="harbor.example.org",
         PUBLIC_BASE_URL="https://harbor.example.org",
         FIELD_ENCRYPTION_KEYS=FERNET_KEY,
+        SMS_BACKEND="twilio",
+        EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+        JITSI_BASE_URL="https://video.example.org",
         DATABASE_URL=settings.DATABASE_URL,
         REDIS_URL=settings.REDIS_URL,
     )
@@ -78,8 +88,8 @@ def test_production_settings_pass_the_deploy_checks():
 
 
 def test_development_defaults_do_not_pass_the_deploy_checks():
-    # The same check fails without https: proof that it is the production values that pass it.
-    env = production_env(PUBLIC_BASE_URL="http://harbor.example.org", SECRET_KEY=None)
+    # The same check fails in development: proof that it is the production values that pass it.
+    env = production_env(DEBUG="1", PUBLIC_BASE_URL="http://harbor.example.org", SECRET_KEY=None)
 
     result = deploy_check(env)
 

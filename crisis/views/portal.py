@@ -23,6 +23,7 @@ from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import DomainError
 from iop.form_errors import apply_errors
+from iop.permissions_policy import permissions_allowed
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def always_available(client: ClientProfile | None) -> list[dict[str, str]]:
     return lines
 
 
+@permissions_allowed("geolocation")  # shares the client's location, when consented
 def help_now(request):
     """GET: the plan and the lines. POST (the help button): also open a crisis event first.
 

@@ -12,7 +12,6 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
-from django.views import defaults
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -118,11 +117,3 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
         if match is not None and match.func is not not_found:
             message += f" Did you mean {request.path}/ ?"
     return JsonResponse(error_body("not_found", message), status=404)
-
-
-def server_error(request, *args, **kwargs):
-    """handler500: JSON under /api/, the normal error page elsewhere."""
-    if request.path.startswith("/api/"):
-        body = error_body("server_error", "Something went wrong on our side. Please try again.")
-        return JsonResponse(body, status=500)
-    return defaults.server_error(request, *args, **kwargs)

@@ -1,5 +1,6 @@
 """Everything under /api/: version 1 of the resources, the OpenAPI schema and its docs."""
 
+from csp.decorators import csp_update
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import SimpleRouter
@@ -25,7 +26,14 @@ urlpatterns = [
     path("v1/", include(v1)),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view loads its start-up script from this URL too: no inline script, no CDN.
-    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    # Swagger UI's page carries one <style> block: the only page that allows inline styles.
+    path(
+        "docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(
+            SpectacularSwaggerSplitView.as_view(url_name="api:schema")
+        ),
+        name="docs",
+    ),
     # Anything else under /api/ is a JSON 404, not the portal's HTML page.
     re_path(r"^.*$", not_found),
 ]

@@ -23,6 +23,7 @@ from iop.accounts.selectors import own_client_profile
 from iop.api.errors import error_body
 from iop.domain import DomainError
 from iop.form_errors import apply_errors, error_message
+from iop.permissions_policy import permissions_allowed
 from sessions_app import ical, selectors, services
 from sessions_app.forms import ReminderPreferenceForm, TargetForm
 from sessions_app.models import MakeUpRequest, Session, SessionStatus
@@ -57,6 +58,7 @@ def session_list(request):
 
 
 @client_required
+@permissions_allowed("camera", "microphone")  # the tech check
 def session_detail(request, session_id: int):
     client = own_client_profile(request)
     try:

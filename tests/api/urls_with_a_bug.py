@@ -1,12 +1,13 @@
-"""The project's URLs plus two views that fail, to test handler500."""
+"""The project's URLs plus views that fail, to test the error handlers."""
 
+from django.core.exceptions import PermissionDenied
 from django.urls import path
 from rest_framework.decorators import api_view
 
-from iop.urls import handler500
+from iop.urls import handler403, handler404, handler500
 from iop.urls import urlpatterns as project_urls
 
-__all__ = ["handler500", "urlpatterns"]
+__all__ = ["handler403", "handler404", "handler500", "urlpatterns"]
 
 
 @api_view(["GET"])
@@ -18,4 +19,13 @@ def page_boom(request):
     return 1 / 0
 
 
-urlpatterns = [path("api/v1/boom/", api_boom), path("boom/", page_boom), *project_urls]
+def page_forbidden(request):
+    raise PermissionDenied
+
+
+urlpatterns = [
+    path("api/v1/boom/", api_boom),
+    path("boom/", page_boom),
+    path("forbidden/", page_forbidden),
+    *project_urls,
+]

@@ -52,7 +52,8 @@ def test_clinician_verifies_and_receives_live_events(clinician, browser_page):
 
     for asset in ("/static/js/feed.js", "/static/css/harbor.css"):
         loaded = [r.status for r in responses if r.url.endswith(asset)]
-        assert loaded and loaded[-1] == 200, (asset, loaded)
+        # 304: the DEBUG=1 server's whitenoise revalidates cached files.
+        assert loaded and loaded[-1] in (200, 304), (asset, loaded)
     assert failed_loads(responses) == []
 
 

@@ -27,7 +27,8 @@ from iop.notify.models import OutboundMessage
 pytestmark = pytest.mark.django_db
 
 
-def test_seeding_twice_makes_the_crisis_demo_once_and_the_flow_works():
+def test_seeding_twice_makes_the_crisis_demo_once_and_the_flow_works(settings):
+    settings.DEBUG = True  # seed_demo refuses a production configuration
     call_command("seed_demo")
     call_command("seed_demo")
     assert EscalationPolicy.objects.count() == 1

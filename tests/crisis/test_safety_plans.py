@@ -108,7 +108,8 @@ def test_the_portal_shows_edits_prints_and_lists_versions(client_profile, clinic
     assert (
         "Racing thoughts" in printable
         and 'href="tel:988"' in printable
-        and "window.print()" in printable
+        and "data-print" in printable
+        and "/static/js/print.js" in printable
     )
     # And from the help bar's "My safety plan" any time, without pressing the button.
     assert "Racing thoughts" in browser.get("/crisis/help/").content.decode()

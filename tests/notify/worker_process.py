@@ -44,7 +44,8 @@ def worker_process(
         "DJANGO_SETTINGS_MODULE": "iop.settings",
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
-        "DEBUG": "0",
+        # DEBUG off is production, which refuses a local http address.
+        "DEBUG": "1",
         "PYTHONUNBUFFERED": "1",
         **(env or {}),
     }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -73,6 +74,12 @@ class Command(BaseCommand):
     help = "Create the demo clinic: staff, twelve clients, care teams and consents, then each app's part."
 
     def handle(self, *args, **options):
+        # Demo accounts share a published password: they must never enter a real clinic.
+        if not settings.DEBUG:
+            raise CommandError(
+                "seed_demo refuses to run with DEBUG off: that is a production configuration, "
+                "and demo accounts share a published password."
+            )
         with transaction.atomic():
             program = self._program()
             staff = {

@@ -1,0 +1,102 @@
+"""What a production configuration (DEBUG off) must not be: each rule names its variable.
+
+settings.py calls `refusals(...)` once the values are read and refuses to start on the first
+one found. Pure functions of the values, so they can be tested without the environment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from cryptography.fernet import Fernet
+
+# Hosts that only ever mean "this machine" or Django's test client.
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "[::1]", "testserver"})
+# Backends that print or keep messages in memory: nothing reaches a client.
+_DEV_SMS_BACKENDS = frozenset({"", "console", "locmem"})
+_DEV_EMAIL_BACKENDS = frozenset(
+    {
+        "console",
+        "locmem",
+        "dummy",
+        "django.core.mail.backends.console.EmailBackend",
+        "django.core.mail.backends.locmem.EmailBackend",
+        "django.core.mail.backends.dummy.EmailBackend",
+    }
+)
+# The public Jitsi server: anyone with the room name gets in and it ignores our JWTs.
+PUBLIC_JITSI_HOSTS = frozenset({"meet.jit.si"})
+SECRET_KEY_MIN_LENGTH = 50
+SECRET_KEY_MIN_UNIQUE = 5
+
+
+@dataclass(frozen=True)
+class ProductionValues:
+    public_base_url: str
+    secret_key: str | None
+    field_encryption_keys: list[str]
+    allowed_hosts: list[str]
+    sms_backend: str
+    email_backend: str
+    jitsi_base_url: str
+
+
+def weak_secret_key(secret: str) -> str | None:
+    """Why `secret` is too weak for Django's SECRET_KEY, or None when it is not."""
+    if secret.startswith("django-insecure"):
+        return "starts with 'django-insecure' (Django's generated development key)"
+    if len(secret) < SECRET_KEY_MIN_LENGTH:
+        return f"is shorter than {SECRET_KEY_MIN_LENGTH} characters"
+    if len(set(secret)) < SECRET_KEY_MIN_UNIQUE:
+        return f"has fewer than {SECRET_KEY_MIN_UNIQUE} different characters"
+    return None
+
+
+def invalid_fernet_key(keys: list[str]) -> int | None:
+    """The 1-based position of the first key that is not a Fernet key, or None."""
+    for index, key in enumerate(keys, start=1):
+        try:
+            Fernet(key.encode())
+        except (ValueError, TypeError):
+            return index
+    return None
+
+
+def refusals(values: ProductionValues) -> list[str]:
+    """Every reason this configuration must not run with DEBUG off; empty when it may."""
+    found: list[str] = []
+    if not values.public_base_url.startswith("https://"):
+        found.append("PUBLIC_BASE_URL must be an https:// address when DEBUG is off")
+    if values.secret_key is None:
+        found.append("SECRET_KEY must be set when DEBUG is off")
+    elif reason := weak_secret_key(values.secret_key):
+        found.append(f"SECRET_KEY is too weak: it {reason}")
+    if not values.field_encryption_keys:
+        found.append("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off")
+    local = sorted(LOCAL_HOSTS.intersection(h.lower() for h in values.allowed_hosts))
+    if local:
+        found.append(
+            f"ALLOWED_HOSTS must name the public host only when DEBUG is off; remove {local}"
+        )
+    if "*" in values.allowed_hosts:
+        found.append("ALLOWED_HOSTS must not be '*' when DEBUG is off")
+    if values.sms_backend in _DEV_SMS_BACKENDS:
+        found.append(
+            f"SMS_BACKEND is {values.sms_backend or 'console'!r}, which sends nothing: "
+            "set SMS_BACKEND=twilio when DEBUG is off"
+        )
+    if values.email_backend in _DEV_EMAIL_BACKENDS:
+        found.append(
+            f"EMAIL_BACKEND is {values.email_backend!r}, which sends nothing: "
+            "set an SMTP or provider backend when DEBUG is off"
+        )
+    video_host = (urlsplit(values.jitsi_base_url).hostname or "").lower()
+    if video_host in PUBLIC_JITSI_HOSTS:
+        found.append(
+            f"JITSI_BASE_URL is the public {video_host}: production needs a self-hosted or "
+            "JaaS Jitsi server with a JWT app (JITSI_APP_ID, JITSI_APP_SECRET)"
+        )
+    elif not values.jitsi_base_url.startswith("https://"):
+        found.append("JITSI_BASE_URL must be an https:// address when DEBUG is off")
+    return found

@@ -1,0 +1,138 @@
+"""Production is DEBUG off, and with DEBUG off Harbor refuses to start on anything unsafe.
+
+Each refusal starts the settings in a subprocess with otherwise production-ready values
+(tests/test_settings.production_env) and one value made unsafe; the error names the variable.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from tests.test_settings import ROOT, deploy_check, production_env
+
+
+def _start(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_the_production_values_start():
+    result = _start(production_env())
+
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PUBLIC_BASE_URL", "http://harbor.example.org"),
+        ("SMS_BACKEND", "console"),
+        ("SMS_BACKEND", "locmem"),
+        ("SMS_BACKEND", None),  # the default is console
+        ("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"),
+        ("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend"),
+        ("EMAIL_BACKEND", None),  # the default is console
+        ("JITSI_BASE_URL", "https://meet.jit.si"),
+        ("JITSI_BASE_URL", None),  # the default is the public meet.jit.si
+        ("ALLOWED_HOSTS", "harbor.example.org,localhost"),
+        ("ALLOWED_HOSTS", "127.0.0.1,harbor.example.org"),
+        ("ALLOWED_HOSTS", "testserver"),
+        ("SECRET_KEY", None),
+        ("SECRET_KEY", "django-insecure-" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEF"),
+        ("SECRET_KEY", "ab" * 30),  # 60 characters, 2 different ones
+        ("FIELD_ENCRYPTION_KEYS", None),
+        ("FIELD_ENCRYPTION_KEYS", "bm90LWEta2V5"),
+    ],
+)
+def test_debug_off_refuses_an_unsafe_value_naming_the_variable(variable, value):
+    result = _start(production_env(**{variable: value}))
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    message = result.stderr.strip().splitlines()[-1]
+    assert variable in message
+    if value is not None and variable in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS"):
+        assert value not in result.stderr  # secrets are never echoed
+
+
+def test_the_public_jitsi_server_is_refused_even_with_a_jwt_app():
+    # meet.jit.si ignores a JWT: anyone with the room name gets in.
+    env = production_env(
+        JITSI_BASE_URL="https://meet.jit.si", JITSI_APP_ID="harbor", JITSI_APP_SECRET="x" * 40
+    )
+
+    result = _start(env)
+
+    assert result.returncode != 0
+    assert "JITSI_BASE_URL" in result.stderr
+
+
+def test_a_self_hosted_video_server_with_a_jwt_app_starts():
+    env = production_env(
+        JITSI_BASE_URL="https://8x8.vc", JITSI_APP_ID="vpaas-magic-cookie-1", JITSI_APP_SECRET="s"
+    )
+
+    assert _start(env).returncode == 0
+
+
+def test_an_https_public_url_is_not_production_when_debug_is_on():
+    # The public URL no longer decides: DEBUG=1 with https is development, and starts as such.
+    env = production_env(DEBUG="1", SMS_BACKEND="console", JITSI_BASE_URL=None)
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.PRODUCTION, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False False 0"
+
+
+def test_debug_unset_is_production():
+    result = _start(production_env(DEBUG=None, SMS_BACKEND="console"))
+
+    assert result.returncode != 0
+    assert "SMS_BACKEND" in result.stderr
+
+
+def test_seed_demo_refuses_a_production_configuration():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=ROOT,
+        env=production_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "seed_demo" in result.stderr
+    assert "DEBUG" in result.stderr
+
+
+def test_the_makefile_deploy_values_pass_the_deploy_checks():
+    makefile = (ROOT / "Makefile").read_text()
+    block = makefile.split("DEPLOY_ENV :=", 1)[1].split("\n\n", 1)[0]
+    values = dict(item.split("=", 1) for item in block.replace("\\\n", " ").split() if "=" in item)
+    unset = dict.fromkeys(("SMS_BACKEND", "EMAIL_BACKEND", "JITSI_BASE_URL"))
+    env = production_env(**{**unset, **values})
+
+    result = deploy_check(env)
+
+    assert result.returncode == 0, result.stdout + result.stderr
