@@ -13,18 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-_LAST_SEEN = "harbor_last_seen"
-_STARTED = "harbor_started"
+from iop.accounts.session_limits import LAST_SEEN as _LAST_SEEN
+from iop.accounts.session_limits import STARTED as _STARTED
+from iop.accounts.session_limits import expired_by
 
 # Where a staff member without a verified second factor may still go.
 _TWO_FACTOR_EXEMPT = ("/accounts/", "/static/", "/healthz", "/hooks/")
 _STAFF_AREAS = ("/staff/", "/admin/", "/api/")
-
-
-def idle_limit_for(user) -> int:
-    if user.is_staff_member:
-        return settings.SESSION_IDLE_SECONDS_STAFF
-    return settings.SESSION_IDLE_SECONDS_CLIENT
 
 
 class SessionLifetimeMiddleware:
@@ -38,13 +33,11 @@ class SessionLifetimeMiddleware:
         if user.is_authenticated:
             now = int(time.time())
             session = request.session
-            started = session.setdefault(_STARTED, now)
-            last_seen = session.get(_LAST_SEEN, now)
-            idle = now - last_seen > idle_limit_for(user)
-            too_old = now - started > settings.SESSION_ABSOLUTE_SECONDS
-            if idle or too_old:
+            session.setdefault(_STARTED, now)
+            expired = expired_by(session, user, now=now)
+            if expired is not None:
                 logout(request)
-                request.session["harbor_expired"] = "idle" if idle else "lifetime"
+                request.session["harbor_expired"] = expired
                 return self._expired(request)
             session[_LAST_SEEN] = now
         return self.get_response(request)
