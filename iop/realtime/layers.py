@@ -15,8 +15,12 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from channels_redis.core import ChannelLock
-from channels_redis.core import RedisChannelLayer as _RedisChannelLayer
+from channels_redis.core import (  # type: ignore[import-untyped]
+    ChannelLock,
+)
+from channels_redis.core import (
+    RedisChannelLayer as _RedisChannelLayer,
+)
 
 
 class _CancelSafeChannelLock(ChannelLock):
