@@ -9,9 +9,10 @@ class CrisisConfig(AppConfig):
     def ready(self):
         from crisis import inbound, panels
         from crisis.demo import seed_crisis
-        from crisis.selectors import on_call_now
+        from crisis.selectors import client_reachable_by, on_call_now
         from iop.accounts import demo, on_call
         from iop.notify import prompts, receivers
+        from iop.realtime import audience
 
         # Keyword screen first: a text that is both a mood score and a crisis phrase opens the
         # event before the mood is logged; staff acknowledgements and hotline calls next.
@@ -21,7 +22,9 @@ class CrisisConfig(AppConfig):
         receivers.register("crisis.hotline", inbound.hotline_call, priority=10, channels=("voice",))
         # Escalation calls fetch their "press 1 to acknowledge" TwiML from crisis/views/hooks.py.
         prompts.register("crisis.escalation", inbound.escalation_call_prompt_url)
-        # The rota answers "who is on call" for the hotline and the live feed's on-call group.
+        # The rota answers "who is on call" for the hotline and live events about a client.
         on_call.register(on_call_now)
+        # Live events about a client reach only those who may see the client now.
+        audience.register(client_reachable_by)
         panels.register()
         demo.register("crisis", seed_crisis, order=20)

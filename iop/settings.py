@@ -179,6 +179,9 @@ SESSION_COOKIE_AGE = env_int("SESSION_ABSOLUTE_SECONDS", 12 * 3600, minimum=300)
 SESSION_ABSOLUTE_SECONDS = SESSION_COOKIE_AGE
 SESSION_IDLE_SECONDS_STAFF = env_int("SESSION_IDLE_SECONDS_STAFF", 15 * 60, minimum=60)
 SESSION_IDLE_SECONDS_CLIENT = env_int("SESSION_IDLE_SECONDS_CLIENT", 30 * 60, minimum=60)
+# How often an open websocket re-reads its session (sign-out elsewhere, deactivation); it also
+# wakes at the session's own idle or absolute limit (iop/realtime/session_guard.py).
+SOCKET_SESSION_CHECK_SECONDS = 30
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -234,7 +237,7 @@ CACHES = {
 
 CHANNEL_LAYERS = {
     "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "BACKEND": "iop.realtime.layers.RedisChannelLayer",
         # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s channels_redis
         # blocks in BZPOPMIN: every idle websocket died after 5 s. Read longer than that block.
         "CONFIG": {

@@ -14,6 +14,7 @@ from django.conf import settings
 
 from iop.accounts.models import ClientProfile
 from iop.domain import DomainError
+from iop.realtime.session_guard import SessionGuard
 from sessions_app.live import client_page_group
 from sessions_app.models import AttendanceEventSource, EventKind, Session
 from sessions_app.selectors import session_get_for
@@ -67,23 +68,27 @@ def _chat(session: Session, client: ClientProfile, text: str) -> str | None:
     return None
 
 
-class PresenceConsumer(AsyncJsonWebsocketConsumer):
+class PresenceConsumer(SessionGuard, AsyncJsonWebsocketConsumer):
     async def connect(self):
         session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
         admitted = await _admit(self.scope, session_id)
         if admitted is None:
             await self.close(code=REFUSED)
             return
+        if not await self.guard_alive():
+            return
         self.session, self.client = admitted
         self.in_room = False
         self.group_name = client_page_group(self.session.pk, self.client.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
+        self.guard_start()
         await self.send_json(
             {"type": "connected", "heartbeat_seconds": settings.SESSIONS_HEARTBEAT_SECONDS}
         )
 
     async def disconnect(self, code):
+        self.guard_stop()
         if not hasattr(self, "session"):
             return
         await self.channel_layer.group_discard(self.group_name, self.channel_name)
@@ -94,6 +99,8 @@ class PresenceConsumer(AsyncJsonWebsocketConsumer):
             )
 
     async def receive_json(self, content, **kwargs):
+        if not await self.guard_alive():
+            return
         kind = content.get("type")
         if kind == "join":
             problem = await _record(self.session, self.client, EventKind.JOIN)

@@ -129,5 +129,6 @@ def alert(
         feed.add(
             "crisis.opened" if first else "crisis.escalated",
             event_payload(event, title=f"Crisis: {name} {verb} ({event.get_source_display()})"),
+            client_id=event.client_id,
             user_ids=[p.pk for p in people],
         )

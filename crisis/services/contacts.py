@@ -18,7 +18,7 @@ from iop.consents.selectors import consent_is_active
 from iop.domain import Conflict, NotAllowed
 from iop.notify.models import Channel, Purpose
 from iop.notify.services import message_enqueue
-from iop.realtime.publish import publish
+from iop.realtime.publish import publish_about_client
 from iop.viewer import Actor, person_of
 
 REASON_MIN = 10
@@ -93,13 +93,14 @@ def emergency_contact_notify(
                 event, TimelineKind.OVERRIDE, actor=person, text=f"Imminent-risk override: {reason}"
             )
             supervisors = supervisors_of(event.client.program_id)
-            publish(
+            publish_about_client(
                 "crisis.override",
                 event_payload(
                     event,
                     title=f"{person.display_name} contacted an emergency contact of "
                     f"{client_short_name(event)} without consent (override)",
                 ),
+                client_id=event.client_id,
                 user_ids=[s.pk for s in supervisors],
             )
         entry = timeline_add(

@@ -24,7 +24,7 @@ from iop.audit.services import access_record
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import Conflict, NotAllowed, NotFound
-from iop.realtime.publish import publish
+from iop.realtime.publish import publish_about_client
 from iop.viewer import Actor, api_key_of, person_of
 
 SUMMARY_MAX = 1000
@@ -110,12 +110,13 @@ def _open_locked(
         )
         access_record(actor=actor, action=Action.UPDATE, client=client, obj=existing)
         if existing.notified_user_ids:
-            publish(
+            publish_about_client(
                 "crisis.raised_again",
                 event_payload(
                     existing,
                     title=f"Crisis: {client_short_name(existing)} asked for help again",
                 ),
+                client_id=existing.client_id,
                 user_ids=existing.notified_user_ids,
             )
         return existing, False
@@ -361,9 +362,10 @@ def crisis_note_add(*, actor: Actor, event: CrisisEvent, text: str) -> None:
 
 
 def _announce(event: CrisisEvent, name: str, what: str) -> None:
-    publish(
+    publish_about_client(
         name,
         event_payload(event, title=f"Crisis #{event.pk} ({client_short_name(event)}) {what}"),
+        client_id=event.client_id,
         user_ids=event.notified_user_ids,
-        program_id=event.client.program_id,
+        everyone=True,
     )

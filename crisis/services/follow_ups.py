@@ -22,7 +22,7 @@ from iop.audit.services import access_record
 from iop.domain import Conflict, NotAllowed
 from iop.notify.models import Channel, Purpose
 from iop.notify.services import message_enqueue
-from iop.realtime.publish import publish
+from iop.realtime.publish import publish_about_client
 from iop.viewer import Actor, person_of
 
 log = logging.getLogger(__name__)
@@ -192,7 +192,7 @@ def _tell(
             about=follow_up,
             body=f"{settings.CLINIC_NAME}: {text} {link}",
         )
-    publish(
+    publish_about_client(
         "crisis.follow_up_overdue" if key == "overdue" else "crisis.follow_up_due",
         {
             "title": text,
@@ -200,5 +200,6 @@ def _tell(
             "follow_up_id": follow_up.pk,
             "url": event_url(follow_up.event),
         },
+        client_id=follow_up.client_id,
         user_ids=[p.pk for p in people],
     )

@@ -15,7 +15,7 @@ from iop.accounts.selectors import primary_clinician_of
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import Conflict, NotAllowed
-from iop.realtime.publish import publish
+from iop.realtime.publish import publish_about_client
 from iop.viewer import Actor, person_of
 
 SECTION_MAX = 4000
@@ -85,12 +85,12 @@ def safety_plan_save(
         access_record(actor=actor, action=Action.CREATE, client=client, obj=plan)
         clinician = primary_clinician_of(client)
         if person.role == Role.CLIENT and clinician is not None:
-            publish(
+            publish_about_client(
                 "crisis.safety_plan",
                 {
-                    "title": f"{client.user.display_name} updated their safety plan (v{plan.version})",
-                    "client_id": client.pk,
+                    "title": f"{client.user.display_name} updated their safety plan (v{plan.version})"
                 },
+                client_id=client.pk,
                 user_ids=[clinician.pk],
             )
     return plan

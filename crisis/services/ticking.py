@@ -238,6 +238,7 @@ def _page_supervisors(
     recipients.feed.add(
         "crisis.unacknowledged",
         event_payload(event, title=f"UNACKNOWLEDGED crisis: {client_short_name(event)}"),
+        client_id=event.client_id,
         user_ids=event.notified_user_ids,
-        program_id=event.client.program_id,
+        everyone=True,
     )

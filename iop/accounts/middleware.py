@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
-_LAST_SEEN = "harbor_last_seen"
-_STARTED = "harbor_started"
+from iop.accounts.session_limits import LAST_SEEN as _LAST_SEEN
+from iop.accounts.session_limits import STARTED as _STARTED
+from iop.accounts.session_limits import expired_by
 
 # The only places someone who owes a second factor may go before verifying it: signing in and
 # out, the two-factor pages themselves (enrolment, verification), and what is not a page for a
@@ -35,12 +36,6 @@ _TWO_FACTOR_START = "/accounts/two-factor/"
 SECOND_FACTOR_SESSION_KEY = "harbor_second_factor"
 
 
-def idle_limit_for(user) -> int:
-    if user.is_staff_member:
-        return settings.SESSION_IDLE_SECONDS_STAFF
-    return settings.SESSION_IDLE_SECONDS_CLIENT
-
-
 class SessionLifetimeMiddleware:
     """Ends a session after inactivity (per role) and after an absolute lifetime."""
 
@@ -52,13 +47,11 @@ class SessionLifetimeMiddleware:
         if user.is_authenticated:
             now = int(time.time())
             session = request.session
-            started = session.setdefault(_STARTED, now)
-            last_seen = session.get(_LAST_SEEN, now)
-            idle = now - last_seen > idle_limit_for(user)
-            too_old = now - started > settings.SESSION_ABSOLUTE_SECONDS
-            if idle or too_old:
+            session.setdefault(_STARTED, now)
+            expired = expired_by(session, user, now=now)
+            if expired is not None:
                 logout(request)
-                request.session["harbor_expired"] = "idle" if idle else "lifetime"
+                request.session["harbor_expired"] = expired
                 return self._expired(request)
             session[_LAST_SEEN] = now
         return self.get_response(request)

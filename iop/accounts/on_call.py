@@ -1,4 +1,4 @@
-"""Who is on call now, for the hotline and the live feed's on-call group.
+"""Who is on call now, for the hotline and the live feed (events about a client).
 
 The crisis app registers its rota in `ready()`; without one, the StaffProfile.is_on_call flag
 decides. The core asks here and never imports the app that answers.
@@ -41,7 +41,7 @@ def on_call_now(program_id: int) -> list[User]:
 
 
 def is_on_call_now(user: User) -> bool:
-    """Does `user` belong in the live feed's on-call group right now?"""
+    """Is `user` on call for their program right now?"""
     profile = StaffProfile.objects.filter(user=user).first()
     if profile is None:
         return False

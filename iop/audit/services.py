@@ -86,3 +86,20 @@ def access_record_many(
     if rows:
         AccessLog.objects.bulk_create(rows)
     return rows
+
+
+def access_record_deliveries(entries: Iterable[tuple[Any, Any, Any]], *, object_type: str) -> None:
+    """Record that each person was shown a client's information (a live-feed event pushed to
+    their sockets): (person, client, object id) triples, in one query."""
+    rows = [
+        _row(
+            actor=person,
+            action=Action.VIEW,
+            client=client,
+            object_type=object_type,
+            object_id=object_id,
+        )
+        for person, client, object_id in entries
+    ]
+    if rows:
+        AccessLog.objects.bulk_create(rows)

@@ -1,6 +1,9 @@
-"""Names of the Channels groups the staff live feed fans out to."""
+"""Names of the Channels groups the staff live feed fans out to.
 
-ON_CALL = "staff.oncall"
+Events that identify a client are sent to the user groups of the people who may see that
+client (`iop.realtime.audience`), never to a group; the program group carries notices that name
+no client, to the program's clinical staff only.
+"""
 
 
 def user_group(user_id: int) -> str:

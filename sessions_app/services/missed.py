@@ -23,7 +23,7 @@ from iop.audit.services import access_record, access_record_many
 from iop.domain import DomainError, NotAllowed
 from iop.notify.models import Channel, OutboundMessage, Purpose
 from iop.notify.services.outbox import message_enqueue_many
-from iop.realtime.publish import publish
+from iop.realtime.publish import publish_about_client
 from iop.viewer import Actor, person_of
 from sessions_app.live import to_facilitators
 from sessions_app.models import (
@@ -254,16 +254,16 @@ def _raise_alert(session: Session, client: ClientProfile, reason: str) -> Engage
     )
     if created:
         access_record(actor=None, action=Action.CREATE, client=client, obj=alert)
-        publish(
+        publish_about_client(
             "sessions.engagement_alert",
             {
                 "alert_id": alert.pk,
-                "client_id": client.pk,
                 "session_id": session.pk,
                 "reason": reason,
                 "title": f"Engagement alert: {client.user.display_name}: {AlertReason(reason).label.lower()}.",
                 "url": reverse("staff:client", args=[client.pk]),
             },
+            client_id=client.pk,
             user_ids=care_team_ids(client),
         )
     return alert

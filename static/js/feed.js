@@ -6,6 +6,8 @@
   var label = status.querySelector(".feed-label");
   var list = document.getElementById("feed-events");
   var delay = 1000;
+  // Close codes after which reconnecting cannot help: the session ended (iop/realtime/session_guard.py).
+  var SIGNED_OUT = { 4401: "signed out", 4408: "signed out (session expired)" };
 
   function setState(state, text) {
     status.setAttribute("data-state", state);
@@ -54,7 +56,16 @@
       if (message.event === "pong") { return; }
       show(message);
     };
+    // A ping now and then lets the server re-check the session between its own timer checks.
+    var pinger = setInterval(function () {
+      if (socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify({ type: "ping" })); }
+    }, 60000);
     socket.onclose = function (e) {
+      clearInterval(pinger);
+      if (SIGNED_OUT[e.code]) {
+        setState("signed-out", SIGNED_OUT[e.code] + " (sign in again to resume)");
+        return;
+      }
       if (e.code === 4403) {
         setState("disconnected", "not allowed (sign in again with your second factor)");
         return;

@@ -31,13 +31,14 @@ def test_seeding_twice_makes_the_crisis_demo_once_and_the_flow_works(settings):
     settings.DEBUG = True  # seed_demo refuses a production configuration
     call_command("seed_demo")
     call_command("seed_demo")
-    assert EscalationPolicy.objects.count() == 1
-    assert OnCallShift.objects.count() == 1
+    # Two programs: the evening one (12 clients) and Harbor Day IOP (4), each with its own.
+    assert EscalationPolicy.objects.count() == 2
+    assert OnCallShift.objects.count() == 2
     assert LocalResource.objects.count() == 5
-    assert SafetyPlan.objects.count() == 8
-    assert CheckIn.objects.filter(instrument="phq9").count() == 12 * 6
+    assert SafetyPlan.objects.count() == 8 + 4
+    assert CheckIn.objects.filter(instrument="phq9").count() == (12 + 4) * 6
 
-    program = ClientProfile.objects.first().program
+    program = ClientProfile.objects.get(user__email="client1@demo.harbor").program
     riley = User.objects.get(email="clinician1@demo.harbor")
     sam = User.objects.get(email="supervisor@demo.harbor")
     assert on_call_now(program.pk) == [riley]
@@ -58,3 +59,21 @@ def test_seeding_twice_makes_the_crisis_demo_once_and_the_flow_works(settings):
         assert OutboundMessage.objects.filter(about_id=str(event.pk), user=sam).exists()
         crisis_resolve(actor=riley, event=event, disposition="de_escalated")
     assert FollowUp.objects.filter(event=event).count() == 3
+
+
+def test_the_day_program_has_its_own_people_and_sees_nothing_of_the_evening_one():
+    from crisis.selectors import client_reachable_by
+    from iop.accounts.selectors import clients_visible_to
+
+    call_command("seed_demo")
+    day_supervisor = User.objects.get(email="day.supervisor@demo.harbor")
+    day_clinician = User.objects.get(email="day.clinician1@demo.harbor")
+    evening_client = ClientProfile.objects.get(user__email="client1@demo.harbor")
+    day_client = ClientProfile.objects.get(user__email="day.client1@demo.harbor")
+
+    assert day_client.program.name == "Harbor Day IOP"
+    assert on_call_now(day_client.program_id) == [day_clinician]
+    assert clients_visible_to(day_supervisor).count() == 4
+    assert client_reachable_by(day_supervisor, day_client)
+    assert not client_reachable_by(day_supervisor, evening_client)
+    assert not client_reachable_by(User.objects.get(email="supervisor@demo.harbor"), day_client)

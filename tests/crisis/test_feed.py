@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from crisis.models import CrisisSource
 from crisis.services import crisis_acknowledge, crisis_open, escalation_tick
+from iop.accounts.models import Role
 from tests.conftest import sign_in
+from tests.factories import StaffFactory
 from tests.notify.conftest import purge_queues
-from tests.realtime.ws import QUIET_TIMEOUT, RECEIVE_TIMEOUT, feed_headers, open_feed, try_connect
+from tests.realtime.ws import QUIET_TIMEOUT, RECEIVE_TIMEOUT, open_feed
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,13 +87,26 @@ def test_each_step_reaches_its_people_and_not_others(team, policy, other_clinici
     async_to_sync(scenario)()
 
 
-def test_the_rota_decides_who_joins_the_on_call_group(team):
-    async def groups_of(browser):
-        communicator, accepted, _ = await try_connect(feed_headers(browser))
-        assert accepted
-        hello = await communicator.receive_json_from(timeout=RECEIVE_TIMEOUT)
-        await communicator.disconnect()
-        return hello["payload"]["groups"]
+def test_the_rota_decides_who_hears_a_crisis_as_on_call(team, policy, program):
+    # There is no on-call group any more: the rota is read when the event is sent, and the
+    # clinician on shift hears the client's crisis; one off shift, outside the care team, does not.
+    off_shift = StaffFactory(
+        email="off.shift@example.org", role=Role.CLINICIAN, profile__program=program
+    )
+    event, _ = crisis_open(
+        actor=team["client"].user, client=team["client"], source=CrisisSource.HELP_BUTTON
+    )
+    on_call, other = sign_in(team["on_call"]), sign_in(off_shift)
 
-    assert async_to_sync(groups_of)(sign_in(team["on_call"])) == 3  # own, program, on call
-    assert async_to_sync(groups_of)(sign_in(team["primary"])) == 2
+    async def scenario():
+        heard, quiet = await open_feed(on_call), await open_feed(other)
+        await sync_to_async(crisis_acknowledge)(actor=team["primary"], event=event)
+        message = await next_crisis_message(heard)
+        silent = await nothing_for(quiet)
+        await heard.disconnect()
+        await quiet.disconnect()
+        return message, silent
+
+    message, silent = async_to_sync(scenario)()
+    assert message["event"] == "crisis.acknowledged"
+    assert silent

@@ -229,25 +229,34 @@ async def receive_many(layer, channel: str, count: int) -> list[dict]:
         return [await layer.receive(channel) for _ in range(count)]
 
 
-def test_staff_on_call_see_on_the_live_feed_that_a_crisis_text_became_a_call(
-    texting_client, django_capture_on_commit_callbacks
+def test_the_care_team_sees_on_the_live_feed_that_a_crisis_text_became_a_call(
+    texting_client, clinician, program, support_agent, django_capture_on_commit_callbacks
 ):
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
-    from iop.realtime.groups import ON_CALL, program_group
+    from iop.accounts.models import Role
+    from iop.audit.models import AccessLog
+    from iop.realtime.groups import user_group
+    from tests.factories import StaffFactory
 
+    # The client's clinician hears it. The on-call clinician may not see this client (no open
+    # crisis), and a support agent sees nothing clinical: neither does.
+    on_call = StaffFactory(role=Role.CLINICIAN, profile__program=program, profile__on_call=True)
     layer = get_channel_layer()
     channel = f"tests.notify.feed.{uuid.uuid4().hex}"
-    async_to_sync(layer.group_add)(ON_CALL, channel)
-    async_to_sync(layer.group_add)(program_group(texting_client.program_id), channel)
+    async_to_sync(layer.group_add)(user_group(clinician.pk), channel)
+    async_to_sync(layer.group_add)(user_group(on_call.pk), channel)
+    async_to_sync(layer.group_add)(user_group(support_agent.pk), channel)
     crisis = enqueue("crisis:feed", purpose=Purpose.CRISIS, user=texting_client.user)
     locmem.script(ProviderError("landline", permanent=True, code="30006", recipient=True))
     with django_capture_on_commit_callbacks(execute=True):
         dispatch(crisis)
-    # The channel is in both groups the events go to, so each arrives twice.
-    events = {e["event"]: e for e in async_to_sync(receive_many)(layer, channel, 4)}
+    # The channel listens for three people; only the clinician is sent (and audited) each event.
+    events = {e["event"]: e for e in async_to_sync(receive_many)(layer, channel, 2)}
     assert set(events) == {"notify.fallback", "notify.problem"}
+    assert AccessLog.objects.filter(actor=clinician, object_type="realtime.live_event").count() == 2
+    assert not AccessLog.objects.filter(actor__in=[on_call, support_agent]).exists()
     fallback = events["notify.fallback"]["payload"]
     assert fallback["message_id"] == crisis.pk
     assert fallback["fallback_id"] == crisis.fallbacks.get().pk

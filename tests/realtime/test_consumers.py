@@ -37,13 +37,13 @@ def test_verified_staff_connects_and_is_greeted(clinician):
     assert first["payload"] == {"groups": 2}
 
 
-def test_on_call_staff_also_join_the_on_call_group(program):
+def test_there_is_no_on_call_group_and_support_agents_join_only_their_own(program, support_agent):
+    # Events about a client go to the people who may see the client, on call included, by
+    # their own groups (tests/realtime/test_feed_scoping.py); no group spans programs.
     on_call = StaffFactory(role=Role.CLINICIAN, profile__program=program, profile__on_call=True)
 
-    accepted, _, first = _outcome(feed_headers(sign_in(on_call)))
-
-    assert accepted
-    assert first["payload"] == {"groups": 3}
+    assert _outcome(feed_headers(sign_in(on_call)))[2]["payload"] == {"groups": 2}
+    assert _outcome(feed_headers(sign_in(support_agent)))[2]["payload"] == {"groups": 1}
 
 
 def test_staff_without_a_verified_second_factor_is_refused(clinician):

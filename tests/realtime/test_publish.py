@@ -10,10 +10,8 @@ from asgiref.sync import async_to_sync
 from channels.db import database_sync_to_async
 from django.db import transaction
 
-from iop.accounts.models import Role
 from iop.realtime.publish import publish
 from tests.conftest import sign_in
-from tests.factories import StaffFactory
 from tests.realtime.ws import QUIET_TIMEOUT, RECEIVE_TIMEOUT, open_feed, publish_committed
 from tests.servers import closed_port, silent_port
 
@@ -81,14 +79,22 @@ def test_event_for_a_program_reaches_its_staff_only(
     assert received[other_supervisor.pk] is None
 
 
-def test_event_for_on_call_reaches_on_call_staff_only(clinician, program):
-    on_call = StaffFactory(role=Role.CLINICIAN, profile__program=program, profile__on_call=True)
-    payload = {"title": "Crisis raised"}
+def test_a_program_notice_naming_a_client_is_refused(program):
+    # Program-wide notices reach every clinician of the program: one naming a client must go
+    # through publish_about_client (tests/realtime/test_feed_scoping.py).
+    with pytest.raises(ValueError, match="publish_about_client"):
+        publish("notify.opt_out", {"client_id": 7}, program_id=program.pk)
 
-    received = _deliveries([on_call, clinician], "crisis.raised", payload, on_call=True)
 
-    _assert_event(received[on_call.pk], "crisis.raised", payload)
-    assert received[clinician.pk] is None
+def test_a_program_notice_does_not_reach_support_agents(clinician, support_agent, program):
+    payload = {"title": "Group 3 starts in 10 minutes"}
+
+    received = _deliveries(
+        [clinician, support_agent], "session.starting", payload, program_id=program.pk
+    )
+
+    _assert_event(received[clinician.pk], "session.starting", payload)
+    assert received[support_agent.pk] is None
 
 
 def test_a_user_targeted_twice_gets_the_event_once(clinician):
@@ -185,7 +191,6 @@ def test_publish_with_redis_hanging_does_not_hold_up_the_caller(
                 {"title": "Redis hangs"},
                 user_ids=[clinician.pk],
                 program_id=program.pk,
-                on_call=True,
             )
         elapsed = time.monotonic() - started
 

@@ -37,7 +37,7 @@ from iop.notify.services.outbox import (
     message_enqueue,
     publish_on_commit,
 )
-from iop.realtime.publish import publish
+from iop.realtime.publish import publish_about_client
 
 log = logging.getLogger(__name__)
 
@@ -303,18 +303,19 @@ def fall_back_to_voice(message: OutboundMessage) -> OutboundMessage:
         about=message.about,
         fallback_for=message,
     )
-    publish(
+    if message.client_id is None:
+        return call
+    publish_about_client(
         "notify.fallback",
         {
             "title": "A crisis text could not be delivered: calling the number instead",
             "message_id": message.pk,
             "fallback_id": call.pk,
             "reason": message.error_message,
-            "client_id": message.client_id,
             "url": reverse("staff:message", args=[message.pk]),
         },
-        program_id=message.client.program_id if message.client is not None else None,
-        on_call=True,
+        client_id=message.client_id,
+        everyone=True,
     )
     return call
 

@@ -23,7 +23,7 @@ from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import Conflict, NotAllowed
 from iop.notify.models import Channel, OutboundMessage, Purpose, Status
-from iop.realtime.publish import publish
+from iop.realtime.publish import publish_about_client
 from iop.viewer import Actor, person_of
 
 log = logging.getLogger(__name__)
@@ -254,12 +254,10 @@ def dispatch_publish(
 
 
 def announce_problem(message: OutboundMessage) -> None:
-    """Tell the staff who look after the client (and on-call staff, for a crisis) after commit."""
-    program_id = message.client.program_id if message.client is not None else None
-    on_call = message.purpose == Purpose.CRISIS
-    if program_id is None and not on_call:
+    """Tell the staff who may see the client (care team, program supervisors, on call) after commit."""
+    if message.client_id is None:
         return
-    publish(
+    publish_about_client(
         "notify.problem",
         {
             "title": (
@@ -273,11 +271,11 @@ def announce_problem(message: OutboundMessage) -> None:
             "status": message.status,
             "error_code": message.error_code,
             "error": message.error_message,
-            "client_id": message.client_id,
             "url": reverse("staff:message", args=[message.pk]),
         },
-        program_id=program_id,
-        on_call=on_call,
+        client_id=message.client_id,
+        user_ids=[message.user_id] if message.user_id else [],
+        everyone=True,
     )
 
 

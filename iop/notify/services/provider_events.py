@@ -24,7 +24,7 @@ from iop.notify.models import (
     Status,
 )
 from iop.notify.services.outbox import announce_problem
-from iop.realtime.publish import publish
+from iop.realtime.publish import publish_about_client
 
 log = logging.getLogger(__name__)
 
@@ -133,17 +133,17 @@ def opt_out_set(*, phone: str, opted_out: bool, source: str, detail: str = "") -
     )
     client = _client_by_phone(phone)[1]
     if client is not None:
-        publish(
+        publish_about_client(
             "notify.opt_out" if opted_out else "notify.opt_in",
             {
                 "title": "A client stopped text messages"
                 if opted_out
                 else "A client resumed texts",
-                "client_id": client.pk,
                 "source": source,
                 "url": reverse("staff:client_messages", args=[client.pk]),
             },
-            program_id=client.program_id,
+            client_id=client.pk,
+            everyone=True,
         )
     return row
 

@@ -54,6 +54,27 @@ CLIENT_NAMES = [
     "Kai Thompson",
     "Logan Reyes",
 ]
+# A second, smaller program, so a leak across programs shows in `make run` too. Keys match the
+# first program's (apps' seeders look people up by key); its admin is the clinic's.
+DAY_PROGRAM = "Harbor Day IOP"
+DAY_STAFF = [
+    ("supervisor", "day.supervisor", "Dana Daylight", Role.SUPERVISOR, "Day program director"),
+    (
+        "clinician1",
+        "day.clinician1",
+        "Dr. Noor Haddad",
+        Role.CLINICIAN,
+        "Psychiatric nurse practitioner",
+    ),
+    (
+        "clinician2",
+        "day.clinician2",
+        "Quinn Alvarez",
+        Role.CLINICIAN,
+        "Licensed professional counsellor",
+    ),
+]
+DAY_CLIENT_NAMES = ["Marley Stone", "Nico Bauer", "Oakley Price", "Parker Quinn"]
 CONSENT_TEXTS = {
     ConsentKind.RECORDING_THERAPEUTIC: "Sessions you attend may be recorded so your care team can review them to plan your treatment.",
     ConsentKind.RECORDING_QA: "Recordings may be reviewed by our quality team to check that care meets our standards.",
@@ -91,18 +112,58 @@ class Command(BaseCommand):
                 self._client(program, index, name, staff, documents)
                 for index, name in enumerate(CLIENT_NAMES, start=1)
             ]
-        clinic = DemoClinic(
-            program=program,
-            staff=staff,
-            clients=clients,
-            primary={
-                c.pk: staff["clinician1" if i <= 6 else "clinician2"]
-                for i, c in enumerate(clients, 1)
+            day, day_staff, day_clients = self._day_program(staff["admin"], documents)
+        clinics = [
+            DemoClinic(
+                program=program,
+                staff=staff,
+                clients=clients,
+                primary={
+                    c.pk: staff["clinician1" if i <= 6 else "clinician2"]
+                    for i, c in enumerate(clients, 1)
+                },
+            ),
+            DemoClinic(
+                program=day,
+                staff=day_staff,
+                clients=day_clients,
+                primary={
+                    c.pk: day_staff["clinician1" if i <= 2 else "clinician2"]
+                    for i, c in enumerate(day_clients, 1)
+                },
+            ),
+        ]
+        for _name, seeder in seeders():
+            for clinic in clinics:
+                seeder(clinic)
+        self._report({**staff, **{f"day.{k}": v for k, v in day_staff.items() if k != "admin"}})
+
+    def _day_program(self, admin, documents):
+        program, _ = Program.objects.get_or_create(
+            name=DAY_PROGRAM,
+            defaults={
+                "time_zone": "America/Chicago",
+                "description": "Adult intensive outpatient program, three mornings a week.",
             },
         )
-        for _name, seeder in seeders():
-            seeder(clinic)
-        self._report(staff)
+        staff = {"admin": admin}
+        for key, email_key, name, role, title in DAY_STAFF:
+            staff[key] = self._staff(program, email_key, name, role, title)
+        clients = [
+            self._client(
+                program,
+                index,
+                name,
+                staff,
+                documents,
+                prefix="day.client",
+                record="DAY",
+                split=2,
+                phone_base=5000,
+            )
+            for index, name in enumerate(DAY_CLIENT_NAMES, start=1)
+        ]
+        return program, staff, clients
 
     def _program(self) -> Program:
         program, _ = Program.objects.get_or_create(
@@ -138,7 +199,7 @@ class Command(BaseCommand):
         )
         StaffProfile.objects.get_or_create(
             user=user,
-            defaults={"program": program, "title": title, "is_on_call": key == "clinician1"},
+            defaults={"program": program, "title": title, "is_on_call": key.endswith("clinician1")},
         )
         TOTPDevice.objects.get_or_create(
             user=user,
@@ -164,19 +225,31 @@ class Command(BaseCommand):
             )
         return documents
 
-    def _client(self, program, index, name, staff, documents) -> ClientProfile:
-        email = f"client{index}@{DOMAIN}"
-        user = self._user(email, name, Role.CLIENT, phone=f"+1415555{2000 + index:04d}")
+    def _client(
+        self,
+        program,
+        index,
+        name,
+        staff,
+        documents,
+        *,
+        prefix="client",
+        record="DEMO",
+        split=6,
+        phone_base=2000,
+    ) -> ClientProfile:
+        email = f"{prefix}{index}@{DOMAIN}"
+        user = self._user(email, name, Role.CLIENT, phone=f"+1415555{phone_base + index:04d}")
         client, created = ClientProfile.objects.get_or_create(
             user=user,
             defaults={
                 "program": program,
-                "record_number": f"DEMO-{index:04d}",
+                "record_number": f"{record}-{index:04d}",
                 "admitted_on": date.today() - timedelta(days=7 * (index % 5 + 1)),
                 "address": f"{100 + index} Harbor Street, Springfield",
             },
         )
-        primary = staff["clinician1"] if index <= 6 else staff["clinician2"]
+        primary = staff["clinician1"] if index <= split else staff["clinician2"]
         CareTeamMember.objects.get_or_create(
             client=client, clinician=primary, defaults={"is_primary": True}
         )
@@ -187,7 +260,7 @@ class Command(BaseCommand):
             priority=1,
             name=f"Parent of {name.split()[0]}",
             relationship="parent",
-            phone=f"+1415555{3000 + index:04d}",
+            phone=f"+1415555{phone_base + 1000 + index:04d}",
         )
         if index % 2 == 0:
             EmergencyContact.objects.create(
@@ -195,7 +268,7 @@ class Command(BaseCommand):
                 priority=2,
                 name=f"Friend of {name.split()[0]}",
                 relationship="friend",
-                phone=f"+1415555{4000 + index:04d}",
+                phone=f"+1415555{phone_base + 2000 + index:04d}",
             )
         self._consents(client, index, documents, primary)
         return client
@@ -235,4 +308,5 @@ class Command(BaseCommand):
         for user in staff.values():
             device = TOTPDevice.objects.get(user=user, name="Demo authenticator")
             out(f"  {user.email:<26} {user.get_role_display():<28} {device.config_url}")
-        out(f"Clients: client1@{DOMAIN} … client12@{DOMAIN}")
+        out(f"Clients: client1@{DOMAIN} … client12@{DOMAIN} (Harbor Evening IOP)")
+        out(f"         day.client1@{DOMAIN} … day.client4@{DOMAIN} ({DAY_PROGRAM})")

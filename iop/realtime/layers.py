@@ -1,0 +1,67 @@
+"""channels_redis' RedisChannelLayer, safe to use from more than one event loop.
+
+`get_channel_layer()` keeps one layer object per process, and every `async_to_sync` call made
+outside a running loop (a Celery task publishing, each test's scenario) runs in a new event
+loop. channels_redis keeps its connection pools per loop, but the per-channel receive locks
+(`ChannelLock`) are plain `asyncio.Lock`s shared by every loop, and a waiter cancelled while
+queued on one (a socket closing while another receive holds the lock, which happens when the
+machine is slow) is never counted out, so the lock is never dropped. The next loop to contend
+for it then fails with "Lock is bound to a different event loop". Here each event loop gets
+its own locks, and a cancelled waiter is counted out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from channels_redis.core import (  # type: ignore[import-untyped]
+    ChannelLock,
+)
+from channels_redis.core import (
+    RedisChannelLayer as _RedisChannelLayer,
+)
+
+
+class _CancelSafeChannelLock(ChannelLock):
+    async def acquire(self, channel):
+        self.wait_counts[channel] += 1
+        try:
+            return await self.locks[channel].acquire()
+        except BaseException:
+            self.wait_counts[channel] -= 1
+            if self.wait_counts[channel] < 1:
+                del self.locks[channel]
+                del self.wait_counts[channel]
+            raise
+
+
+class _PerLoopChannelLock:
+    """A ChannelLock for each running event loop, dropped with its loop."""
+
+    def __init__(self) -> None:
+        self._by_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, ChannelLock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def _current(self) -> ChannelLock:
+        loop = asyncio.get_running_loop()
+        lock = self._by_loop.get(loop)
+        if lock is None:
+            lock = self._by_loop[loop] = _CancelSafeChannelLock()
+        return lock
+
+    async def acquire(self, channel):
+        return await self._current().acquire(channel)
+
+    def locked(self, channel):
+        return self._current().locked(channel)
+
+    def release(self, channel):
+        self._current().release(channel)
+
+
+class RedisChannelLayer(_RedisChannelLayer):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.receive_clean_locks = _PerLoopChannelLock()

@@ -1,0 +1,37 @@
+"""The channel layer survives being used from one event loop after another (the flake's cause)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from django.conf import settings
+
+from iop.realtime.layers import RedisChannelLayer
+
+KEY = "asgi:specific.test!"
+
+
+async def _cancel_a_waiter(locks) -> None:
+    await locks.acquire(KEY)
+    waiter = asyncio.ensure_future(locks.acquire(KEY))
+    await asyncio.sleep(0)
+    waiter.cancel()  # a socket closing while queued behind another receive
+    await asyncio.gather(waiter, return_exceptions=True)
+    locks.release(KEY)
+
+
+async def _contend(locks) -> None:
+    await locks.acquire(KEY)
+    waiter = asyncio.ensure_future(locks.acquire(KEY))
+    await asyncio.sleep(0.01)
+    locks.release(KEY)
+    await waiter
+    locks.release(KEY)
+
+
+def test_receive_locks_are_not_shared_between_event_loops():
+    # With channels_redis' own layer the second loop fails with "Lock ... is bound to a
+    # different event loop": the cancelled waiter left the first loop's lock behind.
+    layer = RedisChannelLayer(hosts=[settings.REDIS_URL])
+    asyncio.run(_cancel_a_waiter(layer.receive_clean_locks))
+    asyncio.run(_contend(layer.receive_clean_locks))
