@@ -37,8 +37,8 @@ class ApiKeyForm(forms.ModelForm):
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data["expires_at"]
-        if expires_at <= timezone.now():
-            raise forms.ValidationError("The expiry must be in the future.")
+        if (problem := services.expiry_problem(expires_at)) is not None:
+            raise forms.ValidationError(problem)
         return expires_at
 
 

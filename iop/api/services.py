@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,6 +28,17 @@ def _require_admin(actor: Actor) -> None:
         raise NotAllowed("Only administrators can manage API keys.")
 
 
+def expiry_problem(expires_at: datetime) -> str | None:
+    """Why an API key may not expire then (in the past, or beyond API_KEY_MAX_DAYS), or None."""
+    now = timezone.now()
+    if expires_at <= now:
+        return "The expiry must be in the future."
+    max_days = settings.API_KEY_MAX_DAYS
+    if expires_at > now + timedelta(days=max_days):
+        return f"An API key may live at most {max_days} days (API_KEY_MAX_DAYS)."
+    return None
+
+
 def _validate(*, name: str, scopes: Iterable[str], expires_at: datetime) -> list[str]:
     errors: dict[str, list[str]] = {}
     if not name.strip():
@@ -39,8 +51,8 @@ def _validate(*, name: str, scopes: Iterable[str], expires_at: datetime) -> list
         ]
     elif not scopes:
         errors["scopes"] = ["Give the key at least one scope."]
-    if expires_at <= timezone.now():
-        errors["expires_at"] = ["The expiry must be in the future."]
+    if (problem := expiry_problem(expires_at)) is not None:
+        errors["expires_at"] = [problem]
     if errors:
         raise ValidationError(errors)
     return scopes
