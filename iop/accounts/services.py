@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 
-from iop.accounts.models import ClientProfile, EmergencyContact, Role, User, UserSession
+from iop.accounts.models import (
+    CareTeamMember,
+    ClientProfile,
+    EmergencyContact,
+    Role,
+    StaffProfile,
+    User,
+    UserSession,
+)
 from iop.accounts.selectors import clients_visible_to
 from iop.audit.models import Action
-from iop.audit.services import access_record
+from iop.audit.services import access_record, access_record_changes
 from iop.domain import NotAllowed
 
 MAX_EMERGENCY_CONTACTS = 5
@@ -124,3 +132,100 @@ def user_deactivate(*, actor: User, user: User) -> None:
         UserSession.objects.filter(user=user).delete()
         client = getattr(user, "client_profile", None) if user.is_client else None
         access_record(actor=actor, action=Action.UPDATE, client=client, obj=user)
+
+
+# --- who may see what: roles, programs, care teams (audited field by field) -------------------
+
+USER_ACCESS_FIELDS = ("role", "is_active", "is_staff", "is_superuser")
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_superuser or actor.role == Role.ADMIN):
+        raise NotAllowed("Only an administrator can change roles, programs and care teams.")
+
+
+def _before(model: type[models.Model], pk: int | None, fields: tuple[str, ...]) -> dict | None:
+    if pk is None:
+        return None
+    return model._default_manager.select_for_update().filter(pk=pk).values(*fields).first()
+
+
+def _client_of_user(user: User) -> ClientProfile | None:
+    return getattr(user, "client_profile", None) if user.is_client else None
+
+
+def user_save(*, actor: User, user: User) -> User:
+    """An administrator saves a person; each change of role or access is an audit row."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = _before(User, user.pk, USER_ACCESS_FIELDS)
+        user.save()
+        access_record_changes(
+            actor=actor,
+            client=_client_of_user(user),
+            obj=user,
+            before=before,
+            fields=USER_ACCESS_FIELDS,
+        )
+    return user
+
+
+def staff_profile_save(*, actor: User, profile: StaffProfile) -> StaffProfile:
+    """An administrator saves a staff profile; a move to another program is an audit row."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = _before(StaffProfile, profile.pk, ("program_id",))
+        profile.save()
+        access_record_changes(
+            actor=actor, client=None, obj=profile, before=before, fields=("program_id",)
+        )
+    return profile
+
+
+def client_profile_save(*, actor: User, profile: ClientProfile) -> ClientProfile:
+    """An administrator saves a client's profile; the save and a change of program are audited."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = _before(ClientProfile, profile.pk, ("program_id",))
+        profile.save()
+        access_record(
+            actor=actor,
+            action=Action.UPDATE if before is not None else Action.CREATE,
+            client=profile,
+            obj=profile,
+        )
+        if before is not None:
+            access_record_changes(
+                actor=actor, client=profile, obj=profile, before=before, fields=("program_id",)
+            )
+    return profile
+
+
+def care_team_save(*, actor: User, member: CareTeamMember) -> CareTeamMember:
+    """An administrator adds a clinician to a client's care team or changes their part in it."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = _before(CareTeamMember, member.pk, ("clinician_id", "is_primary"))
+        member.save()
+        access_record_changes(
+            actor=actor,
+            client=member.client,
+            obj=member,
+            before=before,
+            fields=("clinician_id", "is_primary"),
+        )
+    return member
+
+
+def care_team_remove(*, actor: User, member: CareTeamMember) -> None:
+    """An administrator takes a clinician off a client's care team."""
+    _require_admin(actor)
+    with transaction.atomic():
+        access_record(
+            actor=actor,
+            action=Action.DELETE,
+            client=member.client,
+            obj=member,
+            detail=f"clinician: {member.clinician} (#{member.clinician_id}) removed",
+        )
+        member.delete()

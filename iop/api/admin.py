@@ -91,7 +91,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            services.api_key_update(actor=request.user, key=obj)
             return
         obj._token = services.api_key_store_new(actor=request.user, key=obj)
 

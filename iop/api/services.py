@@ -13,7 +13,7 @@ from django.utils import timezone
 from iop.accounts.models import Program, Role
 from iop.api.models import ApiKey, Scope, hash_secret
 from iop.audit.models import Action
-from iop.audit.services import access_record
+from iop.audit.services import access_record, access_record_changes
 from iop.domain import NotAllowed
 from iop.viewer import Actor
 
@@ -71,7 +71,14 @@ def api_key_store_new(*, actor: Actor, key: ApiKey) -> str:
         try:
             with transaction.atomic():
                 key.save()
-                access_record(actor=actor, action=Action.CREATE, client=None, obj=key)
+                access_record(
+                    actor=actor,
+                    action=Action.CREATE,
+                    client=None,
+                    obj=key,
+                    detail=f"program #{key.program_id}, scopes {', '.join(key.scopes)}, "
+                    f"expires {key.expires_at:%Y-%m-%d}",
+                )
         except IntegrityError:
             key.pk = None
             key._state.adding = True
@@ -91,6 +98,22 @@ def api_key_create(
     return key, token
 
 
+KEY_AUDITED = ("name", "scopes", "expires_at")
+
+
+def api_key_update(*, actor: Actor, key: ApiKey) -> ApiKey:
+    """An administrator renames a key or changes its scopes or expiry; each change is audited."""
+    _require_admin(actor)
+    if key.pk is None:
+        raise ValueError("api_key_update takes a saved key; api_key_store_new makes new ones")
+    key.scopes = _validate(name=key.name, scopes=key.scopes or [], expires_at=key.expires_at)
+    with transaction.atomic():
+        before = ApiKey.objects.select_for_update().filter(pk=key.pk).values(*KEY_AUDITED).first()
+        key.save(update_fields=list(KEY_AUDITED))
+        access_record_changes(actor=actor, client=None, obj=key, before=before, fields=KEY_AUDITED)
+    return key
+
+
 def api_key_revoke(*, actor: Actor, key: ApiKey) -> bool:
     """Revoke a key at once; revoking twice changes nothing. Returns whether it changed."""
     _require_admin(actor)
@@ -99,6 +122,6 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> bool:
             revoked_at=timezone.now()
         )
         if changed:
-            access_record(actor=actor, action=Action.UPDATE, client=None, obj=key)
+            access_record(actor=actor, action=Action.UPDATE, client=None, obj=key, detail="revoked")
     key.refresh_from_db(fields=["revoked_at"])
     return bool(changed)
