@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Max
@@ -144,7 +146,9 @@ def _require_admin(actor: User) -> None:
         raise NotAllowed("Only an administrator can change roles, programs and care teams.")
 
 
-def _before(model: type[models.Model], pk: int | None, fields: tuple[str, ...]) -> dict | None:
+def _before(
+    model: type[models.Model], pk: int | None, fields: tuple[str, ...]
+) -> dict[str, Any] | None:
     if pk is None:
         return None
     return model._default_manager.select_for_update().filter(pk=pk).values(*fields).first()

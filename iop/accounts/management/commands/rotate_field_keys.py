@@ -52,7 +52,7 @@ class Command(BaseCommand):
             f"SELECT {pk}, {', '.join(columns)} FROM {table} "  # noqa: S608 (names from models)
             f"WHERE {pk} > %s ORDER BY {pk} LIMIT %s FOR UPDATE"
         )
-        watermark: object = None
+        watermark: int | str | None = None
         changed = 0
         while True:
             with transaction.atomic(), connection.cursor() as cursor:
