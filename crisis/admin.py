@@ -13,7 +13,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from crisis.models import EscalationPolicy, EscalationStep, LocalResource, OnCallShift, StepChannel
-from crisis.services import escalation_policy_save, on_call_shift_save
+from crisis.services import escalation_policy_save, on_call_shift_delete, on_call_shift_save
 from iop.domain import DomainError
 from iop.form_errors import apply_errors, error_message
 
@@ -218,6 +218,13 @@ class OnCallShiftAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         pass  # saved by on_call_shift_save (OnCallShiftForm.clean)
+
+    def delete_model(self, request, obj):
+        on_call_shift_delete(actor=request.user, shift=obj)
+
+    def delete_queryset(self, request, queryset):
+        for shift in queryset.select_related("program", "user"):
+            on_call_shift_delete(actor=request.user, shift=shift)
 
 
 @admin.register(LocalResource)

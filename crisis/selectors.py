@@ -26,7 +26,7 @@ from crisis.models.events import UNRESOLVED
 from iop.accounts.models import ClientProfile, EmergencyContact, Role, StaffProfile, User
 from iop.accounts.selectors import clients_visible_to
 from iop.audit.models import Action
-from iop.audit.services import access_record, access_record_list
+from iop.audit.services import access_record, access_record_list, access_record_many
 from iop.viewer import Viewer, person_of
 
 # -- on call and supervisors ------------------------------------------------------------------
@@ -300,6 +300,7 @@ def banner_events_for(viewer: Viewer) -> BannerEvents:
         .order_by("opened_at")[:10]
     )
     elsewhere = unacknowledged.exclude(pk__in=[e.pk for e in events]).count()
+    access_record_many(actor=viewer, action=Action.VIEW, entries=[(e.client, e) for e in events])
     return {"events": events, "unacknowledged_elsewhere": elsewhere}
 
 

@@ -68,6 +68,9 @@ def _field_keys() -> list[str]:
 # The first key encrypts; every key decrypts, so keys can be rotated.
 FIELD_ENCRYPTION_KEYS = _field_keys()
 
+# The longest an API key may live: keys always expire, and not in the far future.
+API_KEY_MAX_DAYS = env_int("API_KEY_MAX_DAYS", 365, minimum=1)
+
 DATABASE_URL = env_url(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/harbor", schemes=("postgres", "postgresql")
 )

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 
+from iop.audit.admin_mixins import AuditedAdminMixin
 from iop.domain import DomainError
 from sessions_app import services
 from sessions_app.models import (
@@ -268,7 +269,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Attendance)
-class AttendanceAdmin(admin.ModelAdmin):
+class AttendanceAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Read-only here: corrections are made, with a reason, on the session's staff page."""
 
     list_display = [
@@ -306,7 +307,7 @@ class AttendanceAdmin(admin.ModelAdmin):
 
 
 @admin.register(MakeUpRequest)
-class MakeUpRequestAdmin(admin.ModelAdmin):
+class MakeUpRequestAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "client",
         "missed_session",
@@ -327,7 +328,7 @@ class MakeUpRequestAdmin(admin.ModelAdmin):
 
 
 @admin.register(TechCheck)
-class TechCheckAdmin(admin.ModelAdmin):
+class TechCheckAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = [
         "client",
         "checked_at",
@@ -349,7 +350,7 @@ class TechCheckAdmin(admin.ModelAdmin):
 
 
 @admin.register(EngagementAlert)
-class EngagementAlertAdmin(admin.ModelAdmin):
+class EngagementAlertAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["client", "reason", "session", "raised_at", "acknowledged_at"]
     list_filter = ["reason", ("acknowledged_at", admin.EmptyFieldListFilter)]
     list_select_related = ["client__user", "session"]

@@ -217,7 +217,7 @@ class ContactOverride(models.Model):
     contact = models.ForeignKey(
         "accounts.EmergencyContact", null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    contact_label = models.CharField(max_length=120)
+    contact_label = EncryptedTextField(max_length=120)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     reason = EncryptedTextField()

@@ -58,7 +58,7 @@ class SafetyPlan(models.Model):
     professionals = EncryptedTextField(blank=True)
     environment = EncryptedTextField(blank=True)
     reason_for_living = EncryptedTextField(blank=True)
-    change_note = models.CharField(max_length=200, blank=True)
+    change_note = EncryptedTextField(max_length=200, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )

@@ -32,7 +32,7 @@ from crisis.services.events import (
     crisis_resolve,
 )
 from crisis.services.follow_ups import follow_up_complete, follow_up_tick
-from crisis.services.rota import escalation_policy_save, on_call_shift_save
+from crisis.services.rota import escalation_policy_save, on_call_shift_delete, on_call_shift_save
 from crisis.services.safety_plans import safety_plan_save
 from crisis.services.ticking import escalation_fire, escalation_tick
 
@@ -52,6 +52,7 @@ __all__ = [
     "escalation_policy_save",
     "follow_up_complete",
     "follow_up_tick",
+    "on_call_shift_delete",
     "on_call_shift_save",
     "safety_plan_save",
 ]

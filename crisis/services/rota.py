@@ -12,10 +12,14 @@ from django.utils import timezone
 
 from crisis.models import EscalationPolicy, EscalationStep, OnCallShift, StepChannel, StepTarget
 from iop.accounts.models import Program, Role, StaffProfile, User
+from iop.audit.models import Action
+from iop.audit.services import access_record, access_record_changes
 from iop.domain import NotAllowed
 from iop.viewer import Actor, person_of
 
 MAX_WAIT_MINUTES = 1440
+# Who is on call when: each change of these is an audit row (the admin's history is editable).
+SHIFT_AUDITED = ("program_id", "user_id", "starts_at", "ends_at", "time_zone")
 
 
 def _require_admin(actor: Actor, program: Program | None = None) -> None:
@@ -183,12 +187,30 @@ def on_call_shift_save(
         exclude_id=exclude,
     )
     shift = shift or OnCallShift()
+    before = (
+        None
+        if shift.pk is None
+        else OnCallShift.objects.filter(pk=shift.pk).values(*SHIFT_AUDITED).first()
+    )
     shift.program, shift.user, shift.time_zone, shift.note = program, user, time_zone, note
     shift.starts_at, shift.ends_at = starts_at, ends_at
     try:
         with transaction.atomic():
             shift.save()
+            access_record_changes(
+                actor=actor, client=None, obj=shift, before=before, fields=SHIFT_AUDITED
+            )
     except IntegrityError:
         # A concurrent save took the slot between our check and the insert.
         raise ValidationError({"starts_at": ["Overlaps another shift on this rota."]}) from None
     return shift
+
+
+def on_call_shift_delete(*, actor: Actor, shift: OnCallShift) -> None:
+    """Take a shift off the rota; the audit log keeps who was on call when."""
+    _require_admin(actor, shift.program)
+    with transaction.atomic():
+        access_record(
+            actor=actor, action=Action.DELETE, client=None, obj=shift, detail=_describe_shift(shift)
+        )
+        shift.delete()

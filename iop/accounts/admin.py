@@ -54,10 +54,10 @@ class UserAdmin(BaseUserAdmin):
         deactivating = change and "is_active" in form.changed_data and not obj.is_active
         if deactivating:
             obj.is_active = True  # let the service make the change, end sessions and audit it
-            super().save_model(request, obj, form, change)
+            services.user_save(actor=request.user, user=obj)
             services.user_deactivate(actor=request.user, user=obj)
             return
-        super().save_model(request, obj, form, change)
+        services.user_save(actor=request.user, user=obj)
 
 
 @admin.register(Program)
@@ -71,6 +71,9 @@ class StaffProfileAdmin(admin.ModelAdmin):
     list_display = ["user", "program", "title", "is_on_call"]
     list_filter = ["program", "is_on_call"]
     autocomplete_fields = ["user"]
+
+    def save_model(self, request, obj, form, change):
+        services.staff_profile_save(actor=request.user, profile=obj)
 
 
 class CareTeamInline(admin.TabularInline):
@@ -94,3 +97,16 @@ class ClientProfileAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["user", "program"]
     autocomplete_fields = ["user"]
     inlines = [CareTeamInline, EmergencyContactInline]
+
+    def save_model(self, request, obj, form, change):
+        services.client_profile_save(actor=request.user, profile=obj)
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not CareTeamMember:
+            super().save_formset(request, form, formset, change)
+            return
+        members = formset.save(commit=False)
+        for member in formset.deleted_objects:
+            services.care_team_remove(actor=request.user, member=member)
+        for member in members:
+            services.care_team_save(actor=request.user, member=member)

@@ -5,27 +5,30 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from iop.accounts.models import (
+    CareTeamMember,
     ClientProfile,
     EmergencyContact,
     PhoneVerification,
     Role,
+    StaffProfile,
     User,
     UserSession,
 )
 from iop.accounts.selectors import clients_visible_to
 from iop.accounts.validators import phone_to_e164
 from iop.audit.models import Action
-from iop.audit.services import access_record
+from iop.audit.services import access_record, access_record_changes
 from iop.domain import NotAllowed
 from iop.notify.models import Channel, Purpose
 from iop.notify.services import message_enqueue
@@ -337,3 +340,102 @@ def password_reset_complete(*, user: User, new_password: str) -> User:
         UserSession.objects.filter(user=user).delete()
         access_record(actor=user, action=Action.UPDATE, client=_client_of(user), obj=user)
     return user
+
+
+# --- who may see what: roles, programs, care teams (audited field by field) -------------------
+
+USER_ACCESS_FIELDS = ("role", "is_active", "is_staff", "is_superuser")
+
+
+def _require_admin(actor: User) -> None:
+    if not (actor.is_superuser or actor.role == Role.ADMIN):
+        raise NotAllowed("Only an administrator can change roles, programs and care teams.")
+
+
+def _before(
+    model: type[models.Model], pk: int | None, fields: tuple[str, ...]
+) -> dict[str, Any] | None:
+    if pk is None:
+        return None
+    return model._default_manager.select_for_update().filter(pk=pk).values(*fields).first()
+
+
+def _client_of_user(user: User) -> ClientProfile | None:
+    return getattr(user, "client_profile", None) if user.is_client else None
+
+
+def user_save(*, actor: User, user: User) -> User:
+    """An administrator saves a person; each change of role or access is an audit row."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = _before(User, user.pk, USER_ACCESS_FIELDS)
+        user.save()
+        access_record_changes(
+            actor=actor,
+            client=_client_of_user(user),
+            obj=user,
+            before=before,
+            fields=USER_ACCESS_FIELDS,
+        )
+    return user
+
+
+def staff_profile_save(*, actor: User, profile: StaffProfile) -> StaffProfile:
+    """An administrator saves a staff profile; a move to another program is an audit row."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = _before(StaffProfile, profile.pk, ("program_id",))
+        profile.save()
+        access_record_changes(
+            actor=actor, client=None, obj=profile, before=before, fields=("program_id",)
+        )
+    return profile
+
+
+def client_profile_save(*, actor: User, profile: ClientProfile) -> ClientProfile:
+    """An administrator saves a client's profile; the save and a change of program are audited."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = _before(ClientProfile, profile.pk, ("program_id",))
+        profile.save()
+        access_record(
+            actor=actor,
+            action=Action.UPDATE if before is not None else Action.CREATE,
+            client=profile,
+            obj=profile,
+        )
+        if before is not None:
+            access_record_changes(
+                actor=actor, client=profile, obj=profile, before=before, fields=("program_id",)
+            )
+    return profile
+
+
+def care_team_save(*, actor: User, member: CareTeamMember) -> CareTeamMember:
+    """An administrator adds a clinician to a client's care team or changes their part in it."""
+    _require_admin(actor)
+    with transaction.atomic():
+        before = _before(CareTeamMember, member.pk, ("clinician_id", "is_primary"))
+        member.save()
+        access_record_changes(
+            actor=actor,
+            client=member.client,
+            obj=member,
+            before=before,
+            fields=("clinician_id", "is_primary"),
+        )
+    return member
+
+
+def care_team_remove(*, actor: User, member: CareTeamMember) -> None:
+    """An administrator takes a clinician off a client's care team."""
+    _require_admin(actor)
+    with transaction.atomic():
+        access_record(
+            actor=actor,
+            action=Action.DELETE,
+            client=member.client,
+            obj=member,
+            detail=f"clinician: {member.clinician} (#{member.clinician_id}) removed",
+        )
+        member.delete()

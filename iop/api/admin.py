@@ -37,8 +37,8 @@ class ApiKeyForm(forms.ModelForm):
 
     def clean_expires_at(self):
         expires_at = self.cleaned_data["expires_at"]
-        if expires_at <= timezone.now():
-            raise forms.ValidationError("The expiry must be in the future.")
+        if (problem := services.expiry_problem(expires_at)) is not None:
+            raise forms.ValidationError(problem)
         return expires_at
 
 
@@ -91,7 +91,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            super().save_model(request, obj, form, change)
+            services.api_key_update(actor=request.user, key=obj)
             return
         obj._token = services.api_key_store_new(actor=request.user, key=obj)
 

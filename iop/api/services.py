@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,7 +13,7 @@ from django.utils import timezone
 from iop.accounts.models import Program, Role
 from iop.api.models import ApiKey, Scope, hash_secret
 from iop.audit.models import Action
-from iop.audit.services import access_record
+from iop.audit.services import access_record, access_record_changes
 from iop.domain import NotAllowed
 from iop.viewer import Actor
 
@@ -27,6 +28,17 @@ def _require_admin(actor: Actor) -> None:
         raise NotAllowed("Only administrators can manage API keys.")
 
 
+def expiry_problem(expires_at: datetime) -> str | None:
+    """Why an API key may not expire then (in the past, or beyond API_KEY_MAX_DAYS), or None."""
+    now = timezone.now()
+    if expires_at <= now:
+        return "The expiry must be in the future."
+    max_days = settings.API_KEY_MAX_DAYS
+    if expires_at > now + timedelta(days=max_days):
+        return f"An API key may live at most {max_days} days (API_KEY_MAX_DAYS)."
+    return None
+
+
 def _validate(*, name: str, scopes: Iterable[str], expires_at: datetime) -> list[str]:
     errors: dict[str, list[str]] = {}
     if not name.strip():
@@ -39,8 +51,8 @@ def _validate(*, name: str, scopes: Iterable[str], expires_at: datetime) -> list
         ]
     elif not scopes:
         errors["scopes"] = ["Give the key at least one scope."]
-    if expires_at <= timezone.now():
-        errors["expires_at"] = ["The expiry must be in the future."]
+    if (problem := expiry_problem(expires_at)) is not None:
+        errors["expires_at"] = [problem]
     if errors:
         raise ValidationError(errors)
     return scopes
@@ -59,7 +71,14 @@ def api_key_store_new(*, actor: Actor, key: ApiKey) -> str:
         try:
             with transaction.atomic():
                 key.save()
-                access_record(actor=actor, action=Action.CREATE, client=None, obj=key)
+                access_record(
+                    actor=actor,
+                    action=Action.CREATE,
+                    client=None,
+                    obj=key,
+                    detail=f"program #{key.program_id}, scopes {', '.join(key.scopes)}, "
+                    f"expires {key.expires_at:%Y-%m-%d}",
+                )
         except IntegrityError:
             key.pk = None
             key._state.adding = True
@@ -79,6 +98,22 @@ def api_key_create(
     return key, token
 
 
+KEY_AUDITED = ("name", "scopes", "expires_at")
+
+
+def api_key_update(*, actor: Actor, key: ApiKey) -> ApiKey:
+    """An administrator renames a key or changes its scopes or expiry; each change is audited."""
+    _require_admin(actor)
+    if key.pk is None:
+        raise ValueError("api_key_update takes a saved key; api_key_store_new makes new ones")
+    key.scopes = _validate(name=key.name, scopes=key.scopes or [], expires_at=key.expires_at)
+    with transaction.atomic():
+        before = ApiKey.objects.select_for_update().filter(pk=key.pk).values(*KEY_AUDITED).first()
+        key.save(update_fields=list(KEY_AUDITED))
+        access_record_changes(actor=actor, client=None, obj=key, before=before, fields=KEY_AUDITED)
+    return key
+
+
 def api_key_revoke(*, actor: Actor, key: ApiKey) -> bool:
     """Revoke a key at once; revoking twice changes nothing. Returns whether it changed."""
     _require_admin(actor)
@@ -87,6 +122,6 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> bool:
             revoked_at=timezone.now()
         )
         if changed:
-            access_record(actor=actor, action=Action.UPDATE, client=None, obj=key)
+            access_record(actor=actor, action=Action.UPDATE, client=None, obj=key, detail="revoked")
     key.refresh_from_db(fields=["revoked_at"])
     return bool(changed)

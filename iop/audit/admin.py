@@ -7,7 +7,16 @@ from iop.audit.models import AccessLog
 class AccessLogAdmin(admin.ModelAdmin):
     """Read-only: the audit log cannot be edited or deleted through the application."""
 
-    list_display = ["at", "actor_label", "action", "client", "object_type", "object_id", "channel"]
+    list_display = [
+        "at",
+        "actor_label",
+        "action",
+        "client",
+        "object_type",
+        "object_id",
+        "detail",
+        "channel",
+    ]
     list_filter = ["action", "channel"]
     search_fields = ["actor_label", "object_type", "request_id"]
     date_hierarchy = "at"

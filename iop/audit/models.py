@@ -13,7 +13,9 @@ class Action(models.TextChoices):
 
 
 class AccessLog(models.Model):
-    """One read or write of health information. PostgreSQL refuses UPDATE and DELETE here."""
+    """One read or write of health information, or a change of who may read it (a role, a
+    program, a care team, an API key, an on-call shift; `client` is empty for those that name no
+    client). PostgreSQL refuses UPDATE, DELETE and TRUNCATE here."""
 
     at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
@@ -38,6 +40,9 @@ class AccessLog(models.Model):
     )
     object_type = models.CharField(max_length=80)
     object_id = models.CharField(max_length=64, blank=True)
+    detail = models.CharField(
+        max_length=255, blank=True, help_text="What changed, e.g. 'role: clinician → supervisor'."
+    )
     channel = models.CharField(max_length=16, blank=True, help_text="portal, staff, api, admin")
     request_id = models.CharField(max_length=64, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)

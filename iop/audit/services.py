@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.db.models import Model
@@ -12,7 +12,15 @@ from iop.audit.models import AccessLog, Action
 from iop.viewer import Actor, person_of
 
 
-def _row(*, actor: Actor, action: str, client: Any, object_type: str, object_id: Any) -> AccessLog:
+def _row(
+    *,
+    actor: Actor,
+    action: str,
+    client: Any,
+    object_type: str,
+    object_id: Any,
+    detail: str = "",
+) -> AccessLog:
     from iop.api.models import ApiKey
 
     ctx = context.current()
@@ -33,6 +41,7 @@ def _row(*, actor: Actor, action: str, client: Any, object_type: str, object_id:
         client=client,
         object_type=object_type,
         object_id="" if object_id is None else str(object_id),
+        detail=detail[:255],
         channel=ctx.channel,
         request_id=ctx.request_id,
         ip_address=ctx.ip_address,
@@ -47,16 +56,64 @@ def access_record(
     obj: Model | None = None,
     object_type: str = "",
     object_id: Any = "",
+    detail: str = "",
 ) -> AccessLog:
     """Record that `actor` (a user, an API key, or None for the system) did `action`."""
     if obj is not None:
         object_type = object_type or obj._meta.label
         object_id = object_id or obj.pk
     row = _row(
-        actor=actor, action=action, client=client, object_type=object_type, object_id=object_id
+        actor=actor,
+        action=action,
+        client=client,
+        object_type=object_type,
+        object_id=object_id,
+        detail=detail,
     )
     row.save()
     return row
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, Model):
+        return f"{value} (#{value.pk})"
+    return "—" if value is None or value == "" else str(value)
+
+
+def access_record_changes(
+    *,
+    actor: Actor,
+    client: Any | None,
+    obj: Model,
+    before: Mapping[str, Any] | None,
+    fields: Iterable[str],
+) -> list[AccessLog]:
+    """Record a change of who may see what: one UPDATE row per field of `obj` that differs from
+    `before` (its values before the change), or one CREATE row naming them all when `before` is
+    None; nothing when nothing listed changed."""
+    entries: list[tuple[str, str]] = []
+    if before is None:
+        described = ", ".join(f"{f}: {_shown(getattr(obj, f))}" for f in fields)
+        entries.append((Action.CREATE, described))
+    else:
+        for field in fields:
+            old, new = before.get(field), getattr(obj, field)
+            if old != new:
+                entries.append((Action.UPDATE, f"{field}: {_shown(old)} → {_shown(new)}"))
+    rows = [
+        _row(
+            actor=actor,
+            action=action,
+            client=client,
+            object_type=obj._meta.label,
+            object_id=obj.pk,
+            detail=detail,
+        )
+        for action, detail in entries
+    ]
+    if rows:
+        AccessLog.objects.bulk_create(rows)
+    return rows
 
 
 def access_record_list(*, actor: Actor, clients: Iterable[Any], object_type: str) -> None:

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from iop.audit.admin_mixins import AuditedAdminMixin
 from iop.domain import DomainError
 from iop.notify import services
 from iop.notify.models import DeliveryReceipt, InboundMessage, OutboundMessage, SmsOptOut
@@ -17,7 +18,7 @@ class ReceiptInline(admin.TabularInline):
 
 
 @admin.register(OutboundMessage)
-class OutboundMessageAdmin(admin.ModelAdmin):
+class OutboundMessageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """The outbox. Read-only: messages change only through services (retry now, receipts)."""
 
     list_display = [
@@ -64,11 +65,12 @@ class OutboundMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(InboundMessage)
-class InboundMessageAdmin(admin.ModelAdmin):
+class InboundMessageAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["received_at", "channel", "from_number", "keyword", "client", "handled_by"]
     list_filter = ["channel", "keyword"]
     search_fields = ["from_number", "provider_id"]
     exclude = ["body"]
+    list_select_related = ["client__user", "user"]
     readonly_fields = [
         "channel",
         "provider_id",

@@ -77,7 +77,7 @@ class OutboundMessage(models.Model):
     about_id = models.CharField(max_length=64, blank=True)
     about = GenericForeignKey("about_type", "about_id")
 
-    subject = models.CharField(max_length=200, blank=True)
+    subject = EncryptedTextField(max_length=200, blank=True)
     body = EncryptedTextField(blank=True)
     template = models.CharField(max_length=200, blank=True)
     context = models.JSONField(default=dict, blank=True)

@@ -13,7 +13,7 @@ from iop.accounts.models import ClientProfile
 from iop.accounts.selectors import clients_visible_to
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from sessions_app import selectors, services
-from sessions_app.api.common import READ, WRITE, AuditedListMixin
+from sessions_app.api.common import READ, WRITE, AuditedListMixin, audit_sessions
 from sessions_app.models import (
     Enrolment,
     Group,
@@ -140,6 +140,16 @@ class SessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> QuerySet[Session]:
         return selectors.sessions_visible_to(self.request.user).order_by("starts_at", "pk")
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        audit_sessions(request, page)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        session = self.get_object()
+        audit_sessions(request, [session])
+        return Response(self.get_serializer(session).data)
 
 
 @extend_schema_view(

@@ -11,6 +11,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from iop.encryption import EncryptedTextField
+
 
 class EventKind(models.TextChoices):
     JOIN = "join", "Joined"
@@ -105,7 +107,7 @@ class Attendance(models.Model):
     in_room = models.BooleanField(default=False)
     reported_tech_issue = models.BooleanField(default=False)
     is_final = models.BooleanField(default=False)
-    correction_reason = models.CharField(max_length=300, blank=True)
+    correction_reason = EncryptedTextField(max_length=300, blank=True)
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -153,7 +155,7 @@ class AttendanceCorrection(models.Model):
     status = models.CharField(max_length=16, choices=AttendanceStatus.choices)
     previous_minutes = models.PositiveIntegerField()
     minutes_attended = models.PositiveIntegerField()
-    reason = models.CharField(max_length=300)
+    reason = EncryptedTextField(max_length=300)
     corrected_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -76,12 +76,14 @@ def new_feed_token() -> str:
 
 
 class CalendarFeed(models.Model):
-    """A person's private iCal URL; regenerating the token retires the old URL at once."""
+    """A person's private iCal URL; regenerating the token retires the old URL at once.
+
+    Only the token's SHA-256 is kept (like API keys): the address is shown once, when made."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
     )
-    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

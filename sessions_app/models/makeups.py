@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from iop.encryption import EncryptedTextField
+
 
 class MakeUpStatus(models.TextChoices):
     REQUESTED = "requested", "Requested by the client"
@@ -28,7 +30,7 @@ class MakeUpRequest(models.Model):
         "sessions_app.Session", on_delete=models.PROTECT, related_name="makeups_into"
     )
     status = models.CharField(max_length=12, choices=MakeUpStatus.choices)
-    note = models.CharField(max_length=300, blank=True)
+    note = EncryptedTextField(max_length=300, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -37,7 +39,7 @@ class MakeUpRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_note = models.CharField(max_length=300, blank=True)
+    decision_note = EncryptedTextField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from iop.encryption import EncryptedTextField
+
 
 class SessionKind(models.TextChoices):
     GROUP = "group", "Group therapy"
@@ -147,7 +149,7 @@ class Session(models.Model):
     status = models.CharField(
         max_length=12, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
     )
-    cancel_reason = models.CharField(max_length=200, blank=True)
+    cancel_reason = EncryptedTextField(max_length=200, blank=True)
     revision = models.PositiveIntegerField(
         default=0, help_text="Bumped on every move, so reminders of a moved session are new."
     )

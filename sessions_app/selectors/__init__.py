@@ -19,6 +19,7 @@ from sessions_app.selectors.expected import (
 from sessions_app.selectors.pages import (
     MAKEUP_AFTER,
     attendance_of_sessions,
+    calendar_of,
     chat_of,
     is_live,
     latest_tech_checks,
@@ -61,6 +62,7 @@ __all__ = [
     "MAKEUP_AFTER",
     "attendance_of_sessions",
     "attendance_at",
+    "calendar_of",
     "attendance_get_for",
     "attendance_visible_to",
     "calendar_feed_by_token",

@@ -8,8 +8,9 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.paginator import Page, Paginator
+from django.db.models import Q
 
-from iop.accounts.models import ClientProfile
+from iop.accounts.models import ClientProfile, Role
 from iop.accounts.selectors import client_get_for
 from iop.audit.models import Action
 from iop.audit.services import access_record, access_record_list
@@ -17,13 +18,19 @@ from iop.viewer import Viewer
 from sessions_app.models import (
     Attendance,
     AttendanceStatus,
+    CalendarFeed,
     ChatMessage,
     MakeUpRequest,
     Session,
     SessionStatus,
     TechCheck,
 )
-from sessions_app.selectors.expected import client_upcoming, expected_by_session, expected_clients
+from sessions_app.selectors.expected import (
+    calendar_sessions_for,
+    client_upcoming,
+    expected_by_session,
+    expected_clients,
+)
 from sessions_app.selectors.visibility import (
     chat_messages_visible_to,
     makeups_visible_to,
@@ -93,6 +100,8 @@ def session_rows_between(viewer: Viewer, first: date, last: date) -> list[dict[s
     """The staff list: each session the viewer may see, its expected count and attendance tally."""
     sessions = list(sessions_between(viewer, first, last))
     expected = expected_by_session(sessions)
+    shown = {c.pk: c for clients in expected.values() for c in clients}
+    access_record_list(actor=viewer, clients=shown.values(), object_type="sessions.Session list")
     counts: dict[int, dict[str, int]] = {}
     # The sessions are the viewer's already; their attendance needs no second scoping.
     for attendance in Attendance.objects.filter(session__in=[s.pk for s in sessions]).only(
@@ -174,3 +183,15 @@ def attendance_of_sessions(sessions: Iterable[Session]) -> dict[tuple[int, int],
         "outreach_message"
     )
     return {(a.session_id, a.client_id): a for a in rows}
+
+
+def calendar_of(feed: CalendarFeed, *, now: datetime) -> list[Session]:
+    """The sessions a private calendar address shows its owner (audited: the address is the
+    credential, so each fetch is recorded as a read by the feed's owner)."""
+    sessions = calendar_sessions_for(feed.user, now=now)
+    ids = {s.client_id for s in sessions if s.client_id is not None}
+    clients = ClientProfile.objects.filter(
+        Q(pk__in=ids) | Q(user=feed.user, user__role=Role.CLIENT)
+    )
+    access_record_list(actor=feed.user, clients=list(clients), object_type="sessions.ical")
+    return sessions

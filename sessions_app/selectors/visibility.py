@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from iop.accounts.models import ClientProfile, Program, Role, StaffProfile, User
 from iop.accounts.selectors import clients_visible_to
+from iop.api.models import hash_secret
 from iop.viewer import Viewer, api_key_of, person_of
 from sessions_app.models import (
     Attendance,
@@ -252,5 +253,5 @@ def reminder_preference_of(viewer: Viewer) -> ReminderPreference | None:
 
 def calendar_feed_by_token(token: str) -> CalendarFeed | None:
     """The feed a private calendar address names (the token is the credential; no viewer)."""
-    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=hash_secret(token)).first()
     return feed if feed is not None and feed.user.is_active else None

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from iop.accounts.models import ClientProfile, User
+from iop.api.models import hash_secret
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import NotAllowed
@@ -168,20 +169,23 @@ def chat_send(*, actor: Actor, session: Session, client: ClientProfile, text: st
     return message
 
 
-def calendar_feed_for(user: User) -> CalendarFeed:
-    feed, _ = CalendarFeed.objects.get_or_create(user=user)
-    return feed
+def calendar_feed_for(user: User) -> CalendarFeed | None:
+    """The person's calendar feed, if they made one (its address cannot be shown again)."""
+    return CalendarFeed.objects.filter(user=user).first()
 
 
-def calendar_feed_regenerate(*, actor: User) -> CalendarFeed:
-    """A new private calendar URL; the old one stops working at once."""
+def calendar_feed_regenerate(*, actor: User) -> tuple[CalendarFeed, str]:
+    """A new private calendar URL, returned once with its token; only the token's hash is kept
+    and the old URL stops working at once."""
     if actor is None or not getattr(actor, "is_authenticated", False):
         raise NotAllowed("Sign in first.")
+    token = new_feed_token()
     with transaction.atomic():
-        feed, _ = CalendarFeed.objects.select_for_update().get_or_create(user=actor)
-        feed.token = new_feed_token()
+        feed = CalendarFeed.objects.select_for_update().filter(user=actor).first()
+        feed = feed or CalendarFeed(user=actor)
+        feed.token_hash = hash_secret(token)
         feed.save()
-    return feed
+    return feed, token
 
 
 def reminder_preference_set(

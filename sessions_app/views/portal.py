@@ -243,10 +243,13 @@ def reminder_settings(request):
 def calendar_page(request):
     """The private iCal URL and a button to replace it (clients here; staff under /staff/)."""
     feed = services.calendar_feed_for(request.user)
-    if request.method == "POST":
-        feed = services.calendar_feed_regenerate(actor=request.user)
-        messages.success(request, "Your calendar link is new; the old one no longer works.")
-    url = request.build_absolute_uri(reverse("sessions:ical", args=[feed.token]))
+    token = None
+    if request.method == "POST" or feed is None:
+        # Only the token's hash is kept, so the address is shown once: when it is made.
+        _, token = services.calendar_feed_regenerate(actor=request.user)
+        if feed is not None:
+            messages.success(request, "Your calendar link is new; the old one no longer works.")
+    url = request.build_absolute_uri(reverse("sessions:ical", args=[token])) if token else None
     base = "staff_base.html" if request.user.is_staff_member else "portal_base.html"
     return render(request, "sessions_app/calendar.html", {"url": url, "base": base})
 
@@ -261,7 +264,7 @@ def ical_feed(request, token: str):
     if feed is None:
         raise Http404("No such calendar.")
     now = timezone.now()
-    sessions = selectors.calendar_sessions_for(feed.user, now=now)
+    sessions = selectors.calendar_of(feed, now=now)
     body = ical.calendar(sessions, name=f"{settings.CLINIC_NAME} sessions", now=now)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="harbor-sessions.ics"'

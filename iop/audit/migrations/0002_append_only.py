@@ -1,7 +1,7 @@
 """PostgreSQL refuses UPDATE and DELETE on the audit log, whoever asks.
 
 The function is shared: other append-only ledgers install the same trigger on their tables.
-TRUNCATE stays possible for the database owner (test teardown), not for the application.
+TRUNCATE is refused by a statement trigger (0003), except in the test runner's sessions.
 """
 
 from django.db import migrations

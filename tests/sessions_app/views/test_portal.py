@@ -135,8 +135,10 @@ def test_each_user_has_a_private_ical_feed_that_can_be_replaced(
     client, client_profile, now_session, other_session
 ):
     browser = sign_in(client_profile.user)
-    assert browser.get("/sessions/calendar/").status_code == 200
-    token = CalendarFeed.objects.get(user=client_profile.user).token
+    page = browser.get("/sessions/calendar/")
+    assert page.status_code == 200
+    token = page.context["url"].rsplit("/", 1)[1].removesuffix(".ics")
+    assert CalendarFeed.objects.filter(user=client_profile.user).exists()
 
     feed = client.get(f"/sessions/ical/{token}.ics")  # no cookie
     body = feed.content.decode()

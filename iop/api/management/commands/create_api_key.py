@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
@@ -38,6 +39,10 @@ class Command(BaseCommand):
     def handle(self, *args, name, program, scopes, days, owner, **options):
         if days < 1:
             raise CommandError("--days must be at least 1.")
+        if days > settings.API_KEY_MAX_DAYS:
+            raise CommandError(
+                f"--days must be at most {settings.API_KEY_MAX_DAYS} (API_KEY_MAX_DAYS)."
+            )
         scope_list = [s.strip() for s in scopes.split(",") if s.strip()]
         owner_user = self._owner(owner)
         if Scope.CONSENTS_WRITE in scope_list and owner_user is None:
