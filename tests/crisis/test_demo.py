@@ -61,7 +61,8 @@ def test_seeding_twice_makes_the_crisis_demo_once_and_the_flow_works(settings):
     assert FollowUp.objects.filter(event=event).count() == 3
 
 
-def test_the_day_program_has_its_own_people_and_sees_nothing_of_the_evening_one():
+def test_the_day_program_has_its_own_people_and_sees_nothing_of_the_evening_one(settings):
+    settings.DEBUG = True  # seed_demo refuses a production configuration
     from crisis.selectors import client_reachable_by
     from iop.accounts.selectors import clients_visible_to
 

@@ -74,6 +74,8 @@ DAY_STAFF = [
         "Licensed professional counsellor",
     ),
 ]
+# Every staff account's key in one order: its demo phone number (verified numbers are unique).
+STAFF_KEYS = [key for key, *_ in STAFF] + [email_key for _key, email_key, *_ in DAY_STAFF]
 DAY_CLIENT_NAMES = ["Marley Stone", "Nico Bauer", "Oakley Price", "Parker Quinn"]
 CONSENT_TEXTS = {
     ConsentKind.RECORDING_THERAPEUTIC: "Sessions you attend may be recorded so your care team can review them to plan your treatment.",
@@ -195,7 +197,7 @@ class Command(BaseCommand):
             is_staff=is_admin,
             is_superuser=is_admin,
             # One number per person: verified numbers are unique.
-            phone=f"+1415555{100 + [k for k, *_ in STAFF].index(key):04d}",
+            phone=f"+1415555{100 + STAFF_KEYS.index(key):04d}",
         )
         StaffProfile.objects.get_or_create(
             user=user,
