@@ -37,7 +37,13 @@ from sessions_app.models import (
 
 
 def _is_person(viewer: Viewer) -> bool:
-    return viewer is not None and getattr(viewer, "is_authenticated", False) and viewer.is_active
+    """A signed-in, active person (an API key is authenticated and active too, but no person)."""
+    return (
+        viewer is not None
+        and api_key_of(viewer) is None
+        and getattr(viewer, "is_authenticated", False)
+        and viewer.is_active
+    )
 
 
 def program_settings(program: Program | int) -> ProgramSessionSettings:
