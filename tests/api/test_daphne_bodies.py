@@ -6,7 +6,6 @@ import http.client
 
 import pytest
 
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
