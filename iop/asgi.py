@@ -1,6 +1,23 @@
 import os
 
+from daphne.http_protocol import WebRequest
 from django.core.asgi import get_asgi_application
+
+
+def _leave_request_bodies_to_django() -> None:
+    """Twisted parses every POST form body into `request.args`, which Daphne never reads, and
+    answers one it cannot parse (a multipart body with no parts) with a bare 400 of its own:
+    no body, no Content-Type, no security headers, the app never asked. Django parses bodies."""
+    init = WebRequest.__init__
+
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self._parsePOSTFormSubmission = False
+
+    WebRequest.__init__ = __init__
+
+
+_leave_request_bodies_to_django()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iop.settings")
 django_asgi_app = get_asgi_application()

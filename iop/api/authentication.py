@@ -84,9 +84,22 @@ class ApiKeyAuthentication(BaseAuthentication):
         return f'{self.keyword} realm="api"'
 
 
+def key_action_of(view, method: str) -> str | None:
+    """The entry of `view.required_scopes` that admits an API key to `method`, or None."""
+    action = getattr(view, "action", None) or method.lower()
+    return action if action in getattr(view, "required_scopes", {}) else None
+
+
 class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
     target_class = "iop.api.authentication.ApiKeyAuthentication"
     name = "apiKey"
+
+    def get_security_requirement(self, auto_schema):
+        """Only the operations a key may call list the key: the schema says what each kind of
+        caller may do (a view's `required_scopes`, as IsVerifiedPrincipal enforces them)."""
+        if key_action_of(auto_schema.view, auto_schema.method) is None:
+            return []
+        return {self.name: []}
 
     def get_security_definition(self, auto_schema):
         return {

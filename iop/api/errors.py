@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from django.urls import Resolver404, resolve
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -106,6 +107,37 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return Response(error_body(code, message, fields), status=exc.status_code, headers=headers)
 
 
+# What the API answers when Django itself (not a view) refuses a request under /api/.
+_STATUS_ERRORS = {
+    400: ("bad_request", "The request could not be read."),
+    403: ("forbidden", "You do not have permission to do this."),
+    404: ("not_found", "There is no API endpoint at this address."),
+    405: ("method_not_allowed", "This endpoint does not take this method."),
+    500: ("server_error", "Something went wrong on our side. Please try again."),
+}
+
+
+def is_api_path(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def api_error_response(request, status: int, message: str = "") -> JsonResponse | None:
+    """The API's JSON error for `status` when the request is under /api/, else None.
+
+    The hook for Django's global handlers (handler400/403/404/500 and CSRF_FAILURE_VIEW): call
+    it first and return its answer when it gives one, so every failure under /api/ answers in
+    the one error shape whatever page the rest of the site shows. A CSRF failure is
+    `api_error_response(request, 403, reason)` and answers code "csrf_failed".
+    """
+    if not is_api_path(request):
+        return None
+    code, default = _STATUS_ERRORS.get(status, ("error", "The request failed."))
+    if status == 403 and message:
+        code, message = "csrf_failed", f"CSRF Failed: {message}"
+    return JsonResponse(error_body(code, message or default), status=status)
+
+
+@csrf_exempt  # answers 404 to every method: Django's CSRF page must not answer first
 def not_found(request, *args, **kwargs) -> JsonResponse:
     """Unknown URLs under /api/ answer in JSON, pointing at the slash form when that exists."""
     message = "There is no API endpoint at this address."

@@ -54,6 +54,8 @@ class IsVerifiedPrincipal(BasePermission):
         action = getattr(view, "action", None) or request.method.lower()
         if action == "metadata":
             return True  # OPTIONS describes the endpoint and returns no records
+        if not _handles(view, request.method):
+            return True  # the view answers 405, as it does to everyone
         scopes = getattr(view, "required_scopes", {})
         if action not in scopes:
             raise exceptions.PermissionDenied("API keys cannot use this endpoint.")
@@ -61,3 +63,11 @@ class IsVerifiedPrincipal(BasePermission):
         if scope is not None and not key.has_scope(scope):
             raise InsufficientScope(scope)
         return True
+
+
+def _handles(view, method: str) -> bool:
+    """Whether the view has a handler for `method` (a viewset: an action routed to it)."""
+    action_map = getattr(view, "action_map", None)
+    if action_map is not None:
+        return method.lower() in action_map
+    return method.lower() in view.http_method_names and hasattr(view, method.lower())

@@ -34,6 +34,7 @@ urlpatterns = [
         ),
         name="docs",
     ),
-    # Anything else under /api/ is a JSON 404, not the portal's HTML page.
-    re_path(r"^.*$", not_found),
+    # Anything else under /api/ is a JSON 404, not the portal's HTML page: any method, any
+    # character (a newline too: `.` and `$` would let "%0A" fall through to the HTML 404).
+    re_path(r"^[\s\S]*\Z", not_found),
 ]

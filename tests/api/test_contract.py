@@ -103,3 +103,62 @@ def test_the_portal_form_still_takes_its_text_answers(client_profile):
         with pytest.raises(Exception, match="must be one of"):
             mood.validate({"mood": bad})
     assert sign_in(client_profile.user).get("/crisis/check-ins/mood/").status_code == 200
+
+
+# -- found by the persona table and the fuzzer (issue 11, findings 4, 5, 7 and the key's role) --
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/crisis-events/abc/acknowledge/"),
+        ("post", "/api/v1/nope/"),
+        ("delete", "/api/v1/nope/"),
+        ("get", "/api/v1/a%0Ab/"),
+        ("post", "/api/v1/a%0A/"),
+    ],
+)
+def test_unrouted_api_paths_answer_a_json_404_to_any_method(method, path):
+    """Not Django's HTML CSRF page (unsafe methods) nor its HTML 404 (a newline in the path)."""
+    response = Client(enforce_csrf_checks=True).generic(method.upper(), path)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_the_global_handlers_hook_answers_json_under_api_only(rf):
+    from iop.api.errors import api_error_response
+
+    csrf = api_error_response(rf.post("/api/v1/me/"), 403, "CSRF token missing.")
+    assert csrf is not None and csrf.status_code == 403
+    assert b'"csrf_failed"' in csrf.content
+    assert api_error_response(rf.get("/api/v1/x/"), 404).status_code == 404
+    assert api_error_response(rf.get("/accounts/login/"), 404) is None
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_an_unsupported_method_with_a_key_is_405_not_403(key, client_profile, method):
+    for path in ("/api/v1/me/", "/api/v1/clients/", f"/api/v1/clients/{client_profile.pk}/"):
+        response = getattr(key, method)(path)
+        assert response.status_code == 405, (path, response.content)
+        assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_the_schema_lists_the_key_only_where_a_key_may_call(key):
+    schema = yaml.safe_load(key.get("/api/schema/").content)
+
+    def auths(path, method):
+        return {name for req in schema["paths"][path][method]["security"] for name in req}
+
+    assert "apiKey" not in auths("/api/v1/tech-checks/", "post")  # only a client records one
+    assert key.post("/api/v1/tech-checks/", {}, content_type="application/json").status_code == 403
+    assert "apiKey" in auths("/api/v1/tech-checks/", "get")
+    assert "cookieAuth" in auths("/api/v1/tech-checks/", "post")
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/attendance/", "/api/v1/tech-checks/", "/api/v1/makeup-requests/"]
+)
+def test_a_key_reads_the_sessions_lists_without_being_taken_for_a_person(key, path):
+    """The sessions selectors asked a key for its role: a 500."""
+    assert key.get(path).status_code == 200

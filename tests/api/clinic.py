@@ -1,0 +1,92 @@
+"""A small clinic for the tests that walk the whole API (the persona table and the fuzzer).
+
+Everything "ours" belongs to `client_profile` in the test program: a group they are enrolled in,
+a past session with their attendance, a make-up request, a safety plan, a crisis event, the
+program's escalation policy and an on-call shift. The other caseload and the other program get
+the same client-identifying rows, so a leak shows as a foreign name or record number in a body.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.utils import timezone
+
+from crisis.models import CrisisEvent, CrisisSource, OnCallShift, SafetyPlan, StepTarget
+from crisis.services import crisis_open, escalation_policy_save, safety_plan_save
+from iop.accounts.models import ClientProfile, User
+from sessions_app.models import (
+    Attendance,
+    AttendanceStatus,
+    Enrolment,
+    Group,
+    MakeUpRequest,
+    MakeUpStatus,
+    Session,
+)
+from tests.sessions_app.conftest import make_session
+
+
+@dataclass
+class Clinic:
+    client: ClientProfile
+    group: Group
+    session: Session
+    attendance: Attendance
+    makeup: MakeUpRequest
+    safety_plan: SafetyPlan
+    event: CrisisEvent
+    policy_id: int
+
+
+def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
+    group = Group.objects.create(program=client.program, name=name, capacity=5)
+    group.facilitators.add(facilitator)
+    Enrolment.objects.create(group=group, client=client, starts_on=date(2020, 1, 1))
+    return group
+
+
+def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: str) -> Clinic:
+    """One client's records, written the way the app writes them where that is cheap."""
+    group = _group(client, clinician, name)
+    past = make_session(group, starts_at=timezone.now() - timedelta(days=2))
+    coming = make_session(group, starts_at=timezone.now() + timedelta(days=5))
+    attendance = Attendance.objects.create(
+        session=past,
+        client=client,
+        session_starts_at=past.starts_at,
+        derived_status=AttendanceStatus.EXCUSED,
+        is_final=True,
+    )
+    makeup = MakeUpRequest.objects.create(
+        client=client,
+        missed_session=past,
+        target_session=coming,
+        status=MakeUpStatus.REQUESTED,
+        requested_by=client.user,
+    )
+    plan = safety_plan_save(
+        actor=clinician,
+        client=client,
+        sections={"warning_signs": f"{name}: a warning sign"},
+        based_on_version=None,
+    )
+    policy = escalation_policy_save(
+        actor=admin,
+        name=f"{name} policy",
+        program=client.program,
+        is_default=True,
+        repeat_count=1,
+        steps=[{"target": StepTarget.PRIMARY, "channels": ["feed"], "wait_minutes": 5}],
+    )
+    if not OnCallShift.objects.filter(program=client.program).exists():
+        OnCallShift.objects.create(
+            program=client.program,
+            user=clinician,
+            starts_at=timezone.now() - timedelta(days=1),
+            ends_at=timezone.now() + timedelta(days=1),
+            time_zone="America/New_York",
+        )
+    event, _ = crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
+    return Clinic(client, group, past, attendance, makeup, plan, event, policy.pk)

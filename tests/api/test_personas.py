@@ -1,0 +1,283 @@
+"""Every API route × every persona: the status each gets, and no body naming anyone else.
+
+The routes are discovered from the URL resolver, so a new endpoint cannot be forgotten: a route
+and method without an entry in ACCESS fails `test_every_route_has_an_entry`, naming the line to
+add. Each persona asks for the objects of "our" client (client_profile, in the test program);
+writes send an empty JSON object, so a caller who may write meets validation (400) and one who
+may not is refused first; every request runs in a savepoint that is rolled back after it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from iop.api.errors import not_found
+from iop.api.models import Scope
+from tests.api.clinic import Clinic, seed_client
+from tests.api.conftest import key_client
+from tests.conftest import sign_in
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = (
+    "client",
+    "other_client",
+    "clinician",
+    "other_clinician",
+    "supervisor",
+    "other_supervisor",
+    "support_agent",
+    "admin_user",
+    "key",  # every scope, test program
+    "key_without_scope",  # every scope but the one this route needs
+    "other_program_key",  # every scope, other program
+    "anonymous",
+)
+
+# The status each persona gets, in the order of PERSONAS. The objects are our client's, so the
+# personas who may not see them get 404 (never 403, which would tell them the object exists).
+RULES: dict[str, tuple[int, ...]] = {
+    # fmt: off
+    #                 cl   ocl  clin ocln sup  osup supp adm  key  nokey okey anon
+    "anyone": (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 401),
+    "list": (200, 200, 200, 200, 200, 200, 200, 200, 200, 403, 200, 401),
+    "staff_list": (403, 403, 200, 200, 200, 200, 200, 200, 200, 403, 200, 401),
+    "ours": (200, 404, 200, 404, 200, 404, 404, 200, 200, 403, 404, 401),
+    "program_staff": (403, 403, 200, 200, 200, 404, 200, 200, 200, 403, 404, 401),
+    # A client is refused before the lookup, so no client learns whether the event exists.
+    "care_team": (403, 403, 200, 404, 200, 404, 404, 200, 200, 403, 404, 401),
+    "staff_act": (403, 404, 200, 404, 200, 404, 404, 200, 200, 403, 404, 401),
+    "staff_write": (403, 404, 400, 404, 400, 404, 404, 400, 400, 403, 404, 401),
+    "write": (400, 400, 400, 400, 400, 400, 400, 400, 400, 403, 400, 401),
+    "ours_write": (400, 404, 400, 404, 400, 404, 404, 400, 400, 403, 404, 401),
+    "client_write": (400, 400, 400, 400, 400, 400, 400, 400, 403, 403, 403, 401),
+    # fmt: on
+}
+
+# (route name, method) → rule. A new route fails the test until it has a line here.
+ACCESS: dict[tuple[str, str], str] = {
+    ("api:me", "GET"): "anyone",
+    ("api:client-list", "GET"): "list",
+    ("api:client-detail", "GET"): "ours",
+    ("api:client-consents", "GET"): "ours",
+    ("api:consent-list", "GET"): "list",
+    ("api:consent-list", "POST"): "write",
+    ("api:consent-withdraw", "POST"): "write",
+    ("sessions_api:group-list", "GET"): "list",
+    ("sessions_api:group-detail", "GET"): "ours",
+    ("sessions_api:session-list", "GET"): "list",
+    ("sessions_api:session-detail", "GET"): "ours",
+    ("sessions_api:enrolment-list", "GET"): "list",
+    ("sessions_api:enrolment-list", "POST"): "write",
+    ("sessions_api:attendance-list", "GET"): "list",
+    ("sessions_api:attendance-detail", "GET"): "ours",
+    ("sessions_api:attendance-correct", "POST"): "ours_write",
+    ("sessions_api:tech-check-list", "GET"): "list",
+    ("sessions_api:tech-check-list", "POST"): "client_write",
+    ("sessions_api:makeup-request-list", "GET"): "list",
+    ("sessions_api:makeup-request-list", "POST"): "write",
+    ("sessions_api:makeup-request-approve", "POST"): "staff_write",
+    ("sessions_api:makeup-request-decline", "POST"): "staff_act",
+    ("crisis_api:instrument-list", "GET"): "anyone",
+    ("crisis_api:instrument-detail", "GET"): "anyone",
+    ("crisis_api:check-in-list", "GET"): "list",
+    ("crisis_api:check-in-list", "POST"): "write",
+    ("crisis_api:safety-plan-list", "GET"): "list",
+    ("crisis_api:safety-plan-detail", "GET"): "ours",
+    ("crisis_api:crisis-event-list", "GET"): "list",
+    ("crisis_api:crisis-event-list", "POST"): "write",
+    ("crisis_api:crisis-event-detail", "GET"): "ours",
+    ("crisis_api:crisis-event-acknowledge", "POST"): "staff_act",
+    ("crisis_api:crisis-event-resolve", "POST"): "ours_write",
+    ("crisis_api:crisis-event-timeline", "GET"): "care_team",
+    ("crisis_api:escalation-policy-list", "GET"): "staff_list",
+    ("crisis_api:escalation-policy-detail", "GET"): "program_staff",
+    ("crisis_api:on-call-shift-list", "GET"): "staff_list",
+    ("crisis_api:local-resource-list", "GET"): "staff_list",
+}
+
+
+@dataclass(frozen=True)
+class Route:
+    name: str
+    method: str
+    kwargs: tuple[str, ...]
+    view: object
+
+
+def _walk(patterns, namespace: str = "", prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if pattern.namespace else namespace
+            yield from _walk(pattern.url_patterns, inner.strip(":"), prefix + str(pattern.pattern))
+        elif prefix.startswith("api/v1/"):
+            yield namespace, pattern
+
+
+def api_routes() -> list[Route]:
+    """Every (route, method) under /api/v1/ that some view handles."""
+    routes = []
+    for namespace, pattern in _walk(get_resolver().url_patterns):
+        if pattern.callback is not_found or not pattern.name:
+            continue
+        name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+        path = reverse(name, kwargs=dict.fromkeys(pattern.pattern.regex.groupindex, "1"))
+        if not path.startswith("/api/v1/"):
+            continue
+        actions = getattr(pattern.callback, "actions", None)
+        if actions is not None:
+            methods = [m.upper() for m in actions if m != "head"]
+        else:
+            view_class = pattern.callback.view_class
+            methods = [
+                m.upper()
+                for m in view_class.http_method_names
+                if hasattr(view_class, m) and m not in ("head", "options")
+            ]
+        for method in methods:
+            routes.append(Route(name, method, tuple(pattern.pattern.regex.groupindex), pattern))
+    return routes
+
+
+def scope_of(route: Route) -> str | None:
+    callback = route.view.callback
+    actions = getattr(callback, "actions", None)
+    if actions is not None:
+        return callback.cls.required_scopes.get(actions[route.method.lower()])
+    return callback.view_class.required_scopes.get(route.method.lower())
+
+
+def object_id(route: Route, clinic: Clinic) -> str:
+    """The id of our client's object that the route's URL names."""
+    resource = route.name.split(":")[-1]
+    ids = {
+        "client": clinic.client.pk,
+        "group": clinic.group.pk,
+        "session": clinic.session.pk,
+        "attendance": clinic.attendance.pk,
+        "makeup-request": clinic.makeup.pk,
+        "instrument": "phq9",
+        "safety-plan": clinic.safety_plan.pk,
+        "crisis-event": clinic.event.pk,
+        "escalation-policy": clinic.policy_id,
+    }
+    for prefix, value in ids.items():
+        if resource.startswith(f"{prefix}-"):
+            return str(value)
+    raise AssertionError(f"{route.name}: say in object_id() which object its URL names")
+
+
+ROUTES = api_routes()
+
+
+def test_every_route_has_an_entry():
+    missing = [
+        f'    ("{r.name}", "{r.method}"): "<rule>",'
+        for r in ROUTES
+        if (r.name, r.method) not in ACCESS
+    ]
+    assert not missing, (
+        "These API routes have no expected statuses; add them to ACCESS in "
+        "tests/api/test_personas.py with one of " + ", ".join(RULES) + ":\n" + "\n".join(missing)
+    )
+    stale = set(ACCESS) - {(r.name, r.method) for r in ROUTES}
+    assert not stale, f"ACCESS names routes that no longer exist: {sorted(stale)}"
+
+
+@pytest.fixture
+def world(
+    request,
+    client_profile,
+    other_client_profile,
+    far_client_profile,
+    clinician,
+    other_clinician,
+    supervisor,
+    other_supervisor,
+    support_agent,
+    admin_user,
+    make_key,
+    other_program,
+):
+    ours = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    seed_client(other_client_profile, other_clinician, admin=admin_user, name="Other")
+    seed_client(far_client_profile, other_supervisor, admin=admin_user, name="Far")
+    people = {
+        "client": client_profile.user,
+        "other_client": other_client_profile.user,
+        "clinician": clinician,
+        "other_clinician": other_clinician,
+        "supervisor": supervisor,
+        "other_supervisor": other_supervisor,
+        "support_agent": support_agent,
+        "admin_user": admin_user,
+    }
+    browsers: dict[str, Client] = {name: sign_in(user) for name, user in people.items()}
+    browsers["key"] = key_client(make_key()[1])
+    browsers["other_program_key"] = key_client(make_key(key_program=other_program)[1])
+    browsers["anonymous"] = Client()
+    keys_without: dict[str | None, Client] = {}
+
+    def browser(persona: str, route: Route) -> Client:
+        if persona != "key_without_scope":
+            return browsers[persona]
+        scope = scope_of(route)
+        if scope not in keys_without:
+            scopes = [s for s in Scope.values if s != scope]
+            keys_without[scope] = key_client(make_key(scopes=scopes, name=f"no {scope}")[1])
+        return keys_without[scope]
+
+    clients = {"ours": client_profile, "other": other_client_profile, "far": far_client_profile}
+    return ours, browser, clients
+
+
+# Which clients each persona may see (tests/api/conftest.py's VISIBILITY, keys renamed).
+SEES = {
+    "client": {"ours"},
+    "other_client": {"other"},
+    "clinician": {"ours"},
+    "other_clinician": {"other"},
+    "supervisor": {"ours", "other"},
+    "other_supervisor": {"far"},
+    "support_agent": set(),
+    "admin_user": {"ours", "other", "far"},
+    "key": {"ours", "other"},
+    "key_without_scope": {"ours", "other"},
+    "other_program_key": {"far"},
+    "anonymous": set(),
+}
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{r.method} {r.name}")
+def test_each_persona_gets_its_status_and_only_what_it_may_see(world, route):
+    clinic, browser, clients = world
+    kwargs = {name: object_id(route, clinic) for name in route.kwargs}
+    path = reverse(route.name, kwargs=kwargs)
+    rule = ACCESS.get((route.name, route.method))
+    got = {}
+    for persona in PERSONAS:
+        with transaction.atomic():
+            response = browser(persona, route).generic(
+                route.method,
+                path,
+                b"{}" if route.method != "GET" else b"",
+                content_type="application/json",
+            )
+            transaction.set_rollback(True)
+        got[persona] = response.status_code
+        body = response.content.decode()
+        for who, client in clients.items():
+            if who in SEES[persona]:
+                continue
+            for identifier in (client.user.full_name, client.record_number, client.user.email):
+                # As a whole JSON string: "client@…" is part of "other.client@…".
+                assert json.dumps(identifier) not in body, (persona, route.name, who, identifier)
+    expected = dict(zip(PERSONAS, RULES[rule], strict=True)) if rule else None
+    assert got == expected, f"{route.method} {path} ({rule}): got {got}"
