@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -109,7 +110,7 @@ class Route:
     name: str
     method: str
     kwargs: tuple[str, ...]
-    view: object
+    view: URLPattern
 
 
 def _walk(patterns, namespace: str = "", prefix: str = "") -> Iterator[tuple[str, URLPattern]]:
@@ -135,7 +136,7 @@ def api_routes() -> list[Route]:
         if actions is not None:
             methods = [m.upper() for m in actions if m != "head"]
         else:
-            view_class = pattern.callback.view_class
+            view_class: Any = getattr(pattern.callback, "view_class", None)
             methods = [
                 m.upper()
                 for m in view_class.http_method_names
@@ -147,7 +148,7 @@ def api_routes() -> list[Route]:
 
 
 def scope_of(route: Route) -> str | None:
-    callback = route.view.callback
+    callback: Any = route.view.callback
     actions = getattr(callback, "actions", None)
     if actions is not None:
         return callback.cls.required_scopes.get(actions[route.method.lower()])
