@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from functools import lru_cache
+from typing import Any
 
 from django import forms
 from django.conf import settings
@@ -41,6 +42,11 @@ class TokenForm(forms.Form):
         ),
         help_text="The 6-digit code from your authenticator app, or one of your backup codes.",
     )
+
+    def __init__(self, *args: Any, backup_codes_left: int = 1, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not backup_codes_left:  # never offer what the account no longer has
+            self.fields["token"].help_text = "The 6-digit code from your authenticator app."
 
 
 class ProfileForm(forms.Form):

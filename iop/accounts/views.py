@@ -136,7 +136,8 @@ def two_factor_verify(request):
     user = request.user
     if two_factor.confirmed_totp(user) is None and two_factor.backup_codes_left(user) == 0:
         return redirect("accounts:two_factor_setup")
-    form = TokenForm(request.POST or None)
+    codes_left = two_factor.backup_codes_left(user)
+    form = TokenForm(request.POST or None, backup_codes_left=codes_left)
     if request.method == "POST" and form.is_valid():
         device = match_token(user, form.cleaned_data["token"].strip())
         if device is not None:
@@ -149,7 +150,7 @@ def two_factor_verify(request):
         {
             "form": form,
             "next": _next_url(request, ""),
-            "codes_left": two_factor.backup_codes_left(user),
+            "codes_left": codes_left,
         },
     )
 

@@ -185,6 +185,7 @@ def test_the_verify_page_offers_no_backup_code_when_none_are_left(clinician):
     page = browser.get("/accounts/two-factor/verify/").content.decode()
 
     assert "Use one of your backup codes" not in page
+    assert "or one of your backup codes" not in page  # not in the field's help either
     assert "no backup codes left" in page
     # The authenticator still works.
     code = totp(device.bin_key, device.step, device.t0, device.digits, device.drift)
