@@ -372,7 +372,8 @@ def latest_risk_sql(*, client: str) -> str:
 
 
 def caseload_by_risk(viewer: Viewer) -> list[ClientProfile]:
-    """The viewer's clients, highest latest risk first, then highest latest score.
+    """The viewer's clients in crisis first, then by highest latest risk, then by the most
+    recent check-in (scores are encrypted, so the database cannot order by them).
 
     Each client carries `latest_*` attributes from one query (no N+1); one audit row each.
     """
@@ -393,7 +394,7 @@ def caseload_by_risk(viewer: Viewer) -> list[ClientProfile]:
         .order_by(
             "-in_crisis",
             F("latest_risk_rank").desc(nulls_last=True),
-            F("latest_score").desc(nulls_last=True),
+            F("latest_at").desc(nulls_last=True),
             "user__full_name",
         )
     )

@@ -112,6 +112,7 @@ class CheckInSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="client_id")
     answers = serializers.DictField(child=serializers.IntegerField())
     crisis_event = serializers.IntegerField(source="crisis_event_id", allow_null=True)
+    score = serializers.IntegerField(read_only=True)  # encrypted at rest, a number here
 
     class Meta:
         model = CheckIn

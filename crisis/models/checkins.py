@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from crisis import instruments
-from iop.encryption import EncryptedTextField
+from iop.encryption import EncryptedIntegerField, EncryptedTextField
 
 
 class RiskLevel(models.TextChoices):
@@ -30,7 +30,8 @@ class CheckInChannel(models.TextChoices):
 
 
 class CheckIn(models.Model):
-    """One answered instrument. Answers are encrypted; score, band and risk stay queryable."""
+    """One answered instrument. Answers, note, score and band are encrypted; only the risk level
+    (and its rank) stays queryable, for the risk list and the missed-session roll call."""
 
     client = models.ForeignKey(
         "accounts.ClientProfile", on_delete=models.PROTECT, related_name="check_ins"
@@ -39,8 +40,8 @@ class CheckIn(models.Model):
     instrument_version = models.PositiveSmallIntegerField()
     answers_json = EncryptedTextField()
     note = EncryptedTextField(blank=True)
-    score = models.PositiveSmallIntegerField()
-    band = models.CharField(max_length=40)
+    score = EncryptedIntegerField()
+    band = EncryptedTextField(max_length=40)
     risk = models.CharField(max_length=8, choices=RiskLevel.choices)
     risk_rank = models.PositiveSmallIntegerField(help_text="0 none … 3 high, for sorting.")
     channel = models.CharField(max_length=8, choices=CheckInChannel.choices)

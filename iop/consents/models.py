@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from iop.encryption import EncryptedTextField
+
 
 class ConsentKind(models.TextChoices):
     RECORDING_THERAPEUTIC = "recording_therapeutic", "Recording for therapeutic review"
@@ -50,7 +52,8 @@ class ConsentMethod(models.TextChoices):
 
 
 class ConsentRecord(models.Model):
-    """One grant or withdrawal. Rows are only ever added (PostgreSQL refuses UPDATE/DELETE)."""
+    """One grant or withdrawal. Rows are only ever added (PostgreSQL refuses UPDATE/DELETE,
+    except key rotation re-encrypting `note`: see migration 0003)."""
 
     client = models.ForeignKey(
         "accounts.ClientProfile", on_delete=models.PROTECT, related_name="consent_records"
@@ -63,7 +66,7 @@ class ConsentRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(db_index=True)
-    note = models.CharField(max_length=300, blank=True)
+    note = EncryptedTextField(max_length=300, blank=True)
 
     class Meta:
         ordering = ["-recorded_at", "-id"]

@@ -7,7 +7,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 
-from iop.encryption import EncryptedTextField
+from iop.encryption import EncryptedJSONField, EncryptedTextField
 
 
 class Channel(models.TextChoices):
@@ -80,7 +80,7 @@ class OutboundMessage(models.Model):
     subject = EncryptedTextField(max_length=200, blank=True)
     body = EncryptedTextField(blank=True)
     template = models.CharField(max_length=200, blank=True)
-    context = models.JSONField(default=dict, blank=True)
+    context = EncryptedJSONField(default=dict, blank=True)
 
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveIntegerField(default=0)

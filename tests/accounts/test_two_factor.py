@@ -280,3 +280,26 @@ def test_a_next_address_with_several_parameters_survives_sign_in(clinician):
         "/accounts/two-factor/verify/", {"token": current_code(device), "next": target}
     )
     assert verified["Location"] == target
+
+
+def help_bar(html: str) -> str:
+    found = re.search(r'<aside class="help-bar"[^>]*id="help-bar">(.*?)</aside>', html, re.S)
+    return found.group(1) if found else ""
+
+
+def test_a_clients_two_step_pages_carry_the_help_bar_and_staffs_do_not(
+    settings, client_profile, clinician
+):
+    browser = sign_in(client_profile.user)
+    for path in ("/accounts/two-factor/setup/", "/accounts/two-factor/verify/"):
+        if path.endswith("verify/"):
+            totp_device(client_profile.user)  # verify is for a client who has set it up
+        response = browser.get(path)
+        assert response.status_code == 200, path
+        bar = help_bar(response.content.decode())
+        assert "24/7" in bar and settings.CLINIC_CRISIS_LINE in bar, path
+        assert 'href="tel:988"' in bar, path
+
+    staff = sign_in(clinician, verified=False)
+    totp_device(clinician)
+    assert 'id="help-bar"' not in staff.get("/accounts/two-factor/verify/").content.decode()

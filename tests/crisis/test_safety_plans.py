@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -162,3 +164,11 @@ def test_the_on_call_responder_reads_the_plan_through_the_open_event(team, polic
     assert AccessLog.objects.filter(
         actor=team["on_call"], client=client, object_type="crisis.SafetyPlan"
     ).exists()
+
+
+def test_the_print_page_carries_the_clients_help_bar(client_profile):
+    html = sign_in(client_profile.user).get("/crisis/safety-plan/print/").content.decode()
+    found = re.search(r'<aside class="help-bar"[^>]*id="help-bar">(.*?)</aside>', html, re.S)
+    assert found is not None
+    assert "24/7" in found.group(1) and settings.CLINIC_CRISIS_LINE in found.group(1)
+    assert 'href="tel:988"' in found.group(1)

@@ -2,9 +2,10 @@
 
 Re-encrypts every encrypted field of every installed model under the first key of
 FIELD_ENCRYPTION_KEYS, so an old key can then be removed from the list. Fields are found through
-the app registry (every EncryptedTextField), so a new app's fields are included. Each batch of
-rows (by primary key) is one transaction; values already under the first key are skipped, so an
-interrupted run is simply started again.
+the app registry (every EncryptedField: text, numbers, JSON), so a new app's fields are included.
+Each batch of rows (by primary key) is one transaction; values already under the first key are
+skipped, so an interrupted run is simply started again. Append-only ledgers (consents) accept
+the new ciphertext only inside these transactions (`iop.encryption.rekeying`).
 """
 
 from __future__ import annotations
@@ -15,14 +16,14 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, models, transaction
 
-from iop.encryption import EncryptedTextField, is_current, reencrypt
+from iop.encryption import EncryptedField, is_current, reencrypt, rekeying
 
 
-def encrypted_fields() -> Iterator[tuple[type[models.Model], list[EncryptedTextField]]]:
+def encrypted_fields() -> Iterator[tuple[type[models.Model], list[EncryptedField]]]:
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
             continue
-        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+        fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedField)]
         if fields:
             yield model, fields
 
@@ -55,7 +56,7 @@ class Command(BaseCommand):
         watermark: int | str | None = None
         changed = 0
         while True:
-            with transaction.atomic(), connection.cursor() as cursor:
+            with transaction.atomic(), connection.cursor() as cursor, rekeying(cursor):
                 if watermark is None:
                     cursor.execute(select.replace(f"WHERE {pk} > %s ", ""), [batch_size])
                 else:
