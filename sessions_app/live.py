@@ -31,6 +31,22 @@ def to_facilitators(
     if user_ids is None:
         user_ids = facilitator_ids(session)
     publish(event, {"session_id": session.pk, **payload}, user_ids=user_ids)
+    client_id = payload.get("client_id")
+    if client_id is not None and user_ids:
+        _audit_deliveries(user_ids, client_id, event)
+
+
+def _audit_deliveries(user_ids: list[int], client_id: int, event: str) -> None:
+    """A live event naming a client is a read by each facilitator it reaches: one insert, in
+    the caller's transaction, so the record and the event stand or fall together."""
+    from iop.accounts.models import ClientProfile, User
+    from iop.audit.services import access_record_deliveries
+
+    people = User.objects.filter(pk__in=user_ids).only("pk", "email")
+    client = ClientProfile(pk=client_id)  # only its id is recorded
+    access_record_deliveries(
+        [(person, client, event) for person in people], object_type="realtime.live_event"
+    )
 
 
 def attendance_changed(attendance: Attendance, *, session: Session, client_name: str) -> None:
