@@ -162,3 +162,36 @@ def test_the_schema_lists_the_key_only_where_a_key_may_call(key):
 def test_a_key_reads_the_sessions_lists_without_being_taken_for_a_person(key, path):
     """The sessions selectors asked a key for its role: a 500."""
     assert key.get(path).status_code == 200
+
+
+# -- found by the fuzzer (issue 11, finding 6 and after) --
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/crisis-events/?page=", "page"),  # the paginator, through iop.api.params
+        ("/api/v1/crisis-events/?state=", "state"),
+        ("/api/v1/check-ins/?client=", "client"),
+        ("/api/v1/local-resources/?latitude=&longitude=0", "latitude"),
+        ("/api/v1/sessions/?date_to=", "date_to"),  # django-filter, through iop.api.filters
+        ("/api/v1/sessions/?starts_before=", "starts_before"),
+        ("/api/v1/sessions/?group=", "group"),
+        ("/api/v1/attendance/?date_from=", "date_from"),
+        ("/api/v1/consents/?kind=", "kind"),  # a choice: "" is not one of them
+        ("/api/v1/makeup-requests/?status=", "status"),
+        ("/api/v1/sessions/?date_to=2024-13-01", "date_to"),
+    ],
+)
+def test_an_empty_or_invalid_typed_filter_is_a_400_naming_it(key, path, parameter):
+    assert parameter in fields_of(key.get(path))
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/sessions/?status=", "/api/v1/local-resources/?kind=&region="]
+)
+def test_an_empty_free_text_filter_is_no_filter(key, path):
+    """A plain string in the schema: empty is a string, read as "do not filter by it"."""
+    assert key.get(path).status_code == 200
+    assert key.get(path).json()["count"] == key.get(path.split("?")[0]).json()["count"]
+
