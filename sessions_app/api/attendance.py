@@ -79,7 +79,12 @@ class TechCheckInputSerializer(serializers.Serializer):
     camera = serializers.ChoiceField(choices=MediaState.choices)
     microphone = serializers.ChoiceField(choices=MediaState.choices)
     webrtc = serializers.BooleanField()
-    download_mbps = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    download_mbps = serializers.FloatField(
+        default=None,
+        allow_null=True,
+        min_value=0,
+        help_text="Left out (or null) when the browser could not measure the speed.",
+    )
 
 
 class AttendanceFilter(django_filters.FilterSet):

@@ -195,3 +195,13 @@ def test_an_empty_free_text_filter_is_no_filter(key, path):
     assert key.get(path).status_code == 200
     assert key.get(path).json()["count"] == key.get(path.split("?")[0]).json()["count"]
 
+
+def test_a_tech_check_without_a_measured_speed_is_recorded(client_profile):
+    """download_mbps is optional in the schema; leaving it out was a 500 (TypeError)."""
+    response = sign_in(client_profile.user).post(
+        "/api/v1/tech-checks/",
+        {"camera": "error", "microphone": "error", "webrtc": False},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["download_mbps"] is None
