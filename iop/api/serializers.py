@@ -7,6 +7,16 @@ from rest_framework import serializers
 from iop.accounts.selectors import client_profile_of
 
 
+class JsonNumberField(serializers.FloatField):
+    """A JSON number: DRF's FloatField also takes true and false (as 1.0 and 0.0), which the
+    schema's `number` does not."""
+
+    def to_internal_value(self, data: object) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Machine-readable, e.g. 'invalid', 'insufficient_scope'."

@@ -205,3 +205,14 @@ def test_a_tech_check_without_a_measured_speed_is_recorded(client_profile):
     )
     assert response.status_code == 201, response.content
     assert response.json()["download_mbps"] is None
+
+
+@pytest.mark.parametrize("speed", [False, True, "fast"])
+def test_a_tech_check_speed_is_a_json_number(client_profile, speed):
+    """DRF's FloatField read false as 0.0; the schema says number."""
+    response = sign_in(client_profile.user).post(
+        "/api/v1/tech-checks/",
+        {"camera": "granted", "microphone": "granted", "webrtc": True, "download_mbps": speed},
+        content_type="application/json",
+    )
+    assert "download_mbps" in fields_of(response)
