@@ -17,6 +17,20 @@ class JsonNumberField(serializers.FloatField):
         return super().to_internal_value(data)
 
 
+# What a form post (all text) may send for a boolean.
+FORM_BOOLS = {"true", "false"}
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """A JSON true or false: DRF's BooleanField also takes 0, 1, "yes", "off" and the like, which
+    the schema's `boolean` does not (a form post's "true"/"false" still reads)."""
+
+    def to_internal_value(self, data: object) -> bool:
+        if not isinstance(data, (bool, str)) or (isinstance(data, str) and data not in FORM_BOOLS):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Machine-readable, e.g. 'invalid', 'insufficient_scope'."

@@ -11,7 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from iop.accounts.selectors import client_profile_of
-from iop.api.serializers import JsonNumberField
+from iop.api.serializers import JsonBooleanField, JsonNumberField
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from sessions_app import selectors, services
 from sessions_app.api.common import READ, WRITE, AuditedListMixin, audit_rows
@@ -79,7 +79,7 @@ class TechCheckInputSerializer(serializers.Serializer):
     session = serializers.IntegerField(required=False, allow_null=True)
     camera = serializers.ChoiceField(choices=MediaState.choices)
     microphone = serializers.ChoiceField(choices=MediaState.choices)
-    webrtc = serializers.BooleanField()
+    webrtc = JsonBooleanField()
     download_mbps = JsonNumberField(
         default=None,
         allow_null=True,

@@ -216,3 +216,14 @@ def test_a_tech_check_speed_is_a_json_number(client_profile, speed):
         content_type="application/json",
     )
     assert "download_mbps" in fields_of(response)
+
+
+@pytest.mark.parametrize("webrtc", [0, 1, "yes", "off", None])
+def test_a_tech_check_webrtc_is_a_json_boolean(client_profile, webrtc):
+    """DRF's BooleanField read 0 as false; the schema says boolean."""
+    response = sign_in(client_profile.user).post(
+        "/api/v1/tech-checks/",
+        {"camera": "granted", "microphone": "granted", "webrtc": webrtc},
+        content_type="application/json",
+    )
+    assert "webrtc" in fields_of(response)
