@@ -11,7 +11,7 @@ class JsonNumberField(serializers.FloatField):
     """A JSON number: DRF's FloatField also takes true and false (as 1.0 and 0.0), which the
     schema's `number` does not."""
 
-    def to_internal_value(self, data: object) -> float:
+    def to_internal_value(self, data: float | int | str) -> float:
         if isinstance(data, bool):
             self.fail("invalid")
         return super().to_internal_value(data)
