@@ -3,8 +3,11 @@
     state = choice_param(request, "state", EventState.values)
     client_id = id_param(request, "client")
 
-Each returns None when the parameter is absent or empty, else the parsed value, and raises
-DRF's ValidationError ({name: [why]}) otherwise, which the API answers in its error shape.
+Each returns None when the parameter is absent, else the parsed value, and raises DRF's
+ValidationError ({name: [why]}) otherwise, which the API answers in its error shape. Every
+parameter read here is typed (a number or a choice), so an empty value (`?client=`) is a 400 like
+any other value that is not of its type: the schema says so, and a caller who sends it has a bug.
+django-filter's parameters keep the same rule through `iop.api.filters.FilterBackend`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,13 @@ MAX_ID = 2**63 - 1
 
 def _raw(request: Request, name: str) -> str | None:
     value = request.query_params.get(name)
-    return value if value else None
+    if value == "":
+        raise ValidationError({name: [empty_message(name)]})
+    return value
+
+
+def empty_message(name: str) -> str:
+    return f"{name} must not be empty; leave it out to not filter by it."
 
 
 def id_param(request: Request, name: str) -> int | None:

@@ -7,6 +7,30 @@ from rest_framework import serializers
 from iop.accounts.selectors import client_profile_of
 
 
+class JsonNumberField(serializers.FloatField):
+    """A JSON number: DRF's FloatField also takes true and false (as 1.0 and 0.0), which the
+    schema's `number` does not."""
+
+    def to_internal_value(self, data: float | int | str) -> float:
+        if isinstance(data, bool):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+# What a form post (all text) may send for a boolean.
+FORM_BOOLS = {"true", "false"}
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """A JSON true or false: DRF's BooleanField also takes 0, 1, "yes", "off" and the like, which
+    the schema's `boolean` does not (a form post's "true"/"false" still reads)."""
+
+    def to_internal_value(self, data: object) -> bool:
+        if not isinstance(data, (bool, str)) or (isinstance(data, str) and data not in FORM_BOOLS):
+            self.fail("invalid", input=data)
+        return super().to_internal_value(data)
+
+
 class ErrorDetailSerializer(serializers.Serializer):
     code = serializers.CharField(
         help_text="Machine-readable, e.g. 'invalid', 'insufficient_scope'."

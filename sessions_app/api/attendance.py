@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from iop.accounts.selectors import client_profile_of
+from iop.api.serializers import JsonBooleanField, JsonNumberField
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from sessions_app import selectors, services
 from sessions_app.api.common import READ, WRITE, AuditedListMixin, audit_rows
@@ -78,8 +79,13 @@ class TechCheckInputSerializer(serializers.Serializer):
     session = serializers.IntegerField(required=False, allow_null=True)
     camera = serializers.ChoiceField(choices=MediaState.choices)
     microphone = serializers.ChoiceField(choices=MediaState.choices)
-    webrtc = serializers.BooleanField()
-    download_mbps = serializers.FloatField(required=False, allow_null=True, min_value=0)
+    webrtc = JsonBooleanField()
+    download_mbps = JsonNumberField(
+        default=None,
+        allow_null=True,
+        min_value=0,
+        help_text="Left out (or null) when the browser could not measure the speed.",
+    )
 
 
 class AttendanceFilter(django_filters.FilterSet):

@@ -162,3 +162,68 @@ def test_the_schema_lists_the_key_only_where_a_key_may_call(key):
 def test_a_key_reads_the_sessions_lists_without_being_taken_for_a_person(key, path):
     """The sessions selectors asked a key for its role: a 500."""
     assert key.get(path).status_code == 200
+
+
+# -- found by the fuzzer (issue 11, finding 6 and after) --
+
+
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [
+        ("/api/v1/crisis-events/?page=", "page"),  # the paginator, through iop.api.params
+        ("/api/v1/crisis-events/?state=", "state"),
+        ("/api/v1/check-ins/?client=", "client"),
+        ("/api/v1/local-resources/?latitude=&longitude=0", "latitude"),
+        ("/api/v1/sessions/?date_to=", "date_to"),  # django-filter, through iop.api.filters
+        ("/api/v1/sessions/?starts_before=", "starts_before"),
+        ("/api/v1/sessions/?group=", "group"),
+        ("/api/v1/attendance/?date_from=", "date_from"),
+        ("/api/v1/consents/?kind=", "kind"),  # a choice: "" is not one of them
+        ("/api/v1/makeup-requests/?status=", "status"),
+        ("/api/v1/sessions/?date_to=2024-13-01", "date_to"),
+    ],
+)
+def test_an_empty_or_invalid_typed_filter_is_a_400_naming_it(key, path, parameter):
+    assert parameter in fields_of(key.get(path))
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/sessions/?status=", "/api/v1/local-resources/?kind=&region="]
+)
+def test_an_empty_free_text_filter_is_no_filter(key, path):
+    """A plain string in the schema: empty is a string, read as "do not filter by it"."""
+    assert key.get(path).status_code == 200
+    assert key.get(path).json()["count"] == key.get(path.split("?")[0]).json()["count"]
+
+
+def test_a_tech_check_without_a_measured_speed_is_recorded(client_profile):
+    """download_mbps is optional in the schema; leaving it out was a 500 (TypeError)."""
+    response = sign_in(client_profile.user).post(
+        "/api/v1/tech-checks/",
+        {"camera": "error", "microphone": "error", "webrtc": False},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["download_mbps"] is None
+
+
+@pytest.mark.parametrize("speed", [False, True, "fast"])
+def test_a_tech_check_speed_is_a_json_number(client_profile, speed):
+    """DRF's FloatField read false as 0.0; the schema says number."""
+    response = sign_in(client_profile.user).post(
+        "/api/v1/tech-checks/",
+        {"camera": "granted", "microphone": "granted", "webrtc": True, "download_mbps": speed},
+        content_type="application/json",
+    )
+    assert "download_mbps" in fields_of(response)
+
+
+@pytest.mark.parametrize("webrtc", [0, 1, "yes", "off", None])
+def test_a_tech_check_webrtc_is_a_json_boolean(client_profile, webrtc):
+    """DRF's BooleanField read 0 as false; the schema says boolean."""
+    response = sign_in(client_profile.user).post(
+        "/api/v1/tech-checks/",
+        {"camera": "granted", "microphone": "granted", "webrtc": webrtc},
+        content_type="application/json",
+    )
+    assert "webrtc" in fields_of(response)
