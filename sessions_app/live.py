@@ -23,29 +23,41 @@ def client_page_group(session_id: int, client_id: int) -> str:
 
 
 def to_facilitators(
-    session: Session, event: str, payload: dict[str, Any], *, user_ids: list[int] | None = None
+    session: Session,
+    event: str,
+    payload: dict[str, Any],
+    *,
+    user_ids: list[int] | None = None,
+    audit: bool = True,
 ) -> None:
-    """`user_ids`: the session's facilitators, when the caller already has them."""
+    """`user_ids`: the session's facilitators, when the caller already has them. `audit=False`
+    only for a caller that records the deliveries itself, in one batch (audit_deliveries)."""
     from sessions_app.selectors import facilitator_ids
 
     if user_ids is None:
         user_ids = facilitator_ids(session)
     publish(event, {"session_id": session.pk, **payload}, user_ids=user_ids)
     client_id = payload.get("client_id")
-    if client_id is not None and user_ids:
-        _audit_deliveries(user_ids, client_id, event)
+    if audit and client_id is not None:
+        audit_deliveries(user_ids, [client_id], event)
 
 
-def _audit_deliveries(user_ids: list[int], client_id: int, event: str) -> None:
-    """A live event naming a client is a read by each facilitator it reaches: one insert, in
-    the caller's transaction, so the record and the event stand or fall together."""
+def audit_deliveries(user_ids: list[int], client_ids: list[int], event: str) -> None:
+    """Live events naming clients are reads by each facilitator they reach: one select and one
+    insert, in the caller's transaction, so the record and the events stand or fall together."""
     from iop.accounts.models import ClientProfile, User
     from iop.audit.services import access_record_deliveries
 
-    people = User.objects.filter(pk__in=user_ids).only("pk", "email")
-    client = ClientProfile(pk=client_id)  # only its id is recorded
+    if not user_ids or not client_ids:
+        return
+    people = list(User.objects.filter(pk__in=user_ids).only("pk", "email"))
     access_record_deliveries(
-        [(person, client, event) for person in people], object_type="realtime.live_event"
+        [
+            (person, ClientProfile(pk=client_id), event)  # only the client's id is recorded
+            for client_id in client_ids
+            for person in people
+        ],
+        object_type="realtime.live_event",
     )
 
 

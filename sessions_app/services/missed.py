@@ -25,7 +25,7 @@ from iop.notify.models import Channel, OutboundMessage, Purpose
 from iop.notify.services.outbox import message_enqueue_many
 from iop.realtime.publish import publish_about_client
 from iop.viewer import Actor, person_of
-from sessions_app.live import to_facilitators
+from sessions_app.live import audit_deliveries, to_facilitators
 from sessions_app.models import (
     AlertReason,
     Attendance,
@@ -182,9 +182,11 @@ def missed_check(
                 f"we sent a 'we missed you' {_channel_word(attendance.outreach_message)}.",
             },
             user_ids=facilitators,
+            audit=False,
         )
         if client.pk in reasons:
             _raise_alert(session, client, reasons[client.pk])
+    audit_deliveries(facilitators, [a.client_id for a in rows], "session.missed")
     return rows
 
 

@@ -12,6 +12,7 @@ from django.db import connections
 from django.utils import timezone
 
 from crisis.services.check_ins import check_in_submit
+from iop.audit.models import AccessLog
 from iop.notify.backends import locmem
 from iop.notify.models import OutboundMessage, Purpose
 from sessions_app import services
@@ -345,10 +346,10 @@ def test_a_tick_with_five_no_shows_takes_a_fixed_number_of_queries(
     session = make_session(group, starts_at=START)
     ContentType.objects.get_for_model(session)  # cached for the life of a worker
     # The tick's and the session's savepoints, claim, roll call, the outbox insert in its own
-    # savepoint, attendance, audit.
+    # savepoint, attendance, audit, then the facilitators' live-event audit (select, insert).
     with (
         time_machine.travel(START + timedelta(minutes=11), tick=False),
-        django_assert_num_queries(11),
+        django_assert_num_queries(13),
     ):
         assert services.sessions_missed_tick() == 1
     rows = Attendance.objects.filter(session=session)
@@ -357,3 +358,7 @@ def test_a_tick_with_five_no_shows_takes_a_fixed_number_of_queries(
         OutboundMessage.objects.filter(purpose=Purpose.OUTREACH).values_list("channel", flat=True)
     )
     assert channels == ["email"] * 4 + ["sms"]  # only the one who agreed to texts gets one
+    # The facilitator was shown each no-show live: one audit row per client, written in one go.
+    shown = AccessLog.objects.filter(object_type="realtime.live_event", object_id="session.missed")
+    assert sorted(shown.values_list("actor_id", flat=True)) == [clinician.pk] * 5
+    assert set(shown.values_list("client_id", flat=True)) == {r.client_id for r in rows}
