@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from django import forms
+from collections.abc import Sequence
 
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.timezone import localtime
+
+from iop.accounts.models import ClientProfile
+from iop.domain import DomainError
+from iop.form_errors import apply_errors
+from iop.viewer import Actor
+from sessions_app.models import Session
 from sessions_app.models.attendance import CORRECTABLE
+from sessions_app.services import makeup_request
 
 
 class CorrectionForm(forms.Form):
@@ -53,13 +63,48 @@ class ChatForm(forms.Form):
     text = forms.CharField(max_length=1000, widget=forms.TextInput, label="Message")
 
 
+def _group_of(session: Session) -> str:
+    return f" ({session.group})"
+
+
+def _when(session: Session) -> str:
+    return f"{localtime(session.starts_at):%a %d %b, %H:%M}"
+
+
 class TargetForm(forms.Form):
+    """A make-up session for a missed one: asked by the client, or offered by staff."""
+
     target_session = forms.TypedChoiceField(coerce=int, label="Make-up session")
     note = forms.CharField(max_length=300, required=False, label="Note (optional)")
 
-    def __init__(self, *args, choices=(), **kwargs):
+    def __init__(self, *args, targets: Sequence[Session] = (), with_group: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["target_session"].choices = list(choices)
+        self.targets = list(targets)
+        field = self.fields["target_session"]
+        if isinstance(field, forms.TypedChoiceField):
+            field.choices = [
+                (s.pk, f"{s.title}{_group_of(s) if with_group else ''}: {_when(s)}")
+                for s in self.targets
+            ]
+
+    def request_makeup(self, *, actor: Actor, client: ClientProfile, missed: Session) -> bool:
+        """Call the make-up service with the chosen session; its errors land on this form."""
+        chosen = self.cleaned_data["target_session"]
+        target = next((s for s in self.targets if s.pk == chosen), None)
+        try:
+            if target is None:
+                raise ValidationError({"target_session": ["That session is no longer available."]})
+            makeup_request(
+                actor=actor,
+                client=client,
+                missed_session=missed,
+                target_session=target,
+                note=self.cleaned_data["note"],
+            )
+        except (ValidationError, DomainError) as error:
+            apply_errors(self, error)
+            return False
+        return True
 
 
 class DecisionForm(forms.Form):

@@ -134,3 +134,36 @@ def as_user():
 def fast_password_hashing(settings):
     """Hash test passwords with a fast hasher; Argon2's deliberate cost is seconds per test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# -- ending the run ---------------------------------------------------------------------------
+# A run has been seen to finish every test and then sit idle forever: the interpreter waiting at
+# exit on a non-daemon thread some test left behind. Until that thread is found, name it (with
+# its stack) and end the process with pytest's own status, so a finished run never hangs CI.
+_exit_status: list[int] = []
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    _exit_status.append(int(exitstatus))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    import os
+    import sys
+    import threading
+    import traceback
+
+    lingering = [
+        t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
+    ]
+    if not lingering or not _exit_status:
+        return
+    frames = sys._current_frames()
+    for thread in lingering:
+        print(f"\nA test left a non-daemon thread running: {thread.name}", file=sys.stderr)
+        frame = frames.get(thread.ident or -1)
+        if frame is not None:
+            traceback.print_stack(frame, file=sys.stderr)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(_exit_status[-1])

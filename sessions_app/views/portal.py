@@ -22,7 +22,7 @@ from iop.accounts.decorators import client_required
 from iop.accounts.selectors import own_client_profile
 from iop.api.errors import error_body
 from iop.domain import DomainError
-from iop.form_errors import apply_errors, error_message
+from iop.form_errors import error_message
 from iop.permissions_policy import permissions_allowed
 from sessions_app import ical, selectors, services
 from sessions_app.forms import ReminderPreferenceForm, TargetForm
@@ -179,27 +179,14 @@ def makeup_new(request, session_id: int):
     client = own_client_profile(request)
     missed = _session(request, session_id)
     targets = selectors.makeup_targets(client, missed, now=timezone.now())
-    choices = [
-        (s.pk, f"{s.title}: {timezone.localtime(s.starts_at):%a %d %b, %H:%M}") for s in targets
-    ]
-    form = TargetForm(request.POST or None, choices=choices)
-    if request.method == "POST" and form.is_valid():
-        target = next((s for s in targets if s.pk == form.cleaned_data["target_session"]), None)
-        try:
-            if target is None:
-                raise ValidationError({"target_session": ["That session is no longer available."]})
-            services.makeup_request(
-                actor=request.user,
-                client=client,
-                missed_session=missed,
-                target_session=target,
-                note=form.cleaned_data["note"],
-            )
-        except (ValidationError, DomainError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Your make-up request is sent. Staff will confirm it.")
-            return redirect("sessions:detail", session_id=missed.pk)
+    form = TargetForm(request.POST or None, targets=targets)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.request_makeup(actor=request.user, client=client, missed=missed)
+    ):
+        messages.success(request, "Your make-up request is sent. Staff will confirm it.")
+        return redirect("sessions:detail", session_id=missed.pk)
     return render(
         request, "sessions_app/portal/makeup_form.html", {"session": missed, "form": form}
     )

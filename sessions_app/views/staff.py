@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from iop.accounts.decorators import staff_required
 from iop.accounts.models import ClientProfile
 from iop.domain import DomainError
-from iop.form_errors import apply_errors, error_message
+from iop.form_errors import error_message
 from sessions_app import selectors, services
 from sessions_app.forms import (
     CancelForm,
@@ -271,28 +271,14 @@ def makeup_offer(request, session_id: int, client_id: int):
     missed = _session(request, session_id)
     client = _expected_client(missed, client_id)
     targets = selectors.makeup_targets(client, missed, now=timezone.now())
-    choices = [
-        (s.pk, f"{s.title} ({s.group}): {timezone.localtime(s.starts_at):%a %d %b, %H:%M}")
-        for s in targets
-    ]
-    form = TargetForm(request.POST or None, choices=choices)
-    if request.method == "POST" and form.is_valid():
-        target = next((s for s in targets if s.pk == form.cleaned_data["target_session"]), None)
-        try:
-            if target is None:
-                raise ValidationError({"target_session": ["That session is no longer available."]})
-            services.makeup_request(
-                actor=request.user,
-                client=client,
-                missed_session=missed,
-                target_session=target,
-                note=form.cleaned_data["note"],
-            )
-        except (ValidationError, DomainError) as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, f"Make-up offered to {client.user.display_name}.")
-            return _back(missed.pk)
+    form = TargetForm(request.POST or None, targets=targets, with_group=True)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and form.request_makeup(actor=request.user, client=client, missed=missed)
+    ):
+        messages.success(request, f"Make-up offered to {client.user.display_name}.")
+        return _back(missed.pk)
     return render(
         request,
         "sessions_app/staff/offer.html",
