@@ -23,6 +23,7 @@ from crisis.models import (
 )
 from crisis.models import RiskLevel as RiskLevel  # for other apps: they read models only here
 from crisis.models.events import UNRESOLVED
+from iop.accounts import on_call
 from iop.accounts.models import ClientProfile, EmergencyContact, Role, StaffProfile, User
 from iop.accounts.selectors import clients_visible_to
 from iop.audit.models import Action
@@ -48,14 +49,7 @@ def on_call_now(program_id: int, *, at: datetime | None = None) -> list[User]:
     ]
     if covering or shifts.exists():
         return covering
-    return [
-        profile.user
-        for profile in StaffProfile.objects.filter(
-            program_id=program_id, is_on_call=True, user__is_active=True
-        )
-        .select_related("user")
-        .order_by("pk")
-    ]
+    return on_call.on_call_by_flag(program_id)
 
 
 def is_on_call_now(user: User, *, at: datetime | None = None) -> bool:

@@ -24,7 +24,8 @@ def unregister() -> None:
     _lookup.clear()
 
 
-def _by_flag(program_id: int) -> list[User]:
+def on_call_by_flag(program_id: int) -> list[User]:
+    """Before (or without) a rota: the staff whose profile says they are on call."""
     return [
         profile.user
         for profile in StaffProfile.objects.filter(
@@ -37,7 +38,7 @@ def _by_flag(program_id: int) -> list[User]:
 
 def on_call_now(program_id: int) -> list[User]:
     """The people on call for the program now, first to ring first."""
-    return _lookup[0](program_id) if _lookup else _by_flag(program_id)
+    return _lookup[0](program_id) if _lookup else on_call_by_flag(program_id)
 
 
 def is_on_call_now(user: User) -> bool:
