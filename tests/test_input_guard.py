@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crisis.models import SafetyPlan
+from crisis.models import CrisisEvent, SafetyPlan
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -53,3 +53,14 @@ def test_a_nul_in_a_form_is_refused(client_profile):
 
 def test_ordinary_requests_pass(client_profile):
     assert sign_in(client_profile.user).get("/sessions/").status_code == 200
+
+
+def test_percent_zero_zero_in_json_is_only_text(client_profile):
+    """In a JSON body "%00" is three characters; only a form body decodes it to a NUL."""
+    response = sign_in(client_profile.user).post(
+        "/api/v1/crisis-events/",
+        {"client": client_profile.pk, "summary": "100%00 done in"},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert CrisisEvent.objects.get().summary == "100%00 done in"
