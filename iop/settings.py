@@ -133,6 +133,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last: it replays a POST's stored response only once every gate above has let it through.
+    "iop.api.idempotency.IdempotencyMiddleware",
 ]
 
 ROOT_URLCONF = "iop.urls"
@@ -320,6 +322,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 15.0,
         "options": {"expires": 30},
     },
+    "api-idempotency-purge": {
+        "task": "iop.api.tasks.idempotency_purge_task",
+        "schedule": 3600.0,
+        "options": {"expires": 1800},
+    },
     "sessions-extend-schedule": {
         "task": "sessions_app.tasks.schedule_extend_task",
         "schedule": 3600.0,
@@ -351,6 +358,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "iop.api.idempotency.document_idempotency",
+    ],
     # One name per choice set used by several fields (sessions_app).
     "ENUM_NAME_OVERRIDES": {
         "MediaStateEnum": "sessions_app.models.joining.MediaState",

@@ -7,6 +7,7 @@ from sessions_app.api import (
     EnrolmentViewSet,
     GroupViewSet,
     MakeUpViewSet,
+    SeriesViewSet,
     SessionViewSet,
     TechCheckViewSet,
 )
@@ -15,6 +16,7 @@ app_name = "sessions_api"
 
 router = SimpleRouter()
 router.register("groups", GroupViewSet, basename="group")
+router.register("series", SeriesViewSet, basename="series")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("enrolments", EnrolmentViewSet, basename="enrolment")
 router.register("attendance", AttendanceViewSet, basename="attendance")

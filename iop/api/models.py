@@ -5,11 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils import timezone
+
+from iop.encryption import EncryptedTextField
 
 
 class Scope(models.TextChoices):
@@ -17,7 +20,10 @@ class Scope(models.TextChoices):
     CONSENTS_READ = "consents:read", "Read consents"
     CONSENTS_WRITE = "consents:write", "Record consents"
     SESSIONS_READ = "sessions:read", "Read groups, sessions, attendance and tech checks"
-    SESSIONS_WRITE = "sessions:write", "Enrol clients, correct attendance, decide make-ups"
+    SESSIONS_WRITE = (
+        "sessions:write",
+        "Schedule, move and cancel sessions; enrol clients; correct attendance; decide make-ups",
+    )
     CHECKINS_READ = "checkins:read", "Read check-ins and instruments"
     CHECKINS_WRITE = "checkins:write", "Record check-ins"
     SAFETY_PLANS_READ = "safety_plans:read", "Read safety plans"
@@ -74,3 +80,30 @@ class ApiKey(models.Model):
         prefix = secrets.token_hex(4)
         secret = secrets.token_urlsafe(32)
         return prefix, secret, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+# How long a POST's Idempotency-Key and its response are kept (iop/api/idempotency.py).
+IDEMPOTENCY_TTL = timedelta(hours=24)
+
+
+class IdempotentRequest(models.Model):
+    """A POST sent with an Idempotency-Key: a fingerprint of what it asked and what it got, so a
+    retry is answered with the first response instead of doing the work twice."""
+
+    # "key:<id>" or "user:<id>": whose key it is. A cache row, so no foreign key to cascade.
+    owner = models.CharField(max_length=40)
+    key = models.CharField(max_length=255)
+    fingerprint = models.CharField(max_length=64, help_text="SHA-256 of method, path and body.")
+    status_code = models.PositiveSmallIntegerField(null=True, help_text="None while running.")
+    content_type = models.CharField(max_length=100, blank=True)
+    # A response may name a client or carry their answers: encrypted like the rows it copies.
+    body = EncryptedTextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "key"], name="idempotent_request_owner_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner} {self.key}"

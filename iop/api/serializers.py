@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
 from rest_framework import serializers
 
 from iop.accounts.selectors import client_profile_of
@@ -15,6 +18,30 @@ class JsonNumberField(serializers.FloatField):
         if isinstance(data, bool):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class JsonIntegerField(serializers.IntegerField):
+    """A JSON integer: DRF's IntegerField also takes "6", 6.0 and true, which the schema's
+    `integer` does not."""
+
+    def to_internal_value(self, data: object) -> int:
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class AwareDateTimeField(serializers.DateTimeField):
+    """An instant: an ISO 8601 date and time with its UTC offset. DRF would read a time without
+    one in the server's zone, which for a clinic in another zone is a wrong hour, silently."""
+
+    default_error_messages = {
+        "naive": "Give the time with its UTC offset, e.g. 2026-12-01T18:00:00-05:00.",
+    }
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return super().enforce_timezone(value)
 
 
 # What a form post (all text) may send for a boolean.

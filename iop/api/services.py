@@ -1,4 +1,5 @@
-"""Making and revoking API keys. The token is returned once and only its hash is kept."""
+"""Making and revoking API keys (the token is returned once and only its hash is kept), and
+forgetting old idempotency keys."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from iop.accounts.models import Program, Role
-from iop.api.models import ApiKey, Scope, hash_secret
+from iop.api.models import IDEMPOTENCY_TTL, ApiKey, IdempotentRequest, Scope, hash_secret
 from iop.audit.models import Action
 from iop.audit.services import access_record, access_record_changes
 from iop.domain import NotAllowed
@@ -125,3 +126,10 @@ def api_key_revoke(*, actor: Actor, key: ApiKey) -> bool:
             access_record(actor=actor, action=Action.UPDATE, client=None, obj=key, detail="revoked")
     key.refresh_from_db(fields=["revoked_at"])
     return bool(changed)
+
+
+def idempotent_requests_purge(*, now: datetime | None = None) -> int:
+    """Forget idempotency keys older than IDEMPOTENCY_TTL (the beat's hourly sweep)."""
+    now = now or timezone.now()
+    deleted, _ = IdempotentRequest.objects.filter(created_at__lt=now - IDEMPOTENCY_TTL).delete()
+    return deleted

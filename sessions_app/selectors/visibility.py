@@ -17,7 +17,7 @@ from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from iop.accounts.models import ClientProfile, Program, Role, StaffProfile, User
+from iop.accounts.models import CLINICAL_ROLES, ClientProfile, Program, Role, StaffProfile, User
 from iop.accounts.selectors import clients_visible_to
 from iop.api.models import hash_secret
 from iop.viewer import Viewer, api_key_of, person_of
@@ -131,6 +131,23 @@ def groups_visible_to(viewer: Viewer) -> QuerySet[Group]:
     if person.role == Role.ADMIN:
         return base
     return base.none()
+
+
+def facilitators_visible_to(viewer: Viewer) -> QuerySet[User]:
+    """Clinical staff the viewer may name as a facilitator: a key's program's, a staff member's
+    programs', anyone's for an admin; nobody for a client or a support agent."""
+    base = User.objects.filter(is_active=True, role__in=CLINICAL_ROLES)
+    key = api_key_of(viewer)
+    if key is not None:
+        programs = StaffProfile.objects.filter(program_id=key.program_id)
+    else:
+        person = _active_person(viewer)
+        if person is None or person.role not in CLINICAL_ROLES:
+            return base.none()
+        if person.role == Role.ADMIN:
+            return base
+        programs = StaffProfile.objects.filter(program_id__in=supervised_program_ids(person))
+    return base.filter(pk__in=programs.values("user_id"))
 
 
 def enrolments_visible_to(viewer: Viewer) -> QuerySet[Enrolment]:

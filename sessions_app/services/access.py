@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iop.accounts.models import ClientProfile, Role, StaffProfile, User
+from iop.accounts.models import CLINICAL_ROLES, ClientProfile, Role, StaffProfile, User
 from iop.domain import NotAllowed
 from iop.viewer import Actor, api_key_of, person_of
 from sessions_app.models import Group, Session
@@ -86,3 +86,19 @@ def require_self(actor: Actor, client: ClientProfile) -> None:
     person = person_of(actor)
     if person is None or person.pk != client.user_id:
         raise NotAllowed("Only the client can do this.")
+
+
+def require_may_schedule(actor: Actor) -> None:
+    """Asked before reading a scheduling request: only clinical staff and write keys schedule
+    (which groups and clients they may schedule for is each service's own check)."""
+    from iop.api.models import Scope
+
+    key = api_key_of(actor)
+    if key is not None:
+        if key.has_scope(Scope.SESSIONS_WRITE):
+            return
+    else:
+        person = person_of(actor)
+        if person is not None and person.is_active and person.role in CLINICAL_ROLES:
+            return
+    raise NotAllowed("You cannot schedule sessions.")

@@ -60,6 +60,10 @@ RULES: dict[str, tuple[int, ...]] = {
     "write": (400, 400, 400, 400, 400, 400, 400, 400, 400, 403, 400, 401),
     "ours_write": (400, 404, 400, 404, 400, 404, 404, 400, 400, 403, 404, 401),
     "client_write": (400, 400, 400, 400, 400, 400, 400, 400, 403, 403, 403, 401),
+    # Scheduling: clinical staff and write keys reach validation; clients and support do not.
+    "staff_create": (403, 403, 400, 400, 400, 400, 403, 400, 400, 403, 400, 401),
+    # Our session is over: whoever may run it reaches the service, which refuses with 409.
+    "manage_past": (403, 404, 409, 404, 409, 404, 404, 409, 409, 403, 404, 401),
 }
 
 # (route name, method) → rule. A new route fails the test until it has a line here.
@@ -75,6 +79,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("sessions_api:group-detail", "GET"): "ours",
     ("sessions_api:session-list", "GET"): "list",
     ("sessions_api:session-detail", "GET"): "ours",
+    ("sessions_api:session-list", "POST"): "staff_create",
+    ("sessions_api:session-detail", "PATCH"): "staff_write",
+    ("sessions_api:session-cancel", "POST"): "manage_past",
+    ("sessions_api:session-reschedule-following", "POST"): "staff_write",
+    ("sessions_api:series-list", "POST"): "staff_create",
     ("sessions_api:enrolment-list", "GET"): "list",
     ("sessions_api:enrolment-list", "POST"): "write",
     ("sessions_api:attendance-list", "GET"): "list",
