@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "iop.notify",
     "sessions_app",
     "crisis",
+    "support",
 ]
 
 MIDDLEWARE = [

@@ -20,8 +20,9 @@ CORE = "iop"
 # Composition roots: they list the apps by name (strings), which is their job.
 CORE_COMPOSITION = {"iop/settings.py", "iop/urls.py"}
 # Which domain app may use which (through selectors and services only). Sessions reads the
-# crisis app's latest-risk rule for the roll call; nothing uses sessions.
-ALLOWED = {("sessions_app", "crisis")}
+# crisis app's latest-risk rule for the roll call; support reads sessions (the session a ticket
+# concerns, the client's tech checks, attendance) and screens chat through crisis.
+ALLOWED = {("sessions_app", "crisis"), ("support", "sessions_app"), ("support", "crisis")}
 PUBLIC_ROOMS = ("selectors", "services")
 # A room is a module or, once it outgrows one file, a package.
 ROOMS: tuple[str | tuple[str, ...], ...] = (

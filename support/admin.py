@@ -1,0 +1,1 @@
+"""Tech support in the Django admin; every change goes through a service."""

@@ -1,0 +1,1 @@
+"""Support over the API (/api/v1/): help articles, tickets and announcements."""

@@ -1,0 +1,1 @@
+"""What the support API views share: the scopes."""

@@ -1,0 +1,1 @@
+"""Support's portal views."""
