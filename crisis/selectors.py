@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypedDict
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from crisis.models import (
@@ -14,6 +14,7 @@ from crisis.models import (
     ContactOverride,
     CrisisEvent,
     EscalationPolicy,
+    EscalationStep,
     EventState,
     FollowUp,
     LocalResource,
@@ -54,10 +55,20 @@ def on_call_now(program_id: int, *, at: datetime | None = None) -> list[User]:
 
 def is_on_call_now(user: User, *, at: datetime | None = None) -> bool:
     """Does `user` belong in the live feed's on-call group right now?"""
-    profile = StaffProfile.objects.filter(user=user).first()
-    if profile is None:
-        return False
-    return any(person.pk == user.pk for person in on_call_now(profile.program_id, at=at))
+    return _programs_on_call(user, at=at or timezone.now()).exists()
+
+
+def _programs_on_call(user: User, *, at: datetime) -> QuerySet[StaffProfile, int]:
+    """The program `user` is on call for at `at` (none or one), as a subquery: `on_call_now`'s
+    rule asked of one person, so a list can be scoped by it without a query of its own. A shift
+    of theirs covering `at`; or, in a program with no shifts at all, their profile's flag."""
+    shifts = OnCallShift.objects.filter(program_id=OuterRef("program_id"))
+    covering = shifts.filter(user_id=OuterRef("user_id"), starts_at__lte=at, ends_at__gt=at)
+    return (
+        StaffProfile.objects.filter(user=user, user__is_active=True)
+        .filter(Q(Exists(covering)) | Q(~Exists(shifts), is_on_call=True))
+        .values_list("program_id", flat=True)
+    )
 
 
 def on_call_shifts_visible_to(viewer: Viewer) -> QuerySet[OnCallShift]:
@@ -92,18 +103,18 @@ def escalation_policies_visible_to(viewer: Viewer) -> QuerySet[EscalationPolicy]
     """The clinic-wide policies and those of the viewer's program (every one for admins)."""
     from iop.api.models import ApiKey
 
-    rows = EscalationPolicy.objects.prefetch_related("steps__user").order_by("name")
+    steps = EscalationStep.objects.select_related("user")
+    rows = EscalationPolicy.objects.prefetch_related(Prefetch("steps", queryset=steps))
+    rows = rows.order_by("name")
     if isinstance(viewer, ApiKey):
-        return rows.filter(program__isnull=True) | rows.filter(program_id=viewer.program_id)
+        return rows.filter(Q(program__isnull=True) | Q(program_id=viewer.program_id))
     person = person_of(viewer)
     if person is None:
         return rows.none()
     if person.role == Role.ADMIN:
         return rows
-    profile = getattr(person, "staff_profile", None)
-    if profile is None:
-        return rows.filter(program__isnull=True)
-    return rows.filter(program__isnull=True) | rows.filter(program_id=profile.program_id)
+    own = StaffProfile.objects.filter(user=person).values("program_id")
+    return rows.filter(Q(program__isnull=True) | Q(program_id__in=own))
 
 
 def supervisors_of(program_id: int) -> list[User]:
@@ -125,13 +136,6 @@ def staff_number(user: User) -> str:
 
 
 # -- crisis events ----------------------------------------------------------------------------
-
-
-def _programs_on_call_for(user: User) -> list[int]:
-    profile = StaffProfile.objects.filter(user=user).first()
-    if profile is None:
-        return []
-    return [profile.program_id] if is_on_call_now(user) else []
 
 
 def crisis_events_visible_to(viewer: Viewer) -> QuerySet[CrisisEvent]:
@@ -160,9 +164,8 @@ def crisis_events_visible_to(viewer: Viewer) -> QuerySet[CrisisEvent]:
             | Q(notified_user_ids__contains=[viewer.pk])
             | Q(acknowledged_by=viewer)
         )
-        on_call = _programs_on_call_for(viewer)
-        if on_call:
-            scope |= Q(client__program_id__in=on_call, state__in=UNRESOLVED)
+        on_call = _programs_on_call(viewer, at=timezone.now())
+        scope |= Q(client__program_id__in=on_call, state__in=UNRESOLVED)
         return base.filter(scope)
     return base.none()
 

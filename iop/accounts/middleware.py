@@ -34,6 +34,11 @@ _TWO_FACTOR_EXEMPT = (
 _TWO_FACTOR_START = "/accounts/two-factor/"
 # Set at sign-in for an account (a client's) that turned two-step sign-in on.
 SECOND_FACTOR_SESSION_KEY = "harbor_second_factor"
+# How often a request renews the session's last-seen time. Each renewal saves the session (an
+# UPDATE); renewing at most once a minute spares the other requests that write. The idle limit
+# then counts from up to a minute before the latest request: a session may end that much
+# sooner than the limit, never later.
+LAST_SEEN_EVERY = 60
 
 
 class SessionLifetimeMiddleware:
@@ -53,7 +58,8 @@ class SessionLifetimeMiddleware:
                 logout(request)
                 request.session["harbor_expired"] = expired
                 return self._expired(request)
-            session[_LAST_SEEN] = now
+            if now - session.get(_LAST_SEEN, 0) >= LAST_SEEN_EVERY:
+                session[_LAST_SEEN] = now
         return self.get_response(request)
 
     def _expired(self, request):

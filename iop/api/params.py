@@ -2,6 +2,7 @@
 
     state = choice_param(request, "state", EventState.values)
     client_id = id_param(request, "client")
+    page_size = whole_number_param(request, "page_size", low=1, high=100)
 
 Each returns None when the parameter is absent, else the parsed value, and raises DRF's
 ValidationError ({name: [why]}) otherwise, which the API answers in its error shape. Every
@@ -20,6 +21,8 @@ from rest_framework.request import Request
 
 # PostgreSQL's integer and bigint columns: a larger id can match nothing and must not reach SQL.
 MAX_ID = 2**63 - 1
+# More digits than any bigint: refused before int(), which raises on very long strings.
+_MAX_DIGITS = len(str(MAX_ID))
 
 
 def _raw(request: Request, name: str) -> str | None:
@@ -38,9 +41,30 @@ def id_param(request: Request, name: str) -> int | None:
     raw = _raw(request, name)
     if raw is None:
         return None
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= MAX_ID:
+    value = _whole_number(raw)
+    if value is None or not 0 < value <= MAX_ID:
         raise ValidationError({name: [f"{name} must be a positive whole number."]})
-    return int(raw)
+    return value
+
+
+def whole_number_param(request: Request, name: str, *, low: int, high: int) -> int | None:
+    """A whole number in ASCII digits from `low` to `high` (a count, such as a page size)."""
+    raw = _raw(request, name)
+    if raw is None:
+        return None
+    value = _whole_number(raw)
+    if value is None or not low <= value <= high:
+        raise ValidationError({name: [f"{name} must be a whole number from {low} to {high}."]})
+    return value
+
+
+def _whole_number(raw: str) -> int | None:
+    """ASCII digits as a number; None for anything else, or for more digits than any bigint has
+    (int() refuses very long strings with a ValueError: a 500 if it got that far)."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    digits = raw.lstrip("0") or "0"
+    return int(digits) if len(digits) <= _MAX_DIGITS else None
 
 
 def choice_param(request: Request, name: str, choices: Iterable[str]) -> str | None:

@@ -72,6 +72,36 @@ def test_staff_idle_on_the_api_get_a_json_401(clinician):
         assert response.json()["error"]["code"] == "session_expired"
 
 
+def _stored(browser: Client) -> str:
+    return UserSession.objects.get(session_key=browser.session.session_key).session_data
+
+
+def test_the_last_seen_time_is_saved_at_most_once_a_minute(clinician):
+    """A request within a minute of the last renewal writes nothing (no UPDATE per request)."""
+    with time_machine.travel(START, tick=False) as traveller:
+        browser = sign_in(clinician)
+        assert browser.get("/api/v1/me/").status_code == 200
+        renewed = _stored(browser)
+
+        traveller.shift(timedelta(seconds=59))
+        assert browser.get("/api/v1/me/").status_code == 200
+        assert _stored(browser) == renewed
+
+        traveller.shift(timedelta(seconds=1))
+        assert browser.get("/api/v1/me/").status_code == 200
+        assert _stored(browser) != renewed
+
+
+def test_staff_clicking_every_50_seconds_stay_signed_in(clinician):
+    """Requests that do not renew still count: the renewal after them keeps the session alive."""
+    with time_machine.travel(START, tick=False) as traveller:
+        browser = sign_in(clinician)
+        for _ in range(30):  # 25 minutes, beyond the 15-minute idle limit
+            assert browser.get("/api/v1/me/").status_code == 200
+            traveller.shift(timedelta(seconds=50))
+        assert browser.get("/api/v1/me/").status_code == 200
+
+
 def test_client_idle_for_20_minutes_is_still_signed_in(client_profile):
     with time_machine.travel(START, tick=False) as traveller:
         browser = sign_in(client_profile.user)

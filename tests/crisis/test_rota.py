@@ -162,3 +162,43 @@ def test_on_call_now_follows_the_rota_and_falls_back_to_the_flag(
     )  # a rota exists: the flag no longer counts
     assert not is_on_call_now(flagged, at=T0 + timedelta(hours=1))
     assert StaffProfile.objects.get(user=flagged).is_on_call
+
+
+def test_is_on_call_now_asks_on_call_nows_rule_of_one_person(program, other_program, clinician):
+    """is_on_call_now (one query, also the crisis list's on-call scope) agrees with on_call_now
+    for each person and moment: the flag before a rota, then only covering shifts of the
+    person's own program, and never for someone deactivated."""
+    flagged = StaffFactory(role=Role.CLINICIAN, profile__program=program, profile__on_call=True)
+    gone = StaffFactory(role=Role.CLINICIAN, profile__program=program, profile__on_call=True)
+    gone.is_active = False
+    gone.save()
+    elsewhere = StaffFactory(role=Role.CLINICIAN, profile__program=other_program)
+    people = [flagged, gone, clinician, elsewhere]
+    moments = [T0 - timedelta(hours=1), T0 + timedelta(hours=1), T0 + timedelta(hours=13)]
+
+    def agree() -> list[tuple[str, datetime, bool]]:
+        answers = []
+        for person in people:
+            for at in moments:
+                on_call = is_on_call_now(person, at=at)
+                program_id = StaffProfile.objects.get(user=person).program_id
+                assert on_call == (person in on_call_now(program_id, at=at)), (person, at)
+                answers.append((person.email, at, on_call))
+        return answers
+
+    before_rota = agree()
+    assert {(email, on) for email, _, on in before_rota} == {
+        (flagged.email, True),
+        (gone.email, False),
+        (clinician.email, False),
+        (elsewhere.email, False),
+    }
+    hours = timedelta(hours=12)
+    OnCallShift.objects.create(program=program, user=clinician, starts_at=T0, ends_at=T0 + hours)
+    OnCallShift.objects.create(
+        program=program, user=gone, starts_at=T0 + hours, ends_at=T0 + 2 * hours
+    )
+    # A shift in another program than their own does not put its person on call for theirs.
+    OnCallShift.objects.create(program=program, user=elsewhere, starts_at=T0 - hours, ends_at=T0)
+    with_rota = agree()
+    assert [(email, at) for email, at, on in with_rota if on] == [(clinician.email, moments[1])]
