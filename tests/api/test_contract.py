@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 import yaml
@@ -13,6 +14,7 @@ from crisis.models import CheckIn, CrisisSource
 from crisis.services import crisis_open
 from iop.api.models import Scope
 from iop.api.services import api_key_create
+from tests.api.clinic import seed_client
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +229,51 @@ def test_a_tech_check_webrtc_is_a_json_boolean(client_profile, webrtc):
         content_type="application/json",
     )
     assert "webrtc" in fields_of(response)
+
+
+# -- found fuzzing the demo from outside (`make run`, README "Testing the API") --
+
+
+@pytest.mark.parametrize(
+    "minutes", [16 * 60, 23 * 60 + 59, -(20 * 60 + 42)], ids=["+16:00", "+23:59", "-20:42"]
+)
+def test_an_instant_with_any_utc_offset_filters_sessions(
+    key, client_profile, clinician, admin_user, minutes
+):
+    """PostgreSQL refuses UTC offsets past ±15:59 that Python reads: `+16:00` was a 500."""
+    clinic = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    offset = dt_timezone(timedelta(minutes=minutes))
+    now = timezone.now().astimezone(offset).replace(microsecond=0).isoformat()
+    assert now.endswith(("+16:00", "+23:59", "-20:42"))
+
+    after = key.get("/api/v1/sessions/", {"starts_after": now})
+    before = key.get("/api/v1/sessions/", {"starts_before": now})
+
+    assert after.status_code == before.status_code == 200, after.content
+    assert clinic.session.pk in [s["id"] for s in before.json()["results"]]
+    assert clinic.session.pk not in [s["id"] for s in after.json()["results"]]
+    assert after.json()["count"] == 1  # the coming session only
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("starts_after", "0001-01-01T00:00:00+01:00"),  # before the first instant in UTC
+        ("starts_before", "9999-12-31T23:30:00-01:00"),  # after the last
+    ],
+)
+def test_an_instant_past_the_ends_of_the_calendar_in_utc_filters_nothing_out(
+    key, client_profile, clinician, admin_user, parameter, value
+):
+    seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    response = key.get("/api/v1/sessions/", {parameter: value})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 2
+
+
+def test_an_instant_is_given_to_the_query_in_utc():
+    from iop.api.filters import InstantField
+
+    instant = InstantField().clean("2030-05-06T07:08:09+16:00")
+    assert instant == datetime(2030, 5, 5, 15, 8, 9, tzinfo=UTC)
+    assert instant.utcoffset() == timedelta(0)
