@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
 
@@ -14,6 +15,7 @@ from crisis.models import CheckIn, CrisisSource
 from crisis.services import crisis_open
 from iop.api.models import Scope
 from iop.api.services import api_key_create
+from sessions_app.models import Session, SessionSeries
 from tests.api.clinic import seed_client
 from tests.conftest import sign_in
 
@@ -277,3 +279,69 @@ def test_an_instant_is_given_to_the_query_in_utc():
     instant = InstantField().clean("2030-05-06T07:08:09+16:00")
     assert instant == datetime(2030, 5, 5, 15, 8, 9, tzinfo=UTC)
     assert instant.utcoffset() == timedelta(0)
+
+
+def _series(key, clinic, clinician, start_time):
+    return key.post(
+        "/api/v1/series/",
+        {
+            "kind": "group",
+            "title": "Evening skills group",
+            "facilitator": clinician.pk,
+            "group": clinic.group.pk,
+            "rule": "FREQ=WEEKLY;BYDAY=MO,WE",
+            "starts_on": (timezone.now().date() + timedelta(days=1)).isoformat(),
+            "start_time": start_time,
+            "duration_minutes": 90,
+        },
+        content_type="application/json",
+    )
+
+
+def test_a_series_start_time_is_what_the_schema_says(key, client_profile, clinician, admin_user):
+    """`format: time` is RFC 3339's full-time, which carries a UTC offset: every series Harbor
+    answered ("18:00:00") broke its own schema."""
+    clinic = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    schemas = yaml.safe_load(key.get("/api/schema/").content)["components"]["schemas"]
+
+    made = _series(key, clinic, clinician, "18:00")
+    assert made.status_code == 201, made.content
+    first = Session.objects.filter(series_id=made.json()["id"]).order_by("starts_at").first()
+    moved = key.post(
+        f"/api/v1/sessions/{first.pk}/reschedule-following/",
+        {"start_time": "17:30:15.25", "duration_minutes": 60},
+        content_type="application/json",
+    )
+    assert moved.status_code == 200, moved.content
+
+    answered = [made.json()["start_time"], moved.json()["start_time"]]
+    assert answered == ["18:00:00", "17:30:15.250000"]
+    for name in ("Series", "SeriesInputRequest", "SeriesMoveRequest"):
+        documented = schemas[name]["properties"]["start_time"]
+        assert "format" not in documented, name
+        assert all(re.search(documented["pattern"], value) for value in answered), name
+
+
+@pytest.mark.parametrize(
+    "start_time",
+    ["18:00Z", "18:00:00+01:00", "18:00:00.5-05:00", "T18:00", "1800", "18:00:00.1234567", "24:00"]
+    + ["１８:００", 1800, None],
+)
+def test_a_series_start_time_with_an_offset_or_another_shape_is_a_400(
+    key, client_profile, clinician, admin_user, start_time
+):
+    """Django read "18:00Z" as 18:00 local time, dropping the offset without a word."""
+    clinic = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    made = _series(key, clinic, clinician, "18:00").json()
+    first = Session.objects.filter(series_id=made["id"]).order_by("starts_at").first()
+
+    assert "start_time" in fields_of(_series(key, clinic, clinician, start_time))
+    moved = key.post(
+        f"/api/v1/sessions/{first.pk}/reschedule-following/",
+        {"start_time": start_time, "duration_minutes": 60},
+        content_type="application/json",
+    )
+    assert "start_time" in fields_of(moved)
+    assert list(SessionSeries.objects.values_list("start_time", flat=True)) == [
+        datetime(2000, 1, 1, 18).time()
+    ]
