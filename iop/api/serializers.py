@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import datetime, time
 
 from django.utils import timezone
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from iop.accounts.selectors import client_profile_of
@@ -42,6 +44,30 @@ class AwareDateTimeField(serializers.DateTimeField):
         if timezone.is_naive(value):
             self.fail("naive")
         return super().enforce_timezone(value)
+
+
+# HH:MM, HH:MM:SS or HH:MM:SS.ffffff, ASCII digits, no offset.
+LOCAL_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+
+
+@extend_schema_field({"type": "string", "pattern": f"^{LOCAL_TIME}$", "example": "18:00:00"})
+class LocalTimeField(serializers.TimeField):
+    """A wall-clock time in the program's time zone: HH:MM[:SS[.ffffff]], without a UTC offset.
+
+    OpenAPI's `format: time` is RFC 3339's full-time, which must carry an offset, so Harbor's
+    "18:00:00" broke its own schema; and Django reads "18:00Z" as 18:00 local, dropping the
+    offset silently. A time that is local by definition has no offset: one sent is a 400.
+    """
+
+    default_error_messages = {
+        "local": "Give the local time in the program's time zone as HH:MM or HH:MM:SS, "
+        "without a UTC offset.",
+    }
+
+    def to_internal_value(self, value: object) -> time:
+        if not isinstance(value, str) or not re.fullmatch(LOCAL_TIME, value):
+            self.fail("local")
+        return super().to_internal_value(value)
 
 
 # What a form post (all text) may send for a boolean.

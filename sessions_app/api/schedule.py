@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from iop.accounts.models import ClientProfile
 from iop.accounts.selectors import clients_visible_to
+from iop.api.filters import InstantFilter
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from sessions_app import selectors, services
 from sessions_app.api.common import READ, WRITE, AuditedListMixin, audit_sessions
@@ -93,8 +94,8 @@ class EnrolmentSerializer(serializers.ModelSerializer):
 
 
 class SessionFilter(django_filters.FilterSet):
-    starts_after = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="gte")
-    starts_before = django_filters.IsoDateTimeFilter(field_name="starts_at", lookup_expr="lt")
+    starts_after = InstantFilter(field_name="starts_at", lookup_expr="gte")
+    starts_before = InstantFilter(field_name="starts_at", lookup_expr="lt")
     date_from = django_filters.DateFilter(field_name="local_date", lookup_expr="gte")
     date_to = django_filters.DateFilter(field_name="local_date", lookup_expr="lte")
     group = django_filters.NumberFilter(field_name="group_id")

@@ -13,7 +13,7 @@ from django.db.models import Model, QuerySet
 from rest_framework import serializers
 
 from iop.accounts.selectors import clients_visible_to
-from iop.api.serializers import AwareDateTimeField, JsonIntegerField
+from iop.api.serializers import AwareDateTimeField, JsonIntegerField, LocalTimeField
 from iop.viewer import Viewer
 from sessions_app import selectors
 from sessions_app.models import SessionKind, SessionSeries, VideoProviderName
@@ -83,7 +83,7 @@ class SeriesInputSerializer(_ScheduleInput):
         max_length=300, help_text="An RFC 5545 rule, e.g. FREQ=WEEKLY;BYDAY=MO,WE,TH."
     )
     starts_on = serializers.DateField(help_text="The first day the rule may fall on.")
-    start_time = serializers.TimeField(help_text="Local wall time in the program's time zone.")
+    start_time = LocalTimeField(help_text="Local wall time in the program's time zone.")
     duration_minutes = JsonIntegerField(min_value=5, max_value=MAX_MINUTES)
     ends_on = serializers.DateField(required=False, allow_null=True, default=None)
 
@@ -99,7 +99,7 @@ class SessionMoveSerializer(serializers.Serializer):
 
 
 class SeriesMoveSerializer(serializers.Serializer):
-    start_time = serializers.TimeField(help_text="Local wall time in the program's time zone.")
+    start_time = LocalTimeField(help_text="Local wall time in the program's time zone.")
     duration_minutes = JsonIntegerField(min_value=5, max_value=MAX_MINUTES)
     rule = serializers.CharField(
         max_length=300,
@@ -133,6 +133,7 @@ class SeriesSerializer(serializers.ModelSerializer):
     group = serializers.IntegerField(source="group_id", allow_null=True)
     client = serializers.IntegerField(source="client_id", allow_null=True)
     facilitator = serializers.IntegerField(source="facilitator_id")
+    start_time = LocalTimeField(help_text="Local time in the program's time zone.")
 
     class Meta:
         model = SessionSeries

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import UTC, datetime, timedelta
+from datetime import timezone as dt_timezone
 
 import pytest
 import yaml
@@ -13,6 +15,8 @@ from crisis.models import CheckIn, CrisisSource
 from crisis.services import crisis_open
 from iop.api.models import Scope
 from iop.api.services import api_key_create
+from sessions_app.models import Session, SessionSeries
+from tests.api.clinic import seed_client
 from tests.conftest import sign_in
 
 pytestmark = pytest.mark.django_db
@@ -227,3 +231,117 @@ def test_a_tech_check_webrtc_is_a_json_boolean(client_profile, webrtc):
         content_type="application/json",
     )
     assert "webrtc" in fields_of(response)
+
+
+# -- found fuzzing the demo from outside (`make run`, README "Testing the API") --
+
+
+@pytest.mark.parametrize(
+    "minutes", [16 * 60, 23 * 60 + 59, -(20 * 60 + 42)], ids=["+16:00", "+23:59", "-20:42"]
+)
+def test_an_instant_with_any_utc_offset_filters_sessions(
+    key, client_profile, clinician, admin_user, minutes
+):
+    """PostgreSQL refuses UTC offsets past ±15:59 that Python reads: `+16:00` was a 500."""
+    clinic = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    offset = dt_timezone(timedelta(minutes=minutes))
+    now = timezone.now().astimezone(offset).replace(microsecond=0).isoformat()
+    assert now.endswith(("+16:00", "+23:59", "-20:42"))
+
+    after = key.get("/api/v1/sessions/", {"starts_after": now})
+    before = key.get("/api/v1/sessions/", {"starts_before": now})
+
+    assert after.status_code == before.status_code == 200, after.content
+    assert clinic.session.pk in [s["id"] for s in before.json()["results"]]
+    assert clinic.session.pk not in [s["id"] for s in after.json()["results"]]
+    assert after.json()["count"] == 1  # the coming session only
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value"),
+    [
+        ("starts_after", "0001-01-01T00:00:00+01:00"),  # before the first instant in UTC
+        ("starts_before", "9999-12-31T23:30:00-01:00"),  # after the last
+    ],
+)
+def test_an_instant_past_the_ends_of_the_calendar_in_utc_filters_nothing_out(
+    key, client_profile, clinician, admin_user, parameter, value
+):
+    seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    response = key.get("/api/v1/sessions/", {parameter: value})
+    assert response.status_code == 200, response.content
+    assert response.json()["count"] == 2
+
+
+def test_an_instant_is_given_to_the_query_in_utc():
+    from iop.api.filters import InstantField
+
+    instant = InstantField().clean("2030-05-06T07:08:09+16:00")
+    assert instant == datetime(2030, 5, 5, 15, 8, 9, tzinfo=UTC)
+    assert instant.utcoffset() == timedelta(0)
+
+
+def _series(key, clinic, clinician, start_time):
+    return key.post(
+        "/api/v1/series/",
+        {
+            "kind": "group",
+            "title": "Evening skills group",
+            "facilitator": clinician.pk,
+            "group": clinic.group.pk,
+            "rule": "FREQ=WEEKLY;BYDAY=MO,WE",
+            "starts_on": (timezone.now().date() + timedelta(days=1)).isoformat(),
+            "start_time": start_time,
+            "duration_minutes": 90,
+        },
+        content_type="application/json",
+    )
+
+
+def test_a_series_start_time_is_what_the_schema_says(key, client_profile, clinician, admin_user):
+    """`format: time` is RFC 3339's full-time, which carries a UTC offset: every series Harbor
+    answered ("18:00:00") broke its own schema."""
+    clinic = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    schemas = yaml.safe_load(key.get("/api/schema/").content)["components"]["schemas"]
+
+    made = _series(key, clinic, clinician, "18:00")
+    assert made.status_code == 201, made.content
+    first = Session.objects.filter(series_id=made.json()["id"]).order_by("starts_at").first()
+    moved = key.post(
+        f"/api/v1/sessions/{first.pk}/reschedule-following/",
+        {"start_time": "17:30:15.25", "duration_minutes": 60},
+        content_type="application/json",
+    )
+    assert moved.status_code == 200, moved.content
+
+    answered = [made.json()["start_time"], moved.json()["start_time"]]
+    assert answered == ["18:00:00", "17:30:15.250000"]
+    for name in ("Series", "SeriesInputRequest", "SeriesMoveRequest"):
+        documented = schemas[name]["properties"]["start_time"]
+        assert "format" not in documented, name
+        assert all(re.search(documented["pattern"], value) for value in answered), name
+
+
+@pytest.mark.parametrize(
+    "start_time",
+    ["18:00Z", "18:00:00+01:00", "18:00:00.5-05:00", "T18:00", "1800", "18:00:00.1234567", "24:00"]
+    + ["１８:００", 1800, None],
+)
+def test_a_series_start_time_with_an_offset_or_another_shape_is_a_400(
+    key, client_profile, clinician, admin_user, start_time
+):
+    """Django read "18:00Z" as 18:00 local time, dropping the offset without a word."""
+    clinic = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
+    made = _series(key, clinic, clinician, "18:00").json()
+    first = Session.objects.filter(series_id=made["id"]).order_by("starts_at").first()
+
+    assert "start_time" in fields_of(_series(key, clinic, clinician, start_time))
+    moved = key.post(
+        f"/api/v1/sessions/{first.pk}/reschedule-following/",
+        {"start_time": start_time, "duration_minutes": 60},
+        content_type="application/json",
+    )
+    assert "start_time" in fields_of(moved)
+    assert list(SessionSeries.objects.values_list("start_time", flat=True)) == [
+        datetime(2000, 1, 1, 18).time()
+    ]

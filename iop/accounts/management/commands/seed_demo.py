@@ -5,13 +5,12 @@ from __future__ import annotations
 import hashlib
 from datetime import date, timedelta
 
-from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from iop.accounts.demo import DemoClinic, seeders
+from iop.accounts.demo import DEMO_DOMAIN, DEMO_PROGRAM, DemoClinic, refuse_in_production, seeders
 from iop.accounts.models import (
     CareTeamMember,
     ClientProfile,
@@ -30,7 +29,7 @@ from iop.consents.models import (
 )
 
 DEMO_PASSWORD = "harbor-demo"  # noqa: S105 - documented demo credential
-DOMAIN = "demo.harbor"
+DOMAIN = DEMO_DOMAIN
 
 STAFF = [
     ("admin", "Ada Admin", Role.ADMIN, "Clinic administrator"),
@@ -98,11 +97,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         # Demo accounts share a published password: they must never enter a real clinic.
-        if not settings.DEBUG:
-            raise CommandError(
-                "seed_demo refuses to run with DEBUG off: that is a production configuration, "
-                "and demo accounts share a published password."
-            )
+        refuse_in_production("seed_demo")
         with transaction.atomic():
             program = self._program()
             staff = {
@@ -169,7 +164,7 @@ class Command(BaseCommand):
 
     def _program(self) -> Program:
         program, _ = Program.objects.get_or_create(
-            name="Harbor Evening IOP",
+            name=DEMO_PROGRAM,
             defaults={
                 "time_zone": "America/New_York",
                 "description": "Adult intensive outpatient program, three evenings a week.",
@@ -310,5 +305,5 @@ class Command(BaseCommand):
         for user in staff.values():
             device = TOTPDevice.objects.get(user=user, name="Demo authenticator")
             out(f"  {user.email:<26} {user.get_role_display():<28} {device.config_url}")
-        out(f"Clients: client1@{DOMAIN} … client12@{DOMAIN} (Harbor Evening IOP)")
+        out(f"Clients: client1@{DOMAIN} … client12@{DOMAIN} ({DEMO_PROGRAM})")
         out(f"         day.client1@{DOMAIN} … day.client4@{DOMAIN} ({DAY_PROGRAM})")
