@@ -242,7 +242,8 @@ WHITENOISE_USE_FINDERS = True
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # One connection pool per process (iop/cache.py), not one per request.
+        "BACKEND": "iop.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "harbor",
         "OPTIONS": {
