@@ -43,15 +43,14 @@ def listen(address: str, port: int) -> socket.socket:
     return sock
 
 
+def daphne_command(fd: int) -> list[str]:
+    # No --proxy-headers: daphne would believe any peer's X-Forwarded-For. Harbor believes it
+    # only from TRUSTED_PROXIES (iop/proxies.py).
+    return [sys.executable, "-m", "daphne", "--fd", str(fd), "iop.asgi:application"]
+
+
 def start(sock: socket.socket, count: int) -> list[subprocess.Popen[bytes]]:
-    command = [
-        sys.executable,
-        "-m",
-        "daphne",
-        "--fd",
-        str(sock.fileno()),
-        "iop.asgi:application",
-    ]
+    command = daphne_command(sock.fileno())
     return [
         subprocess.Popen(command, pass_fds=[sock.fileno()])  # noqa: S603 - our own command
         for _ in range(count)
