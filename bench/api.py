@@ -886,8 +886,10 @@ def main() -> None:
             print(f"after:  {load_average()}; scheduler's worst lag {lag * 1000:.1f} ms\n")
             every_pass = report(targets, healthz)
             sent = sum(len(t.latencies) + sum(t.errors.values()) for t in mix)
+            answered = sum(len(t.latencies) for t in mix)
             print(
-                f"\n{sent} requests in {args.seconds:g} s; targets: p99 under {P99_LIMIT_MS:g} ms "
+                f"\n{sent} requests in {args.seconds:g} s, {answered} answered 200 "
+                f"({answered / args.seconds:.1f}/s); targets: p99 under {P99_LIMIT_MS:g} ms "
                 f"and under {HEALTHZ_FACTOR:g}x the /healthz p99, no errors: "
                 + ("all PASS" if every_pass else "some FAIL")
             )
