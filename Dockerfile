@@ -29,6 +29,7 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin harbo
 USER harbor
 
 EXPOSE 8000
-# No --proxy-headers: daphne would believe any peer's X-Forwarded-For. Harbor believes it only
+# WEB_CONCURRENCY daphne processes (default: one per CPU) share the port (iop/serve.py). No
+# --proxy-headers: daphne would believe any peer's X-Forwarded-For. Harbor believes it only
 # from TRUSTED_PROXIES (iop/proxies.py).
-CMD ["daphne", "-b", "0.0.0.0", "-p", "8000", "iop.asgi:application"]
+CMD ["python", "-m", "iop.serve", "-b", "0.0.0.0", "-p", "8000"]

@@ -20,6 +20,9 @@ def _leave_request_bodies_to_django() -> None:
 _leave_request_bodies_to_django()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iop.settings")
+# The web server borrows PostgreSQL connections from a pool (iop/settings.py says why): at most
+# this many per process, which is also how many requests of one process use the database at once.
+os.environ.setdefault("DATABASE_POOL_SIZE", "8")
 django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402

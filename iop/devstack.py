@@ -18,7 +18,8 @@ Environment variables read here:
   HARBOR_FORCE_EMBEDDED=1   `test` skips probing the local ports and uses the embedded servers
   HARBOR_PROCFILE           the Procfile `run` starts (default: Procfile)
   PORT                      the web port `run` serves on (default 8000)
-`run` and `exec` also default DEBUG=1 and PUBLIC_BASE_URL=http://127.0.0.1:$PORT; `test` defaults
+`run` and `exec` also default DEBUG=1 and PUBLIC_BASE_URL=http://127.0.0.1:$PORT (`run` also
+WEB_CONCURRENCY=2: two daphne processes); `test` defaults
 DEBUG=1 too, since DEBUG off is production, which refuses local hosts and console backends
 (pytest-django still runs the tests themselves with settings.DEBUG False).
 
@@ -357,6 +358,8 @@ def service_env(mode: str, stack: contextlib.ExitStack) -> dict[str, str]:
     env.setdefault("DEBUG", "1")
     if mode == "run":
         env.setdefault("PUBLIC_BASE_URL", f"http://127.0.0.1:{env.get('PORT') or '8000'}")
+        # One person clicking through needs no daphne per CPU (iop/serve.py).
+        env.setdefault("WEB_CONCURRENCY", "2")
     return env
 
 

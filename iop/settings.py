@@ -76,6 +76,20 @@ DATABASE_URL = env_url(
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
+# Under ASGI each request runs in a thread of its own (Django's ThreadSensitiveContext), so a
+# persistent connection (CONN_MAX_AGE) is never reused and every request would connect anew.
+# The web server keeps a pool instead (iop/asgi.py sets its size): a request borrows a
+# connection and returns it, and a burst waits for one rather than exhausting PostgreSQL's
+# max_connections. Workers, beat, commands and tests connect as before (0: no pool).
+DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0, minimum=0)
+if DATABASE_POOL_SIZE:
+    DATABASES["default"]["OPTIONS"]["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 10,
+    }
+    # Checked when borrowed: a connection the server closed (a restart) is replaced.
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -231,7 +245,8 @@ WHITENOISE_USE_FINDERS = True
 
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # One connection pool per process (iop/cache.py), not one per request.
+        "BACKEND": "iop.cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "harbor",
         "OPTIONS": {

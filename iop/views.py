@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import redis
@@ -32,14 +33,20 @@ def _database_state() -> tuple[bool, str]:
         return False, type(exc).__name__
 
 
+@functools.cache
+def _redis_client(url: str) -> redis.Redis:
+    # One client (and connection pool) per process: a new client per check would connect anew
+    # each time, and redis-py reads its own package metadata for every new connection.
+    return redis.Redis.from_url(
+        url,
+        socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
+        socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
+    )
+
+
 def _redis_state() -> tuple[bool, str]:
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL,
-            socket_connect_timeout=settings.REDIS_SOCKET_TIMEOUT,
-            socket_timeout=settings.REDIS_SOCKET_TIMEOUT,
-        )
-        client.ping()
+        _redis_client(settings.REDIS_URL).ping()
         return True, "ok"
     except Exception as exc:  # noqa: BLE001
         return False, type(exc).__name__

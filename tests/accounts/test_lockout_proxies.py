@@ -16,6 +16,7 @@ from django.test import Client
 
 from iop.audit.models import AccessLog
 from iop.proxies import client_address
+from iop.serve import daphne_command
 from tests.conftest import sign_in
 from tests.factories import PASSWORD
 
@@ -128,7 +129,7 @@ def test_client_address(peer, forwarded_for, expected):
     assert client_address(peer, forwarded_for, PROXY) == expected
 
 
-def _daphne_commands() -> dict[str, list[str]]:
+def _web_commands() -> dict[str, list[str]]:
     procfile = (ROOT / "Procfile").read_text()
     web = next(line for line in procfile.splitlines() if line.startswith("web:"))
     dockerfile = (ROOT / "Dockerfile").read_text()
@@ -142,12 +143,20 @@ def _daphne_commands() -> dict[str, list[str]]:
 
 
 @pytest.mark.parametrize("where", ["Procfile", "Dockerfile", "docker-compose.yml"])
-def test_daphne_never_trusts_forwarded_headers_itself(where):
-    # daphne's --proxy-headers believes X-Forwarded-For from any peer; iop.proxies decides.
-    command = _daphne_commands()[where]
+def test_every_deployment_serves_through_iop_serve(where):
+    command = _web_commands()[where]
 
-    assert command[0] == "daphne"
+    assert command[:3] == ["python", "-m", "iop.serve"]
     assert "--proxy-headers" not in command
+
+
+def test_daphne_never_trusts_forwarded_headers_itself():
+    # daphne's --proxy-headers believes X-Forwarded-For from any peer; iop.proxies decides.
+    command = daphne_command(3)
+
+    assert command[1:3] == ["-m", "daphne"]
+    assert "--proxy-headers" not in command
+    assert command[-1] == "iop.asgi:application"
 
 
 def test_compose_publishes_no_port_but_the_proxys():

@@ -86,7 +86,7 @@ def test_with_redis_down_in_process_the_button_answers_fast_and_commits(
         dead = f"redis://127.0.0.1:{port}/0"
         settings.CACHES = {
             "default": {
-                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "BACKEND": "iop.cache.RedisCache",
                 "LOCATION": dead,
                 "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
             }
