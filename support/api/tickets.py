@@ -113,11 +113,19 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class EntrySerializer(serializers.ModelSerializer):
-    author = serializers.CharField(source="author_label")
+    author = serializers.SerializerMethodField(
+        help_text="Who wrote it: the requester by first name and initial, staff by name."
+    )
 
     class Meta:
         model = TicketEntry
         fields = ["id", "kind", "channel", "author", "from_requester", "body", "created_at"]
+
+    def get_author(self, entry: TicketEntry) -> str:
+        ticket = entry.ticket
+        if entry.author_id is not None and entry.author_id == ticket.requester_id:
+            return selectors.requester_label(ticket)
+        return entry.author_label
 
 
 class TicketDetailSerializer(TicketSerializer):

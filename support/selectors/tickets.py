@@ -135,7 +135,7 @@ def sees_internal(viewer: Viewer, ticket: Ticket) -> bool:
 
 def ticket_entries_for(viewer: Viewer, ticket: Ticket) -> list[TicketEntry]:
     """The conversation the viewer may read, oldest first; `ticket` comes from a selector."""
-    rows = TicketEntry.objects.filter(ticket=ticket).select_related("author")
+    rows = TicketEntry.objects.filter(ticket=ticket).select_related("ticket__requester")
     if not sees_internal(viewer, ticket):
         rows = rows.filter(kind=EntryKind.REPLY)
     _audit_one(viewer, ticket, "support.TicketEntry")

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_POST
 
 from iop.accounts.decorators import staff_required
 from iop.domain import DomainError
-from iop.viewer import person_of
 from iop.form_errors import apply_errors, error_message
+from iop.viewer import person_of
 from support import selectors, services
 from support.forms import (
     AgentReplyForm,
