@@ -79,33 +79,24 @@ class CalendarForm(ServiceForm):
         return support_calendar_save(actor=self.actor, calendar=existing, **data)
 
 
-class HoursInline(admin.TabularInline):
-    model = BusinessHours
-    fields = readonly_fields = ("weekday", "opens", "closes")
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False  # Business hours › Add: windows are checked for overlaps
-
-
-class ClosureInline(admin.TabularInline):
-    model = Closure
-    fields = readonly_fields = ("name", "starts_on", "ends_on")
-    extra = 0
-    can_delete = False
-    show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(SupportCalendar)
 class SupportCalendarAdmin(ServiceAdmin):
+    """Hours and closures are listed here and edited on their own pages (Business hours,
+    Closures), where each change is checked and retimes the open tickets."""
+
     form = CalendarForm
     list_display = ["name", "time_zone", "holiday_country", "holiday_subdivision", "updated_at"]
-    inlines = [HoursInline, ClosureInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["weekly_hours", "closed_days"] if obj is not None else []
+
+    @admin.display(description="Business hours")
+    def weekly_hours(self, obj: SupportCalendar) -> str:
+        return "; ".join(str(row) for row in obj.hours.all()) or "None: the clock never runs."
+
+    @admin.display(description="Closures")
+    def closed_days(self, obj: SupportCalendar) -> str:
+        return "; ".join(str(row) for row in obj.closures.all()) or "None."
 
     def has_delete_permission(self, request, obj=None):
         return False  # policies and tickets point at it

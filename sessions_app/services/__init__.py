@@ -33,6 +33,7 @@ from sessions_app.services.joining import (
     reminder_preference_set,
     tech_check_record,
     trouble_handler_register,
+    trouble_handler_unregister,
     trouble_report,
 )
 from sessions_app.services.makeups import makeup_decide, makeup_request
@@ -90,6 +91,7 @@ __all__ = [
     "sessions_missed_tick",
     "tech_check_record",
     "trouble_handler_register",
+    "trouble_handler_unregister",
     "trouble_report",
     "TroubleOffer",
 ]

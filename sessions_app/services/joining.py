@@ -63,6 +63,10 @@ def trouble_handler_register(name: str, handler: TroubleHandler) -> None:
     _trouble_handlers[name] = handler
 
 
+def trouble_handler_unregister(name: str) -> None:
+    _trouble_handlers.pop(name, None)
+
+
 def _trouble_offers(*, actor: Actor, session: Session, client: ClientProfile) -> list[TroubleOffer]:
     """Each registered handler in its own savepoint: one failing must not lose the report."""
     offers = []

@@ -14,7 +14,9 @@ import pytest
 from iop.accounts.models import Role
 from iop.notify.backends import locmem
 from support.models import BusinessHours, SlaPolicy, SupportCalendar, TicketPriority
+from tests.api.conftest import make_key  # noqa: F401 - fixture
 from tests.factories import StaffFactory
+from tests.sessions_app.conftest import group, other_group  # noqa: F401 - fixtures
 
 NY = ZoneInfo("America/New_York")
 # Targets in business minutes: first response, next reply, resolution.
@@ -26,8 +28,10 @@ TARGETS = {
 }
 
 
-def ny(*args: int) -> datetime:
-    return datetime(*args, tzinfo=NY)
+def ny(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=NY)
 
 
 @pytest.fixture(autouse=True)
