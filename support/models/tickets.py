@@ -83,8 +83,12 @@ class Ticket(models.Model):
     `support_ticket_sla_due`, and `close_due_at` the one that closes a solved ticket.
     """
 
+    # requester, program and session are indexed by the composite and partial indexes below.
     requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="support_tickets"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="support_tickets",
+        db_index=False,
     )
     client = models.ForeignKey(
         "accounts.ClientProfile",
@@ -95,19 +99,35 @@ class Ticket(models.Model):
         help_text="The requester's client record, when a client asked.",
     )
     program = models.ForeignKey(
-        "accounts.Program", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.Program",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     subject = EncryptedTextField(max_length=200)
     category = models.CharField(max_length=12, choices=TicketCategory.choices)
     priority = models.CharField(max_length=8, choices=TicketPriority.choices)
     status = models.CharField(max_length=8, choices=TicketStatus.choices, default=TicketStatus.NEW)
     tier = models.PositiveSmallIntegerField(default=1)
+    # Indexed by `support_ticket_load` (active tickets only): people are never deleted.
     assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     source = models.CharField(max_length=8, choices=TicketSource.choices)
     session = models.ForeignKey(
-        "sessions_app.Session", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "sessions_app.Session",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     tech_check = models.ForeignKey(
         "sessions_app.TechCheck",
@@ -182,6 +202,12 @@ class Ticket(models.Model):
                 fields=["next_deadline_at", "created_at"],
                 condition=Q(status__in=[s.value for s in ACTIVE]),
                 name="support_ticket_queue",
+            ),
+            # Who holds how many active tickets (the least busy specialist; "mine").
+            models.Index(
+                fields=["assignee"],
+                condition=Q(status__in=[s.value for s in ACTIVE]),
+                name="support_ticket_load",
             ),
             models.Index(fields=["requester", "-created_at"], name="support_ticket_requester"),
             models.Index(fields=["program", "-created_at"], name="support_ticket_program"),

@@ -19,6 +19,7 @@ from support.selectors.sla import (
 from support.selectors.tickets import (
     AGENT_ROLES,
     CATEGORY_LABELS,
+    TIER_ROLES,
     QueueFilter,
     SessionReport,
     agents_of_tier,
@@ -48,6 +49,7 @@ from support.selectors.tickets import (
 __all__ = [
     "AGENT_ROLES",
     "CATEGORY_LABELS",
+    "TIER_ROLES",
     "QueueFilter",
     "SessionReport",
     "SupportMetrics",

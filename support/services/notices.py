@@ -9,7 +9,7 @@ idempotency key naming the ticket and the occasion, so a replayed step never sen
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.conf import settings
@@ -19,6 +19,7 @@ from django.urls import reverse
 from iop.accounts.models import User
 from iop.notify.models import Channel, Purpose
 from iop.notify.services import message_enqueue
+from iop.notify.services.outbox import message_enqueue_many
 from iop.realtime.publish import publish
 from support.models import Ticket
 
@@ -37,34 +38,50 @@ def requester_url(ticket: Ticket) -> str:
     return reverse("support:ticket", args=[ticket.pk])
 
 
-def tell_staff(
+def staff_specs(
     ticket: Ticket, people: Iterable[User], *, key: str, text: str, email: bool = False
-) -> list[int]:
-    """A live-feed message through the outbox (and an email when asked) to each person."""
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The outbox messages telling each person (a live-feed message, and an email when asked),
+    as `message_enqueue_many` specs, and who they are for."""
+    specs: list[dict[str, Any]] = []
     told: list[int] = []
     link = f"{settings.PUBLIC_BASE_URL}{staff_url(ticket)}"
     for person in {p.pk: p for p in people if p.is_active}.values():
-        message_enqueue(
-            actor=None,
-            channel=Channel.FEED,
-            purpose=Purpose.SUPPORT,
-            idempotency_key=f"support:{ticket.pk}:{key}:feed:{person.pk}",
-            user=person,
-            about=ticket,
-            body=text,
+        specs.append(
+            {
+                "actor": None,
+                "channel": Channel.FEED,
+                "purpose": Purpose.SUPPORT,
+                "idempotency_key": f"support:{ticket.pk}:{key}:feed:{person.pk}",
+                "user": person,
+                "about": ticket,
+                "body": text,
+            }
         )
         if email and person.email:
-            message_enqueue(
-                actor=None,
-                channel=Channel.EMAIL,
-                purpose=Purpose.SUPPORT,
-                idempotency_key=f"support:{ticket.pk}:{key}:email:{person.pk}",
-                user=person,
-                about=ticket,
-                subject=f"{settings.CLINIC_NAME} support: ticket {ticket_label(ticket)}",
-                body=f"{text}\n\n{link}",
+            specs.append(
+                {
+                    "actor": None,
+                    "channel": Channel.EMAIL,
+                    "purpose": Purpose.SUPPORT,
+                    "idempotency_key": f"support:{ticket.pk}:{key}:email:{person.pk}",
+                    "user": person,
+                    "about": ticket,
+                    "subject": f"{settings.CLINIC_NAME} support: ticket {ticket_label(ticket)}",
+                    "body": f"{text}\n\n{link}",
+                }
             )
         told.append(person.pk)
+    return specs, told
+
+
+def tell_staff(
+    ticket: Ticket, people: Iterable[User], *, key: str, text: str, email: bool = False
+) -> list[int]:
+    """Tell each person through the outbox (one insert for all); returns who was told."""
+    specs, told = staff_specs(ticket, people, key=key, text=text, email=email)
+    if specs:
+        message_enqueue_many(specs)
     return told
 
 
@@ -109,8 +126,9 @@ def desk_update(ticket: Ticket, event: str, title: str, user_ids: Iterable[int])
 class DeskBatch:
     """The desk's live updates of one tick, sent together after its commit (one deadline)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, desk: Callable[[], list[User]] | None = None) -> None:
         self.items: list[tuple[list[str], dict[str, Any]]] = []
+        self._people = desk  # who is on the desk, asked once something is added
         self._desk: list[int] | None = None
 
     def add(self, ticket: Ticket, event: str, title: str) -> None:
@@ -119,7 +137,7 @@ class DeskBatch:
         from support.selectors import assignable_agents
 
         if self._desk is None:
-            self._desk = [p.pk for p in assignable_agents()]
+            self._desk = [p.pk for p in (self._people or assignable_agents)()]
         if not self._desk:
             return
         payload = {

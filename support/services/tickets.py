@@ -4,6 +4,7 @@ priority, escalation to tier 2, canned replies and the requester's rating."""
 from __future__ import annotations
 
 import string
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -564,14 +565,16 @@ def ticket_priority_set(*, actor: Actor, ticket: Ticket, priority: str) -> Ticke
     return locked
 
 
-def escalate_to_tier_2(ticket: Ticket, now: datetime) -> tuple[User | None, User | None]:
-    """Move a locked tier-1 ticket to tier 2 and give it to the least busy specialist (a tier-2
-    agent or administrator already holding it keeps it); returns (before, after)."""
+def escalate_to_tier_2(
+    ticket: Ticket, now: datetime, *, pick: Callable[[], User | None] | None = None
+) -> tuple[User | None, User | None]:
+    """Move a locked tier-1 ticket to tier 2 and give it to the least busy specialist (`pick`
+    chooses; a tier-2 agent or administrator already holding it keeps it); (before, after)."""
     before = ticket.assignee
     ticket.tier = 2
     ticket.escalated_at = now
     if before is None or before.role == Role.SUPPORT_TIER1:
-        ticket.assignee = least_busy_agent(2)
+        ticket.assignee = pick() if pick is not None else least_busy_agent(2)
     return before, ticket.assignee
 
 
