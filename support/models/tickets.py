@@ -230,6 +230,12 @@ class Ticket(models.Model):
         return self.status in DONE
 
     @property
+    def sla_spent_text(self) -> str:
+        """The business time spent, as people say it ("1 h 05 min")."""
+        minutes = int(self.sla_spent.total_seconds() // 60)
+        return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+
+    @property
     def sla_state_label(self) -> str:
         return SLA_STATE_LABELS.get(self.sla_state, self.sla_state)
 

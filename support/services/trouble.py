@@ -15,9 +15,11 @@ from iop.viewer import Actor
 from sessions_app import selectors as sessions
 from sessions_app.services import TroubleOffer
 from support.models import TicketCategory, TicketPriority, TicketSource, TicketStatus
-from support.services.tickets import event_add, priority_for, ticket_open, ticket_priority_set
+from support.selectors import session_ticket_of
+from support.services.tickets import priority_for, ticket_open, ticket_priority_set
 
 TROUBLE_BODY = "I pressed “I can't connect” on the session page."
+TROUBLE_AGAIN = "I pressed “I can't connect” again."
 PRIORITY_RANK = {p: n for n, p in enumerate(TicketPriority.values)}  # urgent first
 
 
@@ -26,19 +28,20 @@ def ticket_open_for_trouble(*, actor: Actor, session: Any, client: ClientProfile
     add to the client's open one and raise its priority if the session is now that close."""
     now = timezone.now()
     local = timezone.localtime(session.starts_at, sessions.zone_of(session.program))
+    earlier = session_ticket_of(client.user, client, session)
+    again = earlier is not None and earlier.is_active
     with transaction.atomic():
         ticket, created = ticket_open(
             actor=actor,
             requester=client.user,
             category=TicketCategory.CONNECTION,
             subject=f"Can't connect to {session.title} ({local:%a %d %b, %H:%M})",
-            body=TROUBLE_BODY,
+            body=TROUBLE_AGAIN if again else TROUBLE_BODY,
             session=session,
             source=TicketSource.TROUBLE,
         )
         if not created:
             wanted = priority_for(session, now, source=TicketSource.TROUBLE)
-            event_add(ticket, "The client pressed “I can't connect” again.", actor=actor)
             if PRIORITY_RANK[wanted] < PRIORITY_RANK[ticket.priority]:
                 ticket_priority_set(actor=None, ticket=ticket, priority=wanted)
     when_text = (
