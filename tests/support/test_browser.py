@@ -12,10 +12,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from support.models import Ticket
-from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures
 from tests.browser.pages import failed_loads, record_responses
 from tests.conftest import sign_in
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 from tests.sessions_app.conftest import make_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,7 +24,7 @@ def test_i_cant_connect_offers_the_ticket_and_it_opens(
     group,
     policies,
     browser_page,
-    asgi_server_url,  # noqa: F811
+    asgi_server_url,
 ):
     session = make_session(group, starts_at=timezone.now() - timedelta(minutes=5), minutes=90)
     page = browser_page
