@@ -215,3 +215,23 @@ def test_the_desk_works_a_ticket_through_its_forms(ticket, support_agent, specia
     done = Ticket.objects.get(pk=ticket.pk)
     assert done.status == "solved"
     assert any(e.body.startswith("Hi Casey, solved.") for e in done.entries.all())
+
+
+def test_a_ticket_about_a_missed_session_offers_a_make_up(client_profile, group, policies):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.sessions_app.conftest import make_session
+
+    missed = make_session(group, starts_at=timezone.now() - timedelta(hours=3), minutes=60)
+    made, _ = ticket_open(
+        actor=client_profile.user,
+        category="connection",
+        subject="Could not join",
+        body="The video never started.",
+        session=missed,
+    )
+    page = sign_in(client_profile.user).get(f"/support/tickets/{made.pk}/").content.decode()
+    assert "Ask for a make-up session" in page
+    assert f'href="/sessions/{missed.pk}/makeup/"' in page
