@@ -338,6 +338,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 15.0,
         "options": {"expires": 30},
     },
+    # support/: SLA warnings and breaches (tier-1 → tier-2 escalation) are due rows claimed
+    # with SKIP LOCKED; solved tickets close themselves after seven days.
+    "support-sla-tick": {
+        "task": "support.tasks.sla_tick_task",
+        "schedule": 5.0,
+        "options": {"expires": 10},
+    },
+    "support-close-tick": {
+        "task": "support.tasks.ticket_close_tick_task",
+        "schedule": 300.0,
+        "options": {"expires": 240},
+    },
     "api-idempotency-purge": {
         "task": "iop.api.tasks.idempotency_purge_task",
         "schedule": 3600.0,
@@ -383,6 +395,12 @@ SPECTACULAR_SETTINGS = {
         "MediaStateEnum": "sessions_app.models.joining.MediaState",
         "SessionKindEnum": "sessions_app.models.schedule.SessionKind",
         "ConsentKindEnum": "iop.consents.models.ConsentKind",
+        "TicketStatusEnum": "support.models.tickets.TicketStatus",
+        "TicketCategoryEnum": "support.models.tickets.TicketCategory",
+        "TicketPriorityEnum": "support.models.sla.TicketPriority",
+        "TicketSourceEnum": "support.models.tickets.TicketSource",
+        "TicketEntryKindEnum": "support.models.tickets.EntryKind",
+        "TicketEntryChannelEnum": "support.models.tickets.EntryChannel",
     },
 }
 

@@ -12,7 +12,9 @@ names an app's URLs, templates or template tags:
 
 A template shows a slot with `{% load slots %}`, then `{% slot_links "staff.nav" as links %}`
 (a list of `ShownLink` to lay out as the page likes) or `{% slot_panels "staff.dashboard" %}`
-(each panel's template rendered with its context, in order).
+(each panel's template rendered with its context, in order). A page's own object can be handed
+on: `{% slot_panels "staff.session" session %}` calls each panel's context as
+`context(request, session)`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.http import HttpRequest
 from django.urls import reverse
 
 # Links
@@ -37,6 +38,12 @@ PORTAL_HELP_BAR = "portal.help_bar"  # inside the help bar on every client page
 PORTAL_HOME = "portal.home"  # cards on the portal's home page, before the care team
 STAFF_BANNER = "staff.banner"  # under the live-feed status on every staff page
 STAFF_DASHBOARD = "staff.dashboard"  # cards under the dashboard's caseload and feed
+# Panels given the page's session: context(request, session)
+PORTAL_SESSION = "portal.session"  # on a client's session page, in its trouble box
+STAFF_SESSION = "staff.session"  # on a staff session page, above the roster
+# Wherever a client is offered ways to catch up on a session they missed (a make-up is the
+# sessions app's own; a consented recording's catch-up registers here): context(request, session)
+PORTAL_SESSION_CATCH_UP = "portal.session_catch_up"
 
 LINK_SLOTS = (
     PORTAL_NAV,
@@ -45,7 +52,15 @@ LINK_SLOTS = (
     STAFF_DASHBOARD_LINKS,
     STAFF_CLIENT_RECORD_LINKS,
 )
-PANEL_SLOTS = (PORTAL_HELP_BAR, PORTAL_HOME, STAFF_BANNER, STAFF_DASHBOARD)
+PANEL_SLOTS = (
+    PORTAL_HELP_BAR,
+    PORTAL_HOME,
+    STAFF_BANNER,
+    STAFF_DASHBOARD,
+    PORTAL_SESSION,
+    STAFF_SESSION,
+    PORTAL_SESSION_CATCH_UP,
+)
 
 
 def _everyone(_user: Any) -> bool:
@@ -71,11 +86,13 @@ class ShownLink:
 
 @dataclass(frozen=True)
 class Panel:
-    """A template and the function that makes its context; returning None hides the panel."""
+    """A template and the function that makes its context; returning None hides the panel.
+
+    The function takes the request, then whatever the page hands the slot (its session)."""
 
     name: str
     template: str
-    context: Callable[[HttpRequest], dict[str, Any] | None]
+    context: Callable[..., dict[str, Any] | None]
     order: int = 100
 
 

@@ -7,6 +7,13 @@ class SupportConfig(AppConfig):
     verbose_name = "Tech support: help centre, tickets, live chat and announcements"
 
     def ready(self):
-        # Registries this app fills (slots, websocket routes, demo seeders) are added by the
-        # features that need them; see docs/architecture.md.
-        pass
+        from iop.accounts import demo
+        from sessions_app.services import trouble_handler_register
+        from support import panels
+        from support.demo import seed_support_tickets
+        from support.services import ticket_open_for_trouble
+
+        panels.register()
+        # "I can't connect" on a session page also opens (or joins) a ticket about it.
+        trouble_handler_register("support", ticket_open_for_trouble)
+        demo.register("support.tickets", seed_support_tickets, order=40)

@@ -1,7 +1,19 @@
-"""The support dashboard, under /staff/support/ (behind the staff two-factor gate)."""
+"""The support desk, under /staff/support/ (behind the staff two-factor gate)."""
 
-from django.urls import path  # noqa: F401 - the routes come with the features
+from django.urls import path
+
+from support.views import staff
 
 app_name = "support_staff"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", staff.queue, name="queue"),
+    path("tickets/<int:ticket_id>/", staff.ticket_detail, name="ticket"),
+    path("tickets/<int:ticket_id>/reply/", staff.ticket_reply, name="reply"),
+    path("tickets/<int:ticket_id>/status/", staff.ticket_status, name="status"),
+    path("tickets/<int:ticket_id>/assign/", staff.ticket_assign, name="assign"),
+    path("tickets/<int:ticket_id>/take/", staff.ticket_take, name="take"),
+    path("tickets/<int:ticket_id>/priority/", staff.ticket_priority, name="priority"),
+    path("tickets/<int:ticket_id>/escalate/", staff.ticket_escalate, name="escalate"),
+    path("metrics/", staff.metrics, name="metrics"),
+]

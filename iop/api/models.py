@@ -29,6 +29,8 @@ class Scope(models.TextChoices):
     SAFETY_PLANS_READ = "safety_plans:read", "Read safety plans"
     CRISIS_READ = "crisis:read", "Read crisis events, policies, on-call and resources"
     CRISIS_WRITE = "crisis:write", "Open, acknowledge and resolve crisis events"
+    SUPPORT_READ = "support:read", "Read tech-support tickets and their conversation"
+    SUPPORT_WRITE = "support:write", "Open tech-support tickets for clients, reply, change status"
 
 
 KEY_PREFIX = "hbr"

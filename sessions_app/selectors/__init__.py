@@ -31,6 +31,7 @@ from sessions_app.selectors.pages import (
     session_rows_between,
     sessions_upcoming_for,
     tech_checks_of_client,
+    tech_checks_recent,
 )
 from sessions_app.selectors.visibility import (
     attendance_at,
@@ -105,6 +106,7 @@ __all__ = [
     "supervised_program_ids",
     "tech_check_latest_for",
     "tech_checks_of_client",
+    "tech_checks_recent",
     "tech_checks_visible_to",
     "zone_of",
 ]

@@ -62,6 +62,14 @@ def latest_tech_checks(client_ids: Iterable[int]) -> dict[int, TechCheck]:
     return {check.client_id: check for check in rows.distinct("client_id")}
 
 
+def tech_checks_recent(client_id: int, *, limit: int = 10) -> list[TechCheck]:
+    """A client's latest tech checks, newest first, for a caller that has already scoped the
+    client (support's ticket page: agents see tech data through the tickets they work)."""
+    return list(
+        TechCheck.objects.filter(client_id=client_id).order_by("-checked_at", "-id")[:limit]
+    )
+
+
 def roster(session: Session) -> list[dict[str, Any]]:
     """Every expected client with their attendance and last tech check: the attendance page."""
     clients = expected_clients(session)

@@ -8,7 +8,8 @@ attendance.py  attendance_event_record, provider_events_record, presence_heartbe
                attendance_open_for_correction, attendance_correct, session_finalise
 missed.py      sessions_missed_tick, sessions_finalise_tick, presence_sweep, engagement_check,
                engagement_alert_acknowledge
-joining.py     tech_check_record, trouble_report, chat_send, calendar_feed_for,
+joining.py     tech_check_record, trouble_report (and trouble_handler_register: what other
+               apps add to it, e.g. support's ticket), chat_send, calendar_feed_for,
                calendar_feed_regenerate, reminder_preference_set
 makeups.py     makeup_request, makeup_decide
 reminders.py   reminders_schedule, reminders_cancel, reminders_schedule_upcoming
@@ -25,11 +26,14 @@ from sessions_app.services.attendance import (
 )
 from sessions_app.services.enrolment import enrolment_create, enrolment_end
 from sessions_app.services.joining import (
+    TroubleOffer,
     calendar_feed_for,
     calendar_feed_regenerate,
     chat_send,
     reminder_preference_set,
     tech_check_record,
+    trouble_handler_register,
+    trouble_handler_unregister,
     trouble_report,
 )
 from sessions_app.services.makeups import makeup_decide, makeup_request
@@ -86,5 +90,8 @@ __all__ = [
     "sessions_finalise_tick",
     "sessions_missed_tick",
     "tech_check_record",
+    "trouble_handler_register",
+    "trouble_handler_unregister",
     "trouble_report",
+    "TroubleOffer",
 ]

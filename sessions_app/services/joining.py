@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from typing import Any
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -33,6 +38,48 @@ from sessions_app.services.attendance import attendance_event_record
 from sessions_app.services.reminders import reminders_cancel
 
 MAX_CHAT_LENGTH = 1000
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class TroubleOffer:
+    """Something another app offers a client who pressed "I can't connect" (support: a ticket
+    with tech help), shown beside the dial-in number and the text chat."""
+
+    name: str
+    text: str
+    url: str = ""
+    label: str = ""
+
+
+# A handler is called as handler(actor=, session=, client=) inside trouble_report's transaction.
+TroubleHandler = Callable[..., TroubleOffer | None]
+_trouble_handlers: dict[str, TroubleHandler] = {}
+
+
+def trouble_handler_register(name: str, handler: TroubleHandler) -> None:
+    """Add (or replace, so `ready()` may run twice) what happens too when a client cannot
+    connect. Apps above sessions register here; sessions never imports them."""
+    _trouble_handlers[name] = handler
+
+
+def trouble_handler_unregister(name: str) -> None:
+    _trouble_handlers.pop(name, None)
+
+
+def _trouble_offers(*, actor: Actor, session: Session, client: ClientProfile) -> list[TroubleOffer]:
+    """Each registered handler in its own savepoint: one failing must not lose the report."""
+    offers = []
+    for name, handler in list(_trouble_handlers.items()):
+        try:
+            with transaction.atomic():
+                offer = handler(actor=actor, session=session, client=client)
+        except Exception:  # noqa: BLE001 - the facilitator must hear even if a handler breaks
+            log.exception("the %s handler of a trouble report failed", name)
+            continue
+        if offer is not None:
+            offers.append(offer)
+    return offers
 
 
 def _problems(camera: str, microphone: str, webrtc: bool, mbps: float | None) -> list[str]:
@@ -94,10 +141,11 @@ def tech_check_record(
 
 def trouble_report(
     *, actor: Actor, session: Session, client: ClientProfile, detail: str = ""
-) -> dict[str, str | None]:
+) -> dict[str, Any]:
     """ "I can't connect": recorded as a technical issue, the facilitator is told at once.
 
-    Returns the alternatives to offer the client: the dial-in number and the text chat.
+    Returns the alternatives to offer the client: the dial-in number, the text chat, and what
+    registered handlers offer (`offers`: support's ticket).
     """
     require_self(actor, client)
     with transaction.atomic():
@@ -119,11 +167,13 @@ def trouble_report(
                 "url": reverse("sessions_staff:detail", args=[session.pk]),
             },
         )
+        offers = _trouble_offers(actor=actor, session=session, client=client)
     row = program_settings(session.program_id)
     return {
         "dial_in": row.dial_in_number
         or settings.SESSIONS_DIAL_IN_NUMBER
-        or settings.CLINIC_CRISIS_LINE
+        or settings.CLINIC_CRISIS_LINE,
+        "offers": [asdict(offer) for offer in offers],
     }
 
 

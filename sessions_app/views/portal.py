@@ -169,7 +169,13 @@ def trouble(request, session_id: int):
         return JsonResponse(alternatives)
     messages.info(
         request,
-        f"We told your facilitator. You can dial in at {alternatives['dial_in']} or use the text chat below.",
+        " ".join(
+            [
+                f"We told your facilitator. You can dial in at {alternatives['dial_in']} or use "
+                "the text chat below.",
+                *(offer["text"] for offer in alternatives["offers"]),
+            ]
+        ),
     )
     return redirect(reverse("sessions:detail", args=[session.pk]) + "#alternatives")
 

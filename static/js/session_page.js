@@ -172,6 +172,24 @@
   }
 
   // --- trouble and chat --------------------------------------------------------------------
+  // What other apps offered (support: a ticket), shown once each, as text and a link.
+  function showOffers(offers) {
+    var list = document.getElementById("trouble-offers");
+    if (!list) { return; }
+    offers.forEach(function (offer) {
+      var id = "offer-" + offer.name;
+      var item = document.getElementById(id) || document.createElement("li");
+      item.id = id;
+      item.textContent = offer.text + " ";
+      if (offer.url) {
+        var link = document.createElement("a");
+        link.href = offer.url;
+        link.textContent = offer.label || offer.url;
+        item.appendChild(link);
+      }
+      if (!item.parentNode) { list.appendChild(item); }
+    });
+  }
   var troubleForm = document.getElementById("trouble-form");
   if (troubleForm) {
     troubleForm.addEventListener("submit", function (e) {
@@ -179,8 +197,9 @@
       fetch(troubleForm.action, {
         method: "POST", credentials: "same-origin",
         headers: { "Accept": "application/json", "X-CSRFToken": csrf }
-      }).then(function (r) { return r.json(); }).then(function () {
+      }).then(function (r) { return r.json(); }).then(function (body) {
         document.getElementById("trouble-help").hidden = false;
+        showOffers((body && body.offers) || []);
       }).catch(function () { troubleForm.submit(); });
     });
   }

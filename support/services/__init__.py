@@ -1,1 +1,65 @@
-"""Every write of tech support. One package, a room per family (listed here as they come)."""
+"""Every write of tech support. One package, a room per family:
+
+tickets.py    ticket_open (or join the open ticket about the same session), ticket_reply (any
+              channel: portal, chat, agent, API; client message ids de-duplicated),
+              ticket_status_set, ticket_assign, ticket_priority_set, ticket_escalate,
+              ticket_macro_apply, ticket_rate
+trouble.py    ticket_open_for_trouble: "I can't connect" on a session page (registered with
+              sessions_app's trouble report)
+ticking.py    sla_tick (SLA warnings and breaches, tier-1 → tier-2 escalation), ticket_close_tick
+setup.py      support_calendar_save, business_hours_save/_delete, closure_save/_delete,
+              sla_policy_save, macro_save (administrators)
+
+Shared by the services above, not services themselves: clock.py (moving a ticket's SLA clock:
+stop, change, start), notices.py (who is told, through the outbox and the live feed),
+access.py (who may do what). A chat (live chat, to come) opens a ticket with
+`ticket_open(source=TicketSource.CHAT, channel="chat")` and stores its transcript with
+`ticket_reply(channel="chat", client_message_id=...)`.
+"""
+
+from support.services.setup import (
+    business_hours_delete,
+    business_hours_save,
+    closure_delete,
+    closure_save,
+    macro_save,
+    sla_policy_save,
+    support_calendar_save,
+)
+from support.services.tickets import (
+    macro_render,
+    priority_for,
+    ticket_assign,
+    ticket_escalate,
+    ticket_macro_apply,
+    ticket_open,
+    ticket_priority_set,
+    ticket_rate,
+    ticket_reply,
+    ticket_status_set,
+)
+from support.services.ticking import sla_tick, ticket_close_tick
+from support.services.trouble import ticket_open_for_trouble
+
+__all__ = [
+    "business_hours_delete",
+    "business_hours_save",
+    "closure_delete",
+    "closure_save",
+    "macro_render",
+    "macro_save",
+    "priority_for",
+    "sla_policy_save",
+    "sla_tick",
+    "support_calendar_save",
+    "ticket_assign",
+    "ticket_close_tick",
+    "ticket_escalate",
+    "ticket_macro_apply",
+    "ticket_open",
+    "ticket_open_for_trouble",
+    "ticket_priority_set",
+    "ticket_rate",
+    "ticket_reply",
+    "ticket_status_set",
+]

@@ -2,7 +2,7 @@
 
 Everything "ours" belongs to `client_profile` in the test program: a group they are enrolled in,
 a past session with their attendance, a make-up request, a safety plan, a crisis event, the
-program's escalation policy and an on-call shift. The other caseload and the other program get
+program's escalation policy, an on-call shift and a tech-support ticket. The other caseload and the other program get
 the same client-identifying rows, so a leak shows as a foreign name or record number in a body.
 """
 
@@ -25,6 +25,8 @@ from sessions_app.models import (
     MakeUpStatus,
     Session,
 )
+from support.models import Ticket
+from support.services import ticket_open
 from tests.sessions_app.conftest import make_session
 
 
@@ -38,6 +40,7 @@ class Clinic:
     safety_plan: SafetyPlan
     event: CrisisEvent
     policy_id: int
+    ticket: Ticket
 
 
 def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
@@ -89,4 +92,10 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
             time_zone="America/New_York",
         )
     event, _ = crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
-    return Clinic(client, group, past, attendance, makeup, plan, event, policy.pk)
+    ticket, _ = ticket_open(
+        actor=client.user,
+        category="connection",
+        subject=f"{name}: the camera will not start",
+        body="The session page says the camera is blocked.",
+    )
+    return Clinic(client, group, past, attendance, makeup, plan, event, policy.pk, ticket)

@@ -64,6 +64,9 @@ RULES: dict[str, tuple[int, ...]] = {
     "staff_create": (403, 403, 400, 400, 400, 400, 403, 400, 400, 403, 400, 401),
     # Our session is over: whoever may run it reaches the service, which refuses with 409.
     "manage_past": (403, 404, 409, 404, 409, 404, 404, 409, 409, 403, 404, 401),
+    # Tickets: the requester and the desk (support agents, admins) and the program's keys.
+    "support_ours": (200, 404, 404, 404, 404, 404, 200, 200, 200, 403, 404, 401),
+    "support_write": (400, 404, 404, 404, 404, 404, 400, 400, 400, 403, 404, 401),
 }
 
 # (route name, method) → rule. A new route fails the test until it has a line here.
@@ -111,6 +114,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("crisis_api:escalation-policy-detail", "GET"): "program_staff",
     ("crisis_api:on-call-shift-list", "GET"): "staff_list",
     ("crisis_api:local-resource-list", "GET"): "staff_list",
+    ("support_api:ticket-list", "GET"): "list",
+    ("support_api:ticket-list", "POST"): "write",
+    ("support_api:ticket-detail", "GET"): "support_ours",
+    ("support_api:ticket-reply", "POST"): "support_write",
+    ("support_api:ticket-status", "POST"): "support_write",
 }
 
 
@@ -177,6 +185,7 @@ def object_id(route: Route, clinic: Clinic) -> str:
         "safety-plan": clinic.safety_plan.pk,
         "crisis-event": clinic.event.pk,
         "escalation-policy": clinic.policy_id,
+        "ticket": clinic.ticket.pk,
     }
     for prefix, value in ids.items():
         if resource.startswith(f"{prefix}-"):

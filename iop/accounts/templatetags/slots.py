@@ -21,13 +21,13 @@ def slot_links(context: template.Context, slot: str, *url_args: Any) -> list[slo
 
 
 @register.simple_tag(takes_context=True)
-def slot_panels(context: template.Context, slot: str) -> SafeString:
+def slot_panels(context: template.Context, slot: str, *args: Any) -> SafeString:
     request = context.get("request")
     if request is None:
         return mark_safe("")  # noqa: S308 - an empty string
     shown = []
     for panel in slots.panels_for(slot):
-        panel_context = panel.context(request)
+        panel_context = panel.context(request, *args)
         if panel_context is not None:
             shown.append(render_to_string(panel.template, panel_context, request=request))
     return mark_safe("".join(shown))  # noqa: S308 - each part is a rendered, autoescaped template

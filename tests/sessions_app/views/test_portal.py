@@ -98,7 +98,9 @@ def test_i_cant_connect_records_a_technical_issue_and_offers_alternatives(
 
     response = browser.post(f"/sessions/{now_session.pk}/trouble/", HTTP_ACCEPT="application/json")
 
-    assert response.json() == {"dial_in": "+14155550777"}
+    assert response.json()["dial_in"] == "+14155550777"
+    # Other apps add their offers (support: a ticket); tests/support/test_trouble.py has them.
+    assert isinstance(response.json()["offers"], list)
     assert AttendanceEvent.objects.get(session=now_session).kind == "tech_issue"
     assert Attendance.objects.get(session=now_session, client=client_profile).reported_tech_issue
 
