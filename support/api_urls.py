@@ -2,8 +2,12 @@
 
 from rest_framework.routers import SimpleRouter
 
+from support import api
+
 app_name = "support_api"
 
 router = SimpleRouter()
+router.register("help/articles", api.HelpArticleViewSet, basename="help-article")
+router.register("announcements", api.AnnouncementViewSet, basename="announcement")
 
 urlpatterns = router.urls

@@ -1,7 +1,11 @@
 """The support dashboard, under /staff/support/ (behind the staff two-factor gate)."""
 
-from django.urls import path  # noqa: F401 - the routes come with the features
+from django.urls import path
+
+from support.views import help
 
 app_name = "support_staff"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("help/", help.staff_articles, name="help"),
+]

@@ -1,1 +1,7 @@
-"""Support over the API (/api/v1/): help articles, tickets and announcements."""
+"""The support API: help articles (search) and announcements; scoped by the selectors like the
+pages."""
+
+from support.api.announcements import AnnouncementViewSet
+from support.api.help import HelpArticleViewSet
+
+__all__ = ["AnnouncementViewSet", "HelpArticleViewSet"]
