@@ -15,6 +15,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from iop.accounts.demo import DemoClinic
+from iop.accounts.models import User
 from support.models import Announcement, ArticleStatus, Audience, Guide, HelpArticle, Severity
 from support.services import announcement_save, guide_save, help_article_save
 
@@ -69,6 +70,12 @@ def demo_articles() -> list[ArticleFile]:
 def seed_help(clinic: DemoClinic) -> None:
     """Articles, the onboarding guide and the announcements; each made once, for every program."""
     admin = clinic.staff["admin"]
+    seed_articles(admin)
+    _announcements(clinic)
+
+
+def seed_articles(admin: User) -> None:
+    """The demo articles and the "Getting started with Harbor" guide (each made once)."""
     for item in demo_articles():
         if HelpArticle.objects.filter(slug=item.slug).exists():
             continue
@@ -97,7 +104,6 @@ def seed_help(clinic: DemoClinic) -> None:
             status=ArticleStatus.PUBLISHED,
             is_onboarding=True,
         )
-    _announcements(clinic)
 
 
 def _announcements(clinic: DemoClinic) -> None:

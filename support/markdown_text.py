@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import markdown
 import nh3
 
-# Headings start at h2: the page's title is its h1.
+# Headings h2 to h4: the page's title is its h1.
 TAGS = {
     "a",
     "blockquote",
@@ -43,7 +43,8 @@ class Rendered:
 
 
 def _demote(match: re.Match[str]) -> str:
-    level = min(int(match.group(2)) + 1, 4)
+    # "# Heading" would compete with the page's title: it becomes h2; h5 and h6 become h4.
+    level = max(2, min(int(match.group(2)), 4))
     return f"<{match.group(1)}h{level}"
 
 

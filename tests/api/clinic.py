@@ -2,7 +2,8 @@
 
 Everything "ours" belongs to `client_profile` in the test program: a group they are enrolled in,
 a past session with their attendance, a make-up request, a safety plan, a crisis event, the
-program's escalation policy and an on-call shift. The other caseload and the other program get
+program's escalation policy and an on-call shift; and a help article and a clinic-wide
+announcement, which every caller may read. The other caseload and the other program get
 the same client-identifying rows, so a leak shows as a foreign name or record number in a body.
 """
 
@@ -25,6 +26,8 @@ from sessions_app.models import (
     MakeUpStatus,
     Session,
 )
+from support.models import ArticleStatus, Audience
+from support.services import announcement_save, help_article_save
 from tests.sessions_app.conftest import make_session
 
 
@@ -38,6 +41,8 @@ class Clinic:
     safety_plan: SafetyPlan
     event: CrisisEvent
     policy_id: int
+    help_article_id: int = 0
+    announcement_id: int = 0
 
 
 def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
@@ -89,4 +94,33 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
             time_zone="America/New_York",
         )
     event, _ = crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
-    return Clinic(client, group, past, attendance, makeup, plan, event, policy.pk)
+    # Help and announcements name no client: every caller reads the client help and the
+    # clinic-wide announcement.
+    article = help_article_save(
+        actor=admin,
+        title=f"{name}: no sound in a session",
+        slug=f"{name.lower()}-no-sound",
+        body="Check that your **microphone** is not muted.",
+        category="audio_video",
+        audience=Audience.CLIENTS,
+        status=ArticleStatus.PUBLISHED,
+        tech_topics=["microphone"],
+    )
+    announcement = announcement_save(
+        actor=admin,
+        title=f"{name}: planned maintenance",
+        shown_from=timezone.now() - timedelta(hours=1),
+        shown_to=timezone.now() + timedelta(days=1),
+    )
+    return Clinic(
+        client,
+        group,
+        past,
+        attendance,
+        makeup,
+        plan,
+        event,
+        policy.pk,
+        help_article_id=article.pk,
+        announcement_id=announcement.pk,
+    )

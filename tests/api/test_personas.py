@@ -111,6 +111,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("crisis_api:escalation-policy-detail", "GET"): "program_staff",
     ("crisis_api:on-call-shift-list", "GET"): "staff_list",
     ("crisis_api:local-resource-list", "GET"): "staff_list",
+    ("support_api:help-article-list", "GET"): "anyone",
+    ("support_api:help-article-detail", "GET"): "anyone",
+    ("support_api:announcement-list", "GET"): "anyone",
+    ("support_api:announcement-detail", "GET"): "anyone",
 }
 
 
@@ -177,6 +181,8 @@ def object_id(route: Route, clinic: Clinic) -> str:
         "safety-plan": clinic.safety_plan.pk,
         "crisis-event": clinic.event.pk,
         "escalation-policy": clinic.policy_id,
+        "help-article": clinic.help_article_id,
+        "announcement": clinic.announcement_id,
     }
     for prefix, value in ids.items():
         if resource.startswith(f"{prefix}-"):
