@@ -103,11 +103,21 @@ class HelpArticle(models.Model):
         output_field=SearchVectorField(),
         db_persist=True,
     )
+    # Title, keywords and summary alone: what a search of only common words is matched against
+    # (support/search.py), small enough that matching it never reads the whole table.
+    head_vector = models.GeneratedField(
+        expression=SearchVector(_words("title"), weight="A", config=SEARCH_CONFIG)
+        + SearchVector(_words("keywords"), weight="B", config=SEARCH_CONFIG)
+        + SearchVector(_words("summary"), weight="B", config=SEARCH_CONFIG),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         ordering = ["category", "title"]
         indexes = [
             GinIndex(fields=["search_vector"], name="help_article_search"),
+            GinIndex(fields=["head_vector"], name="help_article_head"),
             models.Index(fields=["status", "audience", "category"], name="help_article_listed"),
         ]
 

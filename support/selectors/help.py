@@ -96,18 +96,7 @@ def help_search_for(
 ) -> list[SearchResult]:
     """The viewer's articles that best answer `query`, best first, with highlighted snippets."""
     hits = search.search(query, audiences=audiences_for(viewer), limit=limit)
-    if not hits:
-        return []
-    articles = (
-        help_articles_visible_to(viewer)
-        .defer(*LIST_DEFERRED)
-        .in_bulk([hit.article_id for hit in hits])
-    )
-    return [
-        SearchResult(articles[hit.article_id], hit.snippet, hit.score)
-        for hit in hits
-        if hit.article_id in articles
-    ]
+    return [SearchResult(hit.article, hit.snippet, hit.score) for hit in hits]
 
 
 # -- the session page's trouble box -------------------------------------------------------------

@@ -36,11 +36,7 @@ def help_centre(request: HttpRequest) -> HttpResponse:
     """The categories and guides; with ?q=, the search results instead."""
     query = request.GET.get("q", "").strip()
     too_long = len(query) > search.MAX_QUERY_LENGTH
-    results = (
-        selectors.help_search_for(request.user, query, limit=search.PAGE * 2)
-        if query and not too_long
-        else []
-    )
+    results = selectors.help_search_for(request.user, query) if query and not too_long else []
     return render(
         request,
         "support/portal/help_centre.html",

@@ -47,7 +47,7 @@ def test_seeding_twice_makes_the_help_centre_once(settings):
     call_command("seed_demo")
     call_command("seed_demo")
     published = set(HelpArticle.objects.filter(status="published").values_list("slug", flat=True))
-    assert TROUBLESHOOTING <= published
+    assert published >= TROUBLESHOOTING
     assert HelpArticle.objects.count() == len(demo_articles())
     guide = Guide.objects.get(is_onboarding=True)
     assert guide.title == "Getting started with Harbor" and guide.steps.count() == 6
