@@ -1,20 +1,23 @@
 """Help-centre search: PostgreSQL full-text search that forgives typos.
 
-A query is answered in one round trip for the words and one for the results:
-
 1. The query is cut into at most MAX_WORDS words (letters and digits; apostrophes dropped, as
-   the articles' search vector drops them, so "can't" and "cant" are one word).
-2. PostgreSQL gives each word's English stem (`ts_lexize`); a stop word gives none.
+   the articles' search vectors drop them, so "can't" and "cant" are one word).
+2. PostgreSQL gives each word's English stem (`ts_lexize`; a stop word has none), remembered
+   per process.
 3. A word whose stem the articles never use, or a stop word of four letters or more ("here"
    for "hear"), is matched against the articles' own lexicon (`ts_stat` over the published
-   search vectors, cached in each process and rebuilt when an article changes): a trigram
-   prefilter, then difflib's ratio. Close words become alternatives in the query.
-4. The words are ANDed (each with its alternatives ORed); when that finds fewer than a page of
-   articles, ORed. The last word also matches as a prefix, for people still typing.
-5. Ranking is `ts_rank` over the weighted vector (title A, keywords and summary B, body C).
-   Where the server has pg_trgm (checked once per process in pg_extension), the trigram
-   similarity of the whole query to the title and keywords is added, and close titles are
-   found even when no word matches. Snippets are `ts_headline` of the page of results only.
+   search vectors, with each word's article count; cached per process and rebuilt when an
+   article changes): the words sharing most trigrams with it, then difflib's ratio. Close
+   words become alternatives for it in the query.
+4. Words used by most articles cannot narrow a search: they rank but do not find (Plan). The
+   articles are found by all the selective words, then (when that is less than a page) by any
+   of them; a query of broad words only is matched against a small vector of titles, keywords
+   and summaries. At most CANDIDATES articles are ranked with `ts_rank` (title A, keywords and
+   summary B, body C), so the cost does not grow with the help centre.
+5. Where the server has pg_trgm (checked once per process in pg_extension), the best RERANK
+   are ranked again with the trigram similarity of the whole query to their title and
+   keywords, and when no word matched at all, titles and keywords like the query are found
+   through a trigram index. Snippets are `ts_headline` of the results only.
 
 Without pg_trgm (the embedded server of `make run` on a machine with only Python) steps 1-4
 still correct typos; only the whole-query trigram signal is missing.
