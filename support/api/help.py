@@ -88,10 +88,10 @@ class HelpArticleDetailSerializer(serializers.ModelSerializer):
         parameters=[
             OpenApiParameter(
                 "q",
-                OpenApiTypes.STR,
-                description="Search words (typos are forgiven); results best first. "
-                f"At most {search.MAX_QUERY_LENGTH} characters; empty is no search.",
-                extensions={"maxLength": search.MAX_QUERY_LENGTH},
+                {"type": "string", "maxLength": search.MAX_QUERY_LENGTH},
+                description=f"Search words (typos are forgiven): the {search.MAX_RESULTS} best "
+                f"articles, best first. At most {search.MAX_QUERY_LENGTH} characters; empty is "
+                "no search.",
             ),
             OpenApiParameter("category", OpenApiTypes.STR, enum=ArticleCategory.values),
         ],

@@ -123,9 +123,9 @@ def failed_topics_of(viewer: Viewer, client: ClientProfile) -> list[str]:
 def help_for_tech_check(
     viewer: Viewer, client: ClientProfile
 ) -> tuple[list[str], list[HelpArticle]]:
-    """The failed items and up to three articles for them, one per failed item first (the
-    most helpful article of each), then the next best; with nothing failed, the most helpful
-    troubleshooting articles."""
+    """The failed items and up to three articles for them: one for each failed item in turn
+    (the most specific, then the most helpful), until there are three; with nothing failed,
+    the most helpful troubleshooting articles."""
     failed = failed_topics_of(viewer, client)
     rows = list(
         help_articles_visible_to(viewer)
@@ -135,7 +135,12 @@ def help_for_tech_check(
     )
     if not failed:
         return [], rows[:TROUBLE_ARTICLES]
-    queues = {topic: [a for a in rows if topic in a.tech_topics] for topic in failed}
+    # For each failed item, the articles about it alone first (the most specific), then the
+    # most helpful.
+    queues = {
+        topic: sorted((a for a in rows if topic in a.tech_topics), key=lambda a: len(a.tech_topics))
+        for topic in failed
+    }
     chosen: list[HelpArticle] = []
     while len(chosen) < TROUBLE_ARTICLES and any(queues.values()):
         for topic in failed:

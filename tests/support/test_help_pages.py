@@ -194,10 +194,16 @@ def test_the_trouble_box_shows_the_articles_for_the_failed_check_items(
     url = reverse("sessions:detail", args=[session.pk])
 
     check(client_profile, camera="denied", microphone="denied")
-    shown = trouble_links(page(browser, url))
+    html = page(browser, url)
+    shown = trouble_links(html)
     assert len(shown) == 3
     assert shown_for(shown, "camera") and shown_for(shown, "microphone")
-    assert "camera-blocked" in shown  # the most specific article for each failed item
+    # The most specific article for each failed item comes first, whatever the votes say.
+    sign_in(client_profile.user).post(
+        reverse("support:vote", args=["audio-video-settings"]), {"helpful": "yes"}
+    )
+    box = page(browser, reverse("support:trouble_help"))
+    assert box.index("/camera-blocked/") < box.index("/audio-video-settings/")
 
     check(client_profile, webrtc=False)
     shown = trouble_links(page(browser, reverse("support:trouble_help")))
