@@ -31,6 +31,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,9 +235,9 @@ def _explain(query: str) -> str:
 
     plan = search.plan(query)
     column, match = plan.stages()[0]
-    params = {
+    params: dict[str, Any] = {
         "audiences": ["clients", "both"],
-        "limit": 20,
+        "limit": search.MAX_RESULTS,
         "text": plan.text,
         "headline": search._HEADLINE,
         "ranking": plan.ranking(),
