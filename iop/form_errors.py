@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from iop.domain import DomainError
 
 
-def apply_errors(form: forms.Form, error: ValidationError | DomainError) -> None:
+def apply_errors(form: forms.BaseForm, error: ValidationError | DomainError) -> None:
     """Errors naming a form field go on it ("answers.q3" names field q3); the rest on the form."""
     if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
         for name, messages in error.message_dict.items():

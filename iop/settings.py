@@ -360,6 +360,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 3600.0,
         "options": {"expires": 1800},
     },
+    # support/: announcements' "tell people" notices are due rows claimed by the tick.
+    "support-announcement-notice-tick": {
+        "task": "support.tasks.announcement_notice_tick_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
 }
 
 REST_FRAMEWORK = {
@@ -463,6 +469,11 @@ if not all(h.isdigit() and int(h) > 0 for h in _follow_up_hours):
 CRISIS_FOLLOW_UP_HOURS = [int(h) for h in _follow_up_hours]
 CRISIS_FOLLOW_UP_GRACE_MINUTES = env_int("CRISIS_FOLLOW_UP_GRACE_MINUTES", 120, minimum=0)
 CRISIS_STEP_UP_DAYS = env_int("CRISIS_STEP_UP_DAYS", 14, minimum=1)
+# support/: the help centre's search adds trigram similarity where the database has pg_trgm
+# ("auto"); "off" searches as on a server without it (words corrected against the lexicon).
+SUPPORT_SEARCH_TRIGRAM = env_str("SUPPORT_SEARCH_TRIGRAM", "auto") or "auto"
+if SUPPORT_SEARCH_TRIGRAM not in ("auto", "off"):
+    raise ImproperlyConfigured("SUPPORT_SEARCH_TRIGRAM must be auto or off")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "care@harbor.example")
 # For django.core.mail.backends.smtp.EmailBackend (production).

@@ -36,6 +36,9 @@ STAFF_CLIENT_RECORD_LINKS = (
 # Panels
 PORTAL_HELP_BAR = "portal.help_bar"  # inside the help bar on every client page
 PORTAL_HOME = "portal.home"  # cards on the portal's home page, before the care team
+PORTAL_BANNER = "portal.banner"  # above the content of every client page (announcements)
+# Inside the "Trouble connecting?" box of a client's session page (help for a failed tech check)
+PORTAL_SESSION_TROUBLE = "portal.session_trouble"
 STAFF_BANNER = "staff.banner"  # under the live-feed status on every staff page
 STAFF_DASHBOARD = "staff.dashboard"  # cards under the dashboard's caseload and feed
 # Panels given the page's session: context(request, session)
@@ -60,6 +63,8 @@ PANEL_SLOTS = (
     PORTAL_SESSION,
     STAFF_SESSION,
     PORTAL_SESSION_CATCH_UP,
+    PORTAL_BANNER,
+    PORTAL_SESSION_TROUBLE,
 )
 
 

@@ -8,5 +8,7 @@ app_name = "support_api"
 
 router = SimpleRouter()
 router.register("tickets", api.TicketViewSet, basename="ticket")
+router.register("help/articles", api.HelpArticleViewSet, basename="help-article")
+router.register("announcements", api.AnnouncementViewSet, basename="announcement")
 
 urlpatterns = router.urls

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from support.views import staff
+from support.views import help, staff
 
 app_name = "support_staff"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/priority/", staff.ticket_priority, name="priority"),
     path("tickets/<int:ticket_id>/escalate/", staff.ticket_escalate, name="escalate"),
     path("metrics/", staff.metrics, name="metrics"),
+    path("help/", help.staff_articles, name="help"),
 ]

@@ -3,11 +3,13 @@
     state = choice_param(request, "state", EventState.values)
     client_id = id_param(request, "client")
     page_size = whole_number_param(request, "page_size", low=1, high=100)
+    query = text_param(request, "q", max_length=200)
 
 Each returns None when the parameter is absent, else the parsed value, and raises DRF's
 ValidationError ({name: [why]}) otherwise, which the API answers in its error shape. Every
-parameter read here is typed (a number or a choice), so an empty value (`?client=`) is a 400 like
-any other value that is not of its type: the schema says so, and a caller who sends it has a bug.
+typed parameter (a number or a choice) refuses an empty value (`?client=`) with a 400 like any
+other value that is not of its type: the schema says so, and a caller who sends it has a bug.
+Free text (`text_param`) is the exception: an empty search is no search.
 django-filter's parameters keep the same rule through `iop.api.filters.FilterBackend`.
 """
 
@@ -90,3 +92,14 @@ def number_param(request: Request, name: str, *, low: float, high: float) -> flo
     if not math.isfinite(value) or not low <= value <= high or not raw.isascii():
         raise ValidationError({name: [f"{name} must be a number from {low:g} to {high:g}."]})
     return value
+
+
+def text_param(request: Request, name: str, *, max_length: int) -> str | None:
+    """Free text (a search): absent or empty is no filter (None), else at most `max_length`
+    characters, else a 400 naming it."""
+    raw = request.query_params.get(name)
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > max_length:
+        raise ValidationError({name: [f"{name} must be at most {max_length} characters."]})
+    return raw.strip()

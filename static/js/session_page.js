@@ -74,6 +74,8 @@
     verdict.textContent = result.passed ? "Tech check passed. You are ready to join."
       : "Tech check found problems (below). You can still join, or use the alternatives.";
     root.setAttribute("data-check", result.passed ? "passed" : "failed");
+    // Others on the page (the help for failed items) refresh when a check is saved.
+    if (result.id) { document.dispatchEvent(new CustomEvent("harbor:tech-check", { detail: result })); }
   }
 
   function runCheck() {

@@ -1,6 +1,25 @@
-"""Tech support's data, one family per module (help articles, tickets and SLA clocks, live
-chat, announcements)."""
+"""Tech support's data, one family per module: help articles and guides (help.py),
+announcements (announcements.py), tickets (tickets.py) and their SLA clocks (sla.py)."""
 
+from support.models.announcements import (
+    Announcement,
+    AnnouncementDismissal,
+    NoticeChannel,
+    Severity,
+    UpdateNoticeOptIn,
+)
+from support.models.help import (
+    ArticleCategory,
+    ArticleRead,
+    ArticleStatus,
+    Audience,
+    Guide,
+    GuideStep,
+    HelpArticle,
+    HelpVote,
+    OnboardingCompletion,
+    TechTopic,
+)
 from support.models.sla import (
     BusinessHours,
     Closure,
@@ -28,18 +47,32 @@ from support.models.tickets import (
 
 __all__ = [
     "ACTIVE",
-    "CLOSE_AFTER",
-    "DONE",
-    "PAUSED",
-    "RUNNING",
+    "Announcement",
+    "AnnouncementDismissal",
+    "ArticleCategory",
+    "ArticleRead",
+    "ArticleStatus",
+    "Audience",
     "BusinessHours",
+    "CLOSE_AFTER",
     "Closure",
+    "DONE",
     "EntryChannel",
     "EntryKind",
+    "Guide",
+    "GuideStep",
+    "HelpArticle",
+    "HelpVote",
     "Macro",
+    "NoticeChannel",
+    "OnboardingCompletion",
+    "PAUSED",
+    "RUNNING",
+    "Severity",
     "SlaEvent",
     "SlaPolicy",
     "SupportCalendar",
+    "TechTopic",
     "Ticket",
     "TicketCategory",
     "TicketEntry",
@@ -47,4 +80,5 @@ __all__ = [
     "TicketRating",
     "TicketSource",
     "TicketStatus",
+    "UpdateNoticeOptIn",
 ]

@@ -3,11 +3,40 @@
 tickets.py   who sees which tickets, the queue, a ticket's conversation and tech checks, what
              session pages show of tickets
 sla.py       calendars as schedules, the policy for a priority, the support metrics
+help.py            help articles for the viewer's audience, search, guides, the session page's
+                   trouble-box articles
+announcements.py   announcements in their window for the viewer, banners not dismissed
+onboarding.py      a new client's getting-started checklist
 
 Who sees what: support agents see tickets and the tech data on them, never clinical records
 (DESIGN invariant 5); a client sees their own tickets and the published help for clients.
 """
 
+from support.selectors.announcements import (
+    announcement_get_for,
+    announcements_visible_to,
+    banners_for,
+    dismissed_ids_of,
+    update_notice_choice_of,
+)
+from support.selectors.help import (
+    CategoryShelf,
+    GuidePage,
+    SearchResult,
+    audiences_for,
+    failed_topics_of,
+    guide_page_for,
+    guides_of_article,
+    guides_visible_to,
+    help_article_get_for,
+    help_article_list_for,
+    help_articles_visible_to,
+    help_for_tech_check,
+    help_search_for,
+    help_shelves_for,
+    onboarding_guide_for,
+)
+from support.selectors.onboarding import Checklist, ChecklistItem, onboarding_checklist_for
 from support.selectors.sla import (
     SupportMetrics,
     may_see_metrics,
@@ -49,18 +78,40 @@ from support.selectors.tickets import (
 __all__ = [
     "AGENT_ROLES",
     "CATEGORY_LABELS",
-    "TIER_ROLES",
+    "CategoryShelf",
+    "Checklist",
+    "ChecklistItem",
+    "GuidePage",
     "QueueFilter",
+    "SearchResult",
     "SessionReport",
     "SupportMetrics",
+    "TIER_ROLES",
     "agents_of_tier",
+    "announcement_get_for",
+    "announcements_visible_to",
     "assignable_agents",
+    "audiences_for",
+    "banners_for",
     "catch_up_for",
+    "dismissed_ids_of",
+    "failed_topics_of",
+    "guide_page_for",
+    "guides_of_article",
+    "guides_visible_to",
+    "help_article_get_for",
+    "help_article_list_for",
+    "help_articles_visible_to",
+    "help_for_tech_check",
+    "help_search_for",
+    "help_shelves_for",
     "is_agent",
     "least_busy_agent",
     "macro_get",
     "macros_active",
     "may_see_metrics",
+    "onboarding_checklist_for",
+    "onboarding_guide_for",
     "policies_of",
     "policy_for",
     "queue_counts_for",
@@ -80,4 +131,5 @@ __all__ = [
     "ticket_get_for",
     "tickets_requested_by",
     "tickets_visible_to",
+    "update_notice_choice_of",
 ]

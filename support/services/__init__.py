@@ -15,8 +15,30 @@ stop, change, start), notices.py (who is told, through the outbox and the live f
 access.py (who may do what). A chat (live chat, to come) opens a ticket with
 `ticket_open(source=TicketSource.CHAT, channel="chat")` and stores its transcript with
 `ticket_reply(channel="chat", client_message_id=...)`.
+
+
+help.py            help articles (rendered and sanitised on save), guides, "Did this help?"
+                   votes, read receipts
+announcements.py   announcements, dismissing a banner, choosing to hear about updates, and the
+                   notice tick that puts due "tell people" messages in the outbox
+onboarding.py      the getting-started checklist's completion
 """
 
+from support.services.announcements import (
+    announcement_delete,
+    announcement_dismiss,
+    announcement_notice_tick,
+    announcement_save,
+    update_notices_choose,
+)
+from support.services.help import (
+    article_read_record,
+    guide_save,
+    help_article_delete,
+    help_article_save,
+    help_vote_record,
+)
+from support.services.onboarding import onboarding_complete
 from support.services.setup import (
     business_hours_delete,
     business_hours_save,
@@ -42,12 +64,22 @@ from support.services.ticking import sla_tick, ticket_close_tick
 from support.services.trouble import ticket_open_for_trouble
 
 __all__ = [
+    "announcement_delete",
+    "announcement_dismiss",
+    "announcement_notice_tick",
+    "announcement_save",
+    "article_read_record",
     "business_hours_delete",
     "business_hours_save",
     "closure_delete",
     "closure_save",
+    "guide_save",
+    "help_article_delete",
+    "help_article_save",
+    "help_vote_record",
     "macro_render",
     "macro_save",
+    "onboarding_complete",
     "priority_for",
     "sla_policy_save",
     "sla_tick",
@@ -62,4 +94,5 @@ __all__ = [
     "ticket_rate",
     "ticket_reply",
     "ticket_status_set",
+    "update_notices_choose",
 ]

@@ -2,8 +2,9 @@
 
 Everything "ours" belongs to `client_profile` in the test program: a group they are enrolled in,
 a past session with their attendance, a make-up request, a safety plan, a crisis event, the
-program's escalation policy, an on-call shift and a tech-support ticket. The other caseload and the other program get
-the same client-identifying rows, so a leak shows as a foreign name or record number in a body.
+program's escalation policy, an on-call shift and a tech-support ticket; and a help article and
+a clinic-wide announcement, which every caller may read. The other caseload and the other
+program get the same client-identifying rows, so a leak shows as a foreign name or record number in a body.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from sessions_app.models import (
     MakeUpStatus,
     Session,
 )
-from support.models import Ticket
-from support.services import ticket_open
+from support.models import ArticleStatus, Audience, Ticket
+from support.services import announcement_save, help_article_save, ticket_open
 from tests.sessions_app.conftest import make_session
 
 
@@ -41,6 +42,8 @@ class Clinic:
     event: CrisisEvent
     policy_id: int
     ticket: Ticket
+    help_article_id: int = 0
+    announcement_id: int = 0
 
 
 def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
@@ -98,4 +101,34 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         subject=f"{name}: the camera will not start",
         body="The session page says the camera is blocked.",
     )
-    return Clinic(client, group, past, attendance, makeup, plan, event, policy.pk, ticket)
+    # Help and announcements name no client: every caller reads the client help and the
+    # clinic-wide announcement.
+    article = help_article_save(
+        actor=admin,
+        title=f"{name}: no sound in a session",
+        slug=f"{name.lower()}-no-sound",
+        body="Check that your **microphone** is not muted.",
+        category="audio_video",
+        audience=Audience.CLIENTS,
+        status=ArticleStatus.PUBLISHED,
+        tech_topics=["microphone"],
+    )
+    announcement = announcement_save(
+        actor=admin,
+        title=f"{name}: planned maintenance",
+        shown_from=timezone.now() - timedelta(hours=1),
+        shown_to=timezone.now() + timedelta(days=1),
+    )
+    return Clinic(
+        client,
+        group,
+        past,
+        attendance,
+        makeup,
+        plan,
+        event,
+        policy.pk,
+        ticket,
+        help_article_id=article.pk,
+        announcement_id=announcement.pk,
+    )

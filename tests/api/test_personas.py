@@ -119,6 +119,10 @@ ACCESS: dict[tuple[str, str], str] = {
     ("support_api:ticket-detail", "GET"): "support_ours",
     ("support_api:ticket-reply", "POST"): "support_write",
     ("support_api:ticket-status", "POST"): "support_write",
+    ("support_api:help-article-list", "GET"): "anyone",
+    ("support_api:help-article-detail", "GET"): "anyone",
+    ("support_api:announcement-list", "GET"): "anyone",
+    ("support_api:announcement-detail", "GET"): "anyone",
 }
 
 
@@ -186,6 +190,8 @@ def object_id(route: Route, clinic: Clinic) -> str:
         "crisis-event": clinic.event.pk,
         "escalation-policy": clinic.policy_id,
         "ticket": clinic.ticket.pk,
+        "help-article": clinic.help_article_id,
+        "announcement": clinic.announcement_id,
     }
     for prefix, value in ids.items():
         if resource.startswith(f"{prefix}-"):

@@ -1,4 +1,4 @@
-"""Support test fixtures: the desk's calendar (Mon-Fri 09:00-12:00 and 13:00-17:00 in New York,
+"""Support test fixtures: the demo clinic's help articles and guide, announcements; the desk's calendar (Mon-Fri 09:00-12:00 and 13:00-17:00 in New York,
 US holidays), SLA policies per priority, a tier-2 specialist and a support lead.
 
 Times in these tests are New York wall-clock times, made with `ny(...)`.
@@ -6,14 +6,26 @@ Times in these tests are New York wall-clock times, made with `ny(...)`.
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from iop.accounts.models import Role
 from iop.notify.backends import locmem
-from support.models import BusinessHours, SlaPolicy, SupportCalendar, TicketPriority
+from support.demo import seed_articles
+from support.models import (
+    Announcement,
+    Audience,
+    BusinessHours,
+    HelpArticle,
+    Severity,
+    SlaPolicy,
+    SupportCalendar,
+    TicketPriority,
+)
+from support.services import announcement_save
 from tests.api.conftest import make_key  # noqa: F401 - fixture
 from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures
 from tests.factories import StaffFactory
@@ -89,3 +101,27 @@ def specialist(program):
 @pytest.fixture
 def lead(admin_user):
     return admin_user
+
+
+@pytest.fixture
+def articles(admin_user) -> dict[str, HelpArticle]:
+    """Every demo article (published) and the getting-started guide, by slug."""
+    seed_articles(admin_user)
+    return {a.slug: a for a in HelpArticle.objects.all()}
+
+
+@pytest.fixture
+def make_announcement(admin_user):
+    def make(**fields) -> Announcement:
+        now = timezone.now()
+        values = {
+            "title": "Planned maintenance",
+            "shown_from": now - timedelta(hours=1),
+            "shown_to": now + timedelta(days=2),
+            "severity": Severity.MAINTENANCE,
+            "audience": Audience.BOTH,
+            **fields,
+        }
+        return announcement_save(actor=admin_user, **values)
+
+    return make
