@@ -133,7 +133,7 @@ def _make_articles(count: int, rng: random.Random) -> None:
     """`count` published articles (clients and staff), bulk-inserted with rendered bodies."""
     from django.utils import timezone
 
-    from support.demo import demo_articles
+    from support.demo.help import demo_articles
     from support.markdown_text import render
     from support.models import ArticleCategory, ArticleStatus, Audience, HelpArticle, TechTopic
 

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('support', '0002_help_centre'),
-        ('support', '0002_tickets'),
+        ("support", "0002_help_centre"),
+        ("support", "0002_tickets"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -60,6 +60,8 @@ from sessions_app.models import (
     SessionStatus,
     TechCheck,
 )
+from support.models import ArticleStatus, Audience
+from support.services import announcement_save, help_article_save, ticket_open
 from tests.api.conftest import key_client
 from tests.api.test_personas import ROUTES
 from tests.conftest import sign_in
@@ -91,13 +93,20 @@ QUERIES: dict[str, tuple[int | None, ...]] = {
     "crisis_api:escalation-policy-list": (4, 6, 6, REFUSED),
     "crisis_api:on-call-shift-list": (3, 5, 5, REFUSED),
     "crisis_api:local-resource-list": (2, 4, 4, REFUSED),
+    "support_api:ticket-list": (4, 4, 4, 5),
+    "support_api:help-article-list": (3, 5, 5, 4),
+    "support_api:announcement-list": (3, 7, 7, 6),
 }
 
 # Lists that are not paged (a fixed, short list from the code): one plain JSON array.
 NOT_PAGED = {"crisis_api:instrument-list"}
 # Lists that show a caller fewer rows than a page, however many there are: a client is the only
-# client they see.
-FEW_ROWS = {("api:client-list", "client")}
+# client they see; staff who are not support agents see only the tickets they asked for (none).
+FEW_ROWS = {
+    ("api:client-list", "client"),
+    ("support_api:ticket-list", "clinician"),
+    ("support_api:ticket-list", "supervisor"),
+}
 MANY = 25  # rows a list must show at page_size=100 for an N+1 to show
 
 
@@ -147,7 +156,7 @@ def test_the_paged_lists_include_the_timeline():
 N_CLIENTS = 30
 
 
-def _seed(program, clinician, other_clinician, supervisor, client_profile) -> CrisisEvent:
+def _seed(program, clinician, other_clinician, supervisor, client_profile, admin) -> CrisisEvent:
     """30 clients in the program, each with rows in every list; `client_profile` ("ours") has
     30 of its own in each, so a client's lists are long too. Written directly: this is about
     reading them."""
@@ -383,7 +392,36 @@ def _seed(program, clinician, other_clinician, supervisor, client_profile) -> Cr
         )
         for i in range(N_CLIENTS)
     )
+    _seed_support(clients, admin=admin, now=now)
     return event
+
+
+def _seed_support(clients, *, admin, now) -> None:
+    """A ticket from each client (30 from ours), 30 client help articles, 30 announcements."""
+    for i, client in enumerate(clients + [clients[0]] * (N_CLIENTS - 1)):
+        ticket_open(
+            actor=client.user,
+            category=("connection", "audio_video", "device")[i % 3],
+            subject=f"Ticket {i:02d}",
+            body="The video does not start.",
+        )
+    for i in range(N_CLIENTS):
+        help_article_save(
+            actor=admin,
+            title=f"Article {i:02d}",
+            slug=f"article-{i:02d}",
+            body="Check that your **microphone** is not muted.",
+            category="audio_video",
+            audience=Audience.BOTH,
+            status=ArticleStatus.PUBLISHED,
+            tech_topics=["microphone"],
+        )
+        announcement_save(
+            actor=admin,
+            title=f"Notice {i:02d}",
+            shown_from=now - timedelta(hours=1),
+            shown_to=now + timedelta(days=1),
+        )
 
 
 @pytest.fixture
@@ -393,9 +431,10 @@ def clinic(
     other_clinician,
     supervisor,
     client_profile,
+    admin_user,
     make_key,
 ):
-    event = _seed(program, clinician, other_clinician, supervisor, client_profile)
+    event = _seed(program, clinician, other_clinician, supervisor, client_profile, admin_user)
     callers: dict[str, Client] = {
         "key": key_client(make_key()[1]),
         "clinician": sign_in(clinician),
