@@ -396,14 +396,12 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "iop.api.idempotency.document_idempotency",
     ],
-    # One name per choice set used by several fields (sessions_app).
+    # One name per choice set used by several fields or sharing a field name with another.
     "ENUM_NAME_OVERRIDES": {
         "MediaStateEnum": "sessions_app.models.joining.MediaState",
         "SessionKindEnum": "sessions_app.models.schedule.SessionKind",
         "ConsentKindEnum": "iop.consents.models.ConsentKind",
         "CrisisSourceEnum": "crisis.models.events.CrisisSource",
-        "TicketSourceEnum": "support.models.tickets.TicketSource",
-        "TicketCategoryEnum": "support.models.tickets.TicketCategory",
         "ArticleCategoryEnum": "support.models.help.ArticleCategory",
         "TicketStatusEnum": "support.models.tickets.TicketStatus",
         "TicketCategoryEnum": "support.models.tickets.TicketCategory",
