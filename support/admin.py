@@ -12,15 +12,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
-from iop.domain import DomainError
-from iop.form_errors import apply_errors
-from support import admin_tickets  # noqa: F401 - calendars, SLA policies and canned replies
+from support.admin_tickets import ServiceAdmin, ServiceForm  # also registers the desk's set-up
 from support.markdown_text import render
 from support.models import Announcement, Guide, HelpArticle, TechTopic
 from support.services import (
@@ -32,53 +31,10 @@ from support.services import (
 )
 from support.services.help import MAX_BODY
 
-
-class ServiceModelForm(forms.ModelForm):
-    """A model form whose clean() calls a service; the saved object replaces the instance."""
-
-    request: HttpRequest | None = None  # set by the admin
-
-    def call(self, data: dict[str, Any]) -> Any:  # pragma: no cover - overridden
-        raise NotImplementedError
-
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        if self.errors:
-            return data
-        try:
-            self.instance = self.call(data)
-        except (ValidationError, DomainError) as error:
-            apply_errors(self, error)
-        return data
-
-    def actor(self) -> Any:
-        # Without a request nobody is signed in, and the service refuses.
-        return self.request.user if self.request is not None else None
-
-    def _post_clean(self) -> None:
-        pass  # the service has validated and saved the instance
-
-    def save(self, commit: bool = True) -> Any:
-        return self.instance
-
-    def save_m2m(self) -> None:
-        pass
-
-
-class ServiceModelAdmin(admin.ModelAdmin):
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form = super().get_form(request, obj, change=change, **kwargs)
-        form.request = request
-        return form
-
-    def save_model(self, request, obj, form, change):
-        pass  # saved by the service (ServiceModelForm.clean)
-
-
 # -- help articles -------------------------------------------------------------------------------
 
 
-class HelpArticleForm(ServiceModelForm):
+class HelpArticleForm(ServiceForm):
     tech_topics = forms.MultipleChoiceField(
         choices=TechTopic.choices,
         widget=forms.CheckboxSelectMultiple,
@@ -105,9 +61,9 @@ class HelpArticleForm(ServiceModelForm):
             "body",
         ]
 
-    def call(self, data: dict[str, Any]) -> HelpArticle:
+    def call(self, data: dict[str, Any], existing: Model | None) -> HelpArticle:
         return help_article_save(
-            actor=self.actor(),
+            actor=self.actor,
             article=self.instance if self.instance.pk else None,
             title=data["title"],
             slug=data["slug"],
@@ -122,7 +78,7 @@ class HelpArticleForm(ServiceModelForm):
 
 
 @admin.register(HelpArticle)
-class HelpArticleAdmin(ServiceModelAdmin):
+class HelpArticleAdmin(ServiceAdmin):
     form = HelpArticleForm
     list_display = [
         "title",
@@ -179,7 +135,7 @@ class HelpArticleAdmin(ServiceModelAdmin):
 # -- guides --------------------------------------------------------------------------------------
 
 
-class GuideForm(ServiceModelForm):
+class GuideForm(ServiceForm):
     article_slugs = forms.CharField(
         label="Articles, in order",
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -197,7 +153,7 @@ class GuideForm(ServiceModelForm):
                 self.instance.steps.order_by("position").values_list("article__slug", flat=True)
             )
 
-    def call(self, data: dict[str, Any]) -> Guide:
+    def call(self, data: dict[str, Any], existing: Model | None) -> Guide:
         slugs = [line.strip() for line in data["article_slugs"].splitlines() if line.strip()]
         ids = dict(HelpArticle.objects.filter(slug__in=slugs).values_list("slug", "pk"))
         missing = [s for s in slugs if s not in ids]
@@ -205,7 +161,7 @@ class GuideForm(ServiceModelForm):
             raise ValidationError({"article_slugs": [f"No article at: {', '.join(missing)}."]})
         try:
             return guide_save(
-                actor=self.actor(),
+                actor=self.actor,
                 guide=self.instance if self.instance.pk else None,
                 title=data["title"],
                 slug=data["slug"],
@@ -222,7 +178,7 @@ class GuideForm(ServiceModelForm):
 
 
 @admin.register(Guide)
-class GuideAdmin(ServiceModelAdmin):
+class GuideAdmin(ServiceAdmin):
     form = GuideForm
     list_display = ["title", "audience", "status", "is_onboarding"]
     prepopulated_fields = {"slug": ["title"]}
@@ -231,7 +187,7 @@ class GuideAdmin(ServiceModelAdmin):
 # -- announcements -------------------------------------------------------------------------------
 
 
-class AnnouncementForm(ServiceModelForm):
+class AnnouncementForm(ServiceForm):
     class Meta:
         model = Announcement
         fields = [
@@ -247,9 +203,9 @@ class AnnouncementForm(ServiceModelForm):
             "tell_hours_ahead",
         ]
 
-    def call(self, data: dict[str, Any]) -> Announcement:
+    def call(self, data: dict[str, Any], existing: Model | None) -> Announcement:
         return announcement_save(
-            actor=self.actor(),
+            actor=self.actor,
             announcement=self.instance if self.instance.pk else None,
             title=data["title"],
             body=data.get("body") or "",
@@ -265,7 +221,7 @@ class AnnouncementForm(ServiceModelForm):
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(ServiceModelAdmin):
+class AnnouncementAdmin(ServiceAdmin):
     form = AnnouncementForm
     list_display = ["title", "severity", "audience", "program", "shown_from", "shown_to", "notice"]
     list_filter = ["severity", "audience", "program"]
