@@ -30,7 +30,7 @@ from tests.conftest import sign_in
 from tests.servers import DAPHNE_APPLICATION_NAME, current_database_url, run_daphne
 
 # FUZZ_RUN_SECONDS: how long the runs together may take (a loaded machine may need more).
-RUN_SECONDS = int(os.environ.get("FUZZ_RUN_SECONDS", "220"))
+RUN_SECONDS = int(os.environ.get("FUZZ_RUN_SECONDS", "420"))
 pytestmark = [
     pytest.mark.fuzz,
     pytest.mark.django_db(transaction=True),
