@@ -230,13 +230,15 @@ def test_the_dashboard_shows_todays_attendance_and_missed_session_outreach(
 ):
     from sessions_app import services
 
-    session = make_session(
-        group, starts_at=timezone.now() - timedelta(minutes=15), minutes=60, title="Today group"
-    )
-    with time_machine.travel(timezone.now(), tick=False):
+    # Midday in the clinic's zone: a session that started 15 minutes before a run just after
+    # local midnight belongs to yesterday and is rightly not on today's dashboard.
+    midday = timezone.localtime().replace(hour=12, minute=0, second=0, microsecond=0)
+    with time_machine.travel(midday, tick=False):
+        session = make_session(
+            group, starts_at=timezone.now() - timedelta(minutes=15), minutes=60, title="Today group"
+        )
         services.sessions_missed_tick()
-
-    page = sign_in(clinician).get("/staff/").content.decode()
+        page = sign_in(clinician).get("/staff/").content.decode()
     assert "Today group" in page
     assert f'data-session-id="{session.pk}"' in page
     assert 'data-status="no_show"' in page and "We missed you" in page
