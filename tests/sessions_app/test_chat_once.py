@@ -255,7 +255,7 @@ def _waiting_on_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
-def test_two_sends_of_one_id_racing_store_one_row(client_profile, live_session):
+def test_two_sends_of_one_id_racing_store_one_row(client_profile, live_session) -> None:
     """The second insert waits on the first one's uncommitted row, then reads it: no error."""
     sent: dict[str, tuple[ChatMessage, bool]] = {}
     failed: list[BaseException] = []
