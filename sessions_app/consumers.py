@@ -4,6 +4,11 @@ The page connects when it opens (chat replies arrive here), sends {"type": "join
 client opens the video room, {"type": "heartbeat"} every SESSIONS_HEARTBEAT_SECONDS while the
 room is open, and {"type": "leave"} when they leave. A socket that closes while the client is
 in the room records a disconnect; a page that goes silent is caught by the presence sweep.
+
+A chat line, {"type": "chat", "id", "text"}, carries the page's own id for it and is answered
+{"type": "chat_stored", "id", "message_id"} even when that id was stored before (or
+{"type": "error", "id", "message"}), so the page can resend unanswered lines after a reconnect
+and a repeat is stored once.
 """
 
 from __future__ import annotations
@@ -58,14 +63,21 @@ def _heartbeat(session: Session, client: ClientProfile) -> bool:
 
 
 @database_sync_to_async
-def _chat(session: Session, client: ClientProfile, text: str) -> str | None:
+def _chat(session: Session, client: ClientProfile, text: str, message_id: str) -> int | str:
+    """The stored message's id (new or stored before under the page's id), or the problem."""
     try:
-        chat_send(actor=client.user, session=session, client=client, text=text)
+        message, _created = chat_send(
+            actor=client.user,
+            session=session,
+            client=client,
+            text=text,
+            client_message_id=message_id,
+        )
     except (DomainError, Exception) as error:  # noqa: BLE001 - tell the page, keep the socket
         return getattr(error, "message", None) or "; ".join(
             getattr(error, "messages", [str(error)])
         )
-    return None
+    return message.pk
 
 
 class PresenceConsumer(SessionGuard, AsyncJsonWebsocketConsumer):
@@ -120,9 +132,16 @@ class PresenceConsumer(SessionGuard, AsyncJsonWebsocketConsumer):
                 await _record(self.session, self.client, EventKind.LEAVE)
             await self.send_json({"type": "left"})
         elif kind == "chat":
-            problem = await _chat(self.session, self.client, str(content.get("text", ""))[:2000])
-            if problem:
-                await self.send_json({"type": "error", "message": problem})
+            message_id = str(content.get("id") or "")
+            stored = await _chat(
+                self.session, self.client, str(content.get("text", ""))[:2000], message_id
+            )
+            if isinstance(stored, str):
+                await self.send_json({"type": "error", "id": message_id, "message": stored})
+            else:  # the delivery ack, sent for a repeat too: the page stops resending that id
+                await self.send_json(
+                    {"type": "chat_stored", "id": message_id, "message_id": stored}
+                )
 
     async def page_event(self, message):
         await self.send_json(

@@ -61,6 +61,9 @@ class MoveRestForm(forms.Form):
 
 class ChatForm(forms.Form):
     text = forms.CharField(max_length=1000, widget=forms.TextInput, label="Message")
+    # Made when the page renders, so submitting the form twice stores the reply once; its
+    # length and characters are the service's to check.
+    client_message_id = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
 
 
 def _group_of(session: Session) -> str:

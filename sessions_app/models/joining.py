@@ -6,6 +6,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from iop.encryption import EncryptedTextField
 
@@ -62,9 +63,18 @@ class ChatMessage(models.Model):
     sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     text = EncryptedTextField()
     sent_at = models.DateTimeField(auto_now_add=True)
+    # The sending page's own id for the message, so a double tap or a reconnect stores it once.
+    client_message_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "client", "sender", "client_message_id"],
+                condition=~Q(client_message_id=""),
+                name="sessions_chat_client_id_once",
+            )
+        ]
         indexes = [models.Index(fields=["session", "client", "sent_at"], name="chat_thread")]
 
     def __str__(self) -> str:

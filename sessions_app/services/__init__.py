@@ -9,8 +9,8 @@ attendance.py  attendance_event_record, provider_events_record, presence_heartbe
 missed.py      sessions_missed_tick, sessions_finalise_tick, presence_sweep, engagement_check,
                engagement_alert_acknowledge
 joining.py     tech_check_record, trouble_report (and trouble_handler_register: what other
-               apps add to it, e.g. support's ticket), chat_send, calendar_feed_for,
-               calendar_feed_regenerate, reminder_preference_set
+               apps add to it, e.g. support's ticket), chat_send (once per message id),
+               calendar_feed_for, calendar_feed_regenerate, reminder_preference_set
 makeups.py     makeup_request, makeup_decide
 reminders.py   reminders_schedule, reminders_cancel, reminders_schedule_upcoming
 access.py      who may change what (may_manage_*, require_*), used by the services above

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,6 +38,7 @@ from sessions_app.services.attendance import attendance_event_record
 from sessions_app.services.reminders import reminders_cancel
 
 MAX_CHAT_LENGTH = 1000
+CLIENT_MESSAGE_ID_MAX = 64  # ChatMessage.client_message_id's max_length
 log = logging.getLogger(__name__)
 
 
@@ -177,13 +178,34 @@ def trouble_report(
     }
 
 
-def chat_send(*, actor: Actor, session: Session, client: ClientProfile, text: str) -> ChatMessage:
-    """A line of the session's text chat, between one client and the facilitators."""
+def _check_client_message_id(client_message_id: str) -> None:
+    if len(client_message_id) > CLIENT_MESSAGE_ID_MAX:
+        raise ValidationError(
+            {"client_message_id": [f"A message id is at most {CLIENT_MESSAGE_ID_MAX} characters."]}
+        )
+    if not client_message_id.isprintable():
+        raise ValidationError(
+            {"client_message_id": ["A message id has only printable characters."]}
+        )
+
+
+def chat_send(
+    *,
+    actor: Actor,
+    session: Session,
+    client: ClientProfile,
+    text: str,
+    client_message_id: str = "",
+) -> tuple[ChatMessage, bool]:
+    """A line of the session's text chat, between one client and the facilitators; returns
+    (message, created). A message sent again with the same `client_message_id` by the same
+    sender (a double tap, a resend after a reconnect) is stored and broadcast once."""
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": ["Write a message first."]})
     if len(text) > MAX_CHAT_LENGTH:
         raise ValidationError({"text": [f"Keep it under {MAX_CHAT_LENGTH} characters."]})
+    _check_client_message_id(client_message_id)
     person = person_of(actor)
     if person is None:  # an API key or Harbor itself: the chat is between people
         raise NotAllowed("Only people write in a session's chat.")
@@ -193,13 +215,32 @@ def chat_send(*, actor: Actor, session: Session, client: ClientProfile, text: st
             raise NotAllowed("You are not expected at this session.")
     elif not may_manage_session(actor, session) or not is_expected(session, client):
         raise NotAllowed("You do not run this session.")
+    same = ChatMessage.objects.filter(
+        session=session, client=client, sender=person, client_message_id=client_message_id
+    )
     with transaction.atomic():
-        message = ChatMessage.objects.create(
-            session=session, client=client, sender=person, text=text
-        )
+        if client_message_id and (found := same.first()) is not None:
+            return found, False
+        try:
+            # The constraint decides between two sends of one id racing past the check above:
+            # the later insert waits for the earlier one's commit, fails, and reads its row.
+            with transaction.atomic():
+                message = ChatMessage.objects.create(
+                    session=session,
+                    client=client,
+                    sender=person,
+                    text=text,
+                    client_message_id=client_message_id,
+                )
+        except IntegrityError:
+            found = same.first() if client_message_id else None
+            if found is None:
+                raise
+            return found, False
         access_record(actor=actor, action=Action.CREATE, client=client, obj=message)
         payload = {
             "message_id": message.pk,
+            "client_message_id": client_message_id,
             "client_id": client.pk,
             "from": person.display_name,
             "from_client": from_client,
@@ -216,7 +257,7 @@ def chat_send(*, actor: Actor, session: Session, client: ClientProfile, text: st
             client.pk,
             {"event": "chat", "payload": payload, "at": timezone.now().isoformat()},
         )
-    return message
+    return message, True
 
 
 def calendar_feed_for(user: User) -> CalendarFeed | None:

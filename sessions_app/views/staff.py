@@ -3,6 +3,7 @@ make-up requests, a client's tech checks, and engagement alerts."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -100,7 +101,7 @@ def session_detail(request, session_id: int):
                     "duration_minutes": session.duration_minutes,
                 }
             ),
-            "chat_form": ChatForm(),
+            "chat_form": ChatForm(initial={"client_message_id": uuid.uuid4().hex}),
         },
     )
 
@@ -229,7 +230,11 @@ def chat_reply(request, session_id: int, client_id: int):
     if form.is_valid():
         try:
             services.chat_send(
-                actor=request.user, session=session, client=client, text=form.cleaned_data["text"]
+                actor=request.user,
+                session=session,
+                client=client,
+                text=form.cleaned_data["text"],
+                client_message_id=form.cleaned_data["client_message_id"],
             )
         except (ValidationError, DomainError) as error:
             messages.error(request, error_message(error))

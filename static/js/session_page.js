@@ -108,19 +108,110 @@
     if (presence) { presence.setAttribute("data-state", state); presence.textContent = text; }
   }
 
-  function appendChat(payload) {
+  // --- chat lines --------------------------------------------------------------------------
+  // Each line the client writes gets the page's own id and stays in chatPending, shown as
+  // "sending…", until Harbor acknowledges it (chat_stored); the pending lines are sent again
+  // after a reconnect. Harbor stores an id once, and a message_id is shown once: the echo to
+  // every page of the client and the ack to this one may both arrive, in either order.
+  var chatPending = [], shownMessages = {};
+
+  function newMessageId() {
+    var c = window.crypto;
+    if (c && typeof c.randomUUID === "function") { return c.randomUUID(); }
+    // randomUUID needs a secure context; getRandomValues does not.
+    if (c && typeof c.getRandomValues === "function") {
+      return Array.prototype.map.call(c.getRandomValues(new Uint8Array(16)), function (b) {
+        return (b + 256).toString(16).slice(1);
+      }).join("");
+    }
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) +
+      Math.random().toString(36).slice(2);
+  }
+
+  function chatLine(from, text, mine) {
     var log = document.getElementById("chat-log");
-    if (!log) { return; }
+    if (!log) { return null; }
     var li = document.createElement("li");
     var who = document.createElement("strong");
-    who.textContent = payload.from + ": ";
+    who.textContent = from + ": ";
     li.appendChild(who);
-    li.appendChild(document.createTextNode(payload.text));
-    if (payload.from_client) { li.className = "mine"; }
+    li.appendChild(document.createTextNode(text));
+    if (mine) { li.className = "mine"; }
     log.appendChild(li);
     var help = document.getElementById("trouble-help");
     if (help) { help.hidden = false; }
+    return li;
   }
+
+  function lineState(line, state, text) {
+    if (!line.item) { return; }
+    var el = line.item.querySelector(".chat-state");
+    if (!state) {
+      line.item.removeAttribute("data-state");
+      if (el) { el.parentNode.removeChild(el); }
+      return;
+    }
+    if (!el) {
+      el = document.createElement("span");
+      el.className = "chat-state";
+      line.item.appendChild(el);
+    }
+    line.item.setAttribute("data-state", state);
+    el.textContent = " (" + text + ")";
+  }
+
+  function takePending(id) {
+    for (var i = 0; i < chatPending.length; i++) {
+      if (chatPending[i].id === id) { return chatPending.splice(i, 1)[0]; }
+    }
+    return null;
+  }
+
+  // The pending line `id` is stored as message `messageId`: it is shown, no longer sending.
+  function settle(id, messageId, from) {
+    var line = id ? takePending(id) : null;
+    if (!line) { return false; }
+    lineState(line, null);
+    if (line.item) {
+      line.item.setAttribute("data-message-id", messageId);
+      if (from) { line.item.querySelector("strong").textContent = from + ": "; }
+    }
+    shownMessages[messageId] = true;
+    return true;
+  }
+
+  function chatArrived(payload) {
+    if (shownMessages[payload.message_id]) { return; }
+    if (payload.from_client && settle(payload.client_message_id, payload.message_id, payload.from)) {
+      return;
+    }
+    var li = chatLine(payload.from, payload.text, payload.from_client);
+    if (li) { li.setAttribute("data-message-id", payload.message_id); }
+    shownMessages[payload.message_id] = true;
+  }
+
+  function chatRefused(id, message) {
+    var line = takePending(id);
+    if (!line) { return false; }
+    lineState(line, "failed", "not sent: " + message);
+    return true;
+  }
+
+  function sendChat(line) {
+    if (socket && socket.readyState === WebSocket.OPEN) {
+      socket.send(JSON.stringify({ type: "chat", id: line.id, text: line.text }));
+    }  // else sent when the socket opens, with every line still pending
+  }
+
+  function writeChat(text) {
+    var line = { id: newMessageId(), text: text, item: chatLine("You", text, true) };
+    chatPending.push(line);
+    lineState(line, "sending", "sending…");
+    sendChat(line);
+  }
+
+  Array.prototype.forEach.call(document.querySelectorAll("#chat-log li[data-message-id]"),
+    function (li) { shownMessages[li.getAttribute("data-message-id")] = true; });
 
   function connect() {
     var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
@@ -129,13 +220,17 @@
       retry = 1000;
       if (inRoom) { socket.send(JSON.stringify({ type: "join" })); }
       while (pending.length) { socket.send(JSON.stringify(pending.shift())); }
+      chatPending.forEach(sendChat);
     };
     socket.onmessage = function (e) {
       var m = JSON.parse(e.data);
       if (m.type === "joined") { setPresence("in", "You are in the session. Keep this page open."); }
       else if (m.type === "left") { setPresence("out", "You left the session."); }
-      else if (m.type === "chat") { appendChat(m.payload); }
-      else if (m.type === "error") { setPresence(inRoom ? "in" : "out", m.message); }
+      else if (m.type === "chat") { chatArrived(m.payload); }
+      else if (m.type === "chat_stored") { settle(m.id, m.message_id); }
+      else if (m.type === "error" && !(m.id && chatRefused(m.id, m.message))) {
+        setPresence(inRoom ? "in" : "out", m.message);
+      }
     };
     socket.onclose = function (e) {
       if (e.code === 4403) { setPresence("out", "Please sign in again to join."); return; }
@@ -210,7 +305,7 @@
     chatForm.addEventListener("submit", function (e) {
       e.preventDefault();
       var input = document.getElementById("chat-text");
-      if (input.value.trim()) { send({ type: "chat", text: input.value }); input.value = ""; }
+      if (input.value.trim()) { writeChat(input.value.trim()); input.value = ""; }
     });
   }
 

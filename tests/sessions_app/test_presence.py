@@ -124,8 +124,12 @@ def test_chat_from_the_client_reaches_the_facilitator_and_the_reply_reaches_the_
     async def scenario():
         feed = await open_feed(staff)
         page = await _page(client, session)
-        await page.send_json_to({"type": "chat", "text": "My camera will not start."})
-        echoed = await page.receive_json_from(timeout=RECEIVE_TIMEOUT)
+        await page.send_json_to(
+            {"type": "chat", "id": "tap-1", "text": "My camera will not start."}
+        )
+        # The ack to this socket and the echo to every page of the client, in either order.
+        first, second = [await page.receive_json_from(timeout=RECEIVE_TIMEOUT) for _ in range(2)]
+        echoed, acked = (first, second) if first["type"] == "chat" else (second, first)
         heard = await _next_event(feed, "session.chat")
         from channels.db import database_sync_to_async
 
@@ -136,10 +140,15 @@ def test_chat_from_the_client_reaches_the_facilitator_and_the_reply_reaches_the_
         answer = await page.receive_json_from(timeout=RECEIVE_TIMEOUT)
         await page.disconnect()
         await feed.disconnect()
-        return echoed, heard, reply.status_code, answer
+        return echoed, acked, heard, reply.status_code, answer
 
-    echoed, heard, status, answer = async_to_sync(scenario)()
+    echoed, acked, heard, status, answer = async_to_sync(scenario)()
     assert echoed["type"] == "chat" and echoed["payload"]["text"] == "My camera will not start."
+    assert acked == {
+        "type": "chat_stored",
+        "id": "tap-1",
+        "message_id": echoed["payload"]["message_id"],
+    }
     assert heard["text"] == "My camera will not start." and heard["client_id"] == client_profile.pk
     assert status == 302
     assert (
