@@ -64,6 +64,8 @@ class CheckIn(models.Model):
             models.Index(
                 fields=["client", "instrument", "-submitted_at"], name="checkin_client_instr"
             ),
+            # The API's list order: its first page is read off the index, not sorted.
+            models.Index(fields=["-submitted_at", "-id"], name="checkin_list_order"),
         ]
 
     def __str__(self) -> str:

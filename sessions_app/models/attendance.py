@@ -129,7 +129,9 @@ class Attendance(models.Model):
             models.UniqueConstraint(fields=["session", "client"], name="attendance_once")
         ]
         indexes = [
-            models.Index(fields=["client", "-session_starts_at"], name="attendance_client_recent")
+            models.Index(fields=["client", "-session_starts_at"], name="attendance_client_recent"),
+            # The API's list order: its first page is read off the index, not sorted.
+            models.Index(fields=["session_starts_at", "id"], name="attendance_list_order"),
         ]
 
     def __str__(self) -> str:
