@@ -345,6 +345,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 5.0,
         "options": {"expires": 10},
     },
+    # A waiting chat nobody picked up in time becomes a ticket (a timer row, like the SLA).
+    "support-chat-tick": {
+        "task": "support.tasks.chat_unanswered_tick_task",
+        "schedule": 5.0,
+        "options": {"expires": 10},
+    },
     "support-close-tick": {
         "task": "support.tasks.ticket_close_tick_task",
         "schedule": 300.0,
@@ -473,6 +479,8 @@ CRISIS_FOLLOW_UP_GRACE_MINUTES = env_int("CRISIS_FOLLOW_UP_GRACE_MINUTES", 120, 
 CRISIS_STEP_UP_DAYS = env_int("CRISIS_STEP_UP_DAYS", 14, minimum=1)
 # support/: the help centre's search adds trigram similarity where the database has pg_trgm
 # ("auto"); "off" searches as on a server without it (words corrected against the lexicon).
+# A live chat nobody picks up within this many seconds (in business hours) becomes a ticket.
+SUPPORT_CHAT_WAIT_SECONDS = env_int("SUPPORT_CHAT_WAIT_SECONDS", 180, minimum=30)
 SUPPORT_SEARCH_TRIGRAM = env_str("SUPPORT_SEARCH_TRIGRAM", "auto") or "auto"
 if SUPPORT_SEARCH_TRIGRAM not in ("auto", "off"):
     raise ImproperlyConfigured("SUPPORT_SEARCH_TRIGRAM must be auto or off")

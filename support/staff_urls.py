@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from support.views import help, staff
+from support.views import chat, help, staff
 
 app_name = "support_staff"
 
@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/take/", staff.ticket_take, name="take"),
     path("tickets/<int:ticket_id>/priority/", staff.ticket_priority, name="priority"),
     path("tickets/<int:ticket_id>/escalate/", staff.ticket_escalate, name="escalate"),
+    path("chats/", chat.desk, name="chats"),
     path("metrics/", staff.metrics, name="metrics"),
     path("help/", help.staff_articles, name="help"),
 ]

@@ -20,3 +20,8 @@ def ticket_close_tick_task() -> int:
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=50, time_limit=60)
 def announcement_notice_tick_task() -> int:
     return services.announcement_notice_tick()
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=50, time_limit=60)
+def chat_unanswered_tick_task() -> int:
+    return services.chat_unanswered_tick()

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from support.views import announcements, help, portal
+from support.views import announcements, chat, help, portal
 
 app_name = "support"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("tickets/<int:ticket_id>/reply/", portal.ticket_reply, name="ticket_reply"),
     path("tickets/<int:ticket_id>/solved/", portal.ticket_solve, name="ticket_solve"),
     path("tickets/<int:ticket_id>/rate/", portal.ticket_rate, name="ticket_rate"),
+    # Live chat (support/views/chat.py; the conversation runs over /ws/support/chat/)
+    path("chat/", chat.client_chat, name="chat"),
     # Help centre and guides (support/views/help.py)
     path("help/", help.help_centre, name="help"),
     path("help/articles/<slug:slug>/", help.article, name="article"),

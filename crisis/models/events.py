@@ -22,6 +22,7 @@ class CrisisSource(models.TextChoices):
     CHECK_IN = "check_in", "High-risk check-in"
     SMS_KEYWORD = "sms_keyword", "Crisis words in a text message"
     MESSAGE_KEYWORD = "message_keyword", "Crisis words in a secure message"
+    SUPPORT_CHAT = "support_chat", "Crisis words in a tech-support chat"
     CLINICIAN = "clinician", "Opened by a clinician"
     HOTLINE = "hotline", "Call to the hotline"
     API = "api", "Integration (API)"

@@ -1,5 +1,6 @@
 """Tech support's data, one family per module: help articles and guides (help.py),
-announcements (announcements.py), tickets (tickets.py) and their SLA clocks (sla.py)."""
+announcements (announcements.py), tickets (tickets.py), their SLA clocks (sla.py) and live
+chat (chat.py)."""
 
 from support.models.announcements import (
     Announcement,
@@ -8,6 +9,7 @@ from support.models.announcements import (
     Severity,
     UpdateNoticeOptIn,
 )
+from support.models.chat import OPEN_CHAT, Chat, ChatLine, ChatLineKind, ChatStatus
 from support.models.help import (
     ArticleCategory,
     ArticleRead,
@@ -55,6 +57,10 @@ __all__ = [
     "Audience",
     "BusinessHours",
     "CLOSE_AFTER",
+    "Chat",
+    "ChatLine",
+    "ChatLineKind",
+    "ChatStatus",
     "Closure",
     "DONE",
     "EntryChannel",
@@ -65,6 +71,7 @@ __all__ = [
     "HelpVote",
     "Macro",
     "NoticeChannel",
+    "OPEN_CHAT",
     "OnboardingCompletion",
     "PAUSED",
     "RUNNING",

@@ -32,7 +32,8 @@ def _safely(context: Callable[[HttpRequest], dict[str, Any] | None]):
 
 
 def help_link(request: HttpRequest) -> dict[str, Any] | None:
-    return {}
+    # A client can start a live chat from any portal page; the chat knows where they were.
+    return {"chat": _is_client(request.user), "here": request.path}
 
 
 def _is_client(user: Any) -> bool:

@@ -64,6 +64,10 @@ def register() -> None:
     )
     slots.register_link(
         slots.STAFF_NAV,
+        slots.Link("support.chats", "Live chat", "support_staff:chats", order=41, shown_to=_agent),
+    )
+    slots.register_link(
+        slots.STAFF_NAV,
         slots.Link(
             "support.metrics",
             "Support metrics",

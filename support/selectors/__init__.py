@@ -2,6 +2,7 @@
 
 tickets.py   who sees which tickets, the queue, a ticket's conversation and tech checks, what
              session pages show of tickets
+chat.py      live chat: a client's own chat, the desk's queues, lines, the wait estimate
 sla.py       calendars as schedules, the policy for a priority, the support metrics
 help.py            help articles for the viewer's audience, search, guides, the session page's
                    trouble-box articles
@@ -18,6 +19,23 @@ from support.selectors.announcements import (
     banners_for,
     dismissed_ids_of,
     update_notice_choice_of,
+)
+from support.selectors.chat import (
+    ChatWait,
+    chat_get_for,
+    chat_latest_of,
+    chat_lines_of,
+    chat_open_of,
+    chat_queue_for,
+    chat_tiers_of,
+    chat_transcript_for,
+    chat_view,
+    chat_wait_limit,
+    chat_wait_of,
+    chats_of_agent,
+    desk_snapshot,
+    line_view,
+    queue_view,
 )
 from support.selectors.help import (
     CategoryShelf,
@@ -79,6 +97,7 @@ __all__ = [
     "AGENT_ROLES",
     "CATEGORY_LABELS",
     "CategoryShelf",
+    "ChatWait",
     "Checklist",
     "ChecklistItem",
     "GuidePage",
@@ -94,6 +113,18 @@ __all__ = [
     "audiences_for",
     "banners_for",
     "catch_up_for",
+    "chat_get_for",
+    "chat_latest_of",
+    "chat_lines_of",
+    "chat_open_of",
+    "chat_queue_for",
+    "chat_tiers_of",
+    "chat_transcript_for",
+    "chat_view",
+    "chat_wait_limit",
+    "chat_wait_of",
+    "chats_of_agent",
+    "desk_snapshot",
     "dismissed_ids_of",
     "failed_topics_of",
     "guide_page_for",
@@ -107,6 +138,7 @@ __all__ = [
     "help_shelves_for",
     "is_agent",
     "least_busy_agent",
+    "line_view",
     "macro_get",
     "macros_active",
     "may_see_metrics",
@@ -116,6 +148,7 @@ __all__ = [
     "policy_for",
     "queue_counts_for",
     "queue_page_for",
+    "queue_view",
     "rating_of",
     "requester_label",
     "schedule_of",

@@ -7,12 +7,15 @@ tickets.py    ticket_open (or join the open ticket about the same session), tick
 trouble.py    ticket_open_for_trouble: "I can't connect" on a session page (registered with
               sessions_app's trouble report)
 ticking.py    sla_tick (SLA warnings and breaches, tier-1 → tier-2 escalation), ticket_close_tick
+chat.py       live chat: chat_start (or say more in the open chat), chat_say, chat_seen,
+              chat_end, chat_pick, chat_handoff (to tier 2), chat_unanswered_tick (a chat
+              nobody picked up becomes a ticket)
 setup.py      support_calendar_save, business_hours_save/_delete, closure_save/_delete,
               sla_policy_save, macro_save (administrators)
 
 Shared by the services above, not services themselves: clock.py (moving a ticket's SLA clock:
 stop, change, start), notices.py (who is told, through the outbox and the live feed),
-access.py (who may do what). A chat (live chat, to come) opens a ticket with
+access.py (who may do what). A chat opens its ticket with
 `ticket_open(source=TicketSource.CHAT, channel="chat")` and stores its transcript with
 `ticket_reply(channel="chat", client_message_id=...)`.
 
@@ -30,6 +33,15 @@ from support.services.announcements import (
     announcement_notice_tick,
     announcement_save,
     update_notices_choose,
+)
+from support.services.chat import (
+    chat_end,
+    chat_handoff,
+    chat_pick,
+    chat_say,
+    chat_seen,
+    chat_start,
+    chat_unanswered_tick,
 )
 from support.services.help import (
     article_read_record,
@@ -71,6 +83,13 @@ __all__ = [
     "article_read_record",
     "business_hours_delete",
     "business_hours_save",
+    "chat_end",
+    "chat_handoff",
+    "chat_pick",
+    "chat_say",
+    "chat_seen",
+    "chat_start",
+    "chat_unanswered_tick",
     "closure_delete",
     "closure_save",
     "guide_save",

@@ -387,6 +387,8 @@ def _reply_locked(
         access_record(actor=actor, action=Action.CREATE, client=ticket.client, obj=entry)
         return entry
     label = ticket_label(ticket)
+    # A live chat's lines reach the other side in the chat itself: no notice for each line.
+    live = channel == EntryChannel.CHAT
     clock_stop(ticket, now)
     if as_requester:
         channel = channel or EntryChannel.PORTAL
@@ -399,12 +401,13 @@ def _reply_locked(
             ticket.sla_next_reply_mark = ticket.sla_spent
             ticket.sla_next_reply_cycle += 1
         who = [ticket.assignee] if ticket.assignee else agents_of_tier(ticket.tier)
-        tell_staff(
-            ticket,
-            [p for p in who if p is not None],
-            key=f"reply:{now.timestamp()}",
-            text=f"The requester replied on ticket {label}.",
-        )
+        if not live:
+            tell_staff(
+                ticket,
+                [p for p in who if p is not None],
+                key=f"reply:{now.timestamp()}",
+                text=f"The requester replied on ticket {label}.",
+            )
     else:
         channel = channel or (EntryChannel.API if api_key_of(actor) else EntryChannel.AGENT)
         if ticket.first_responded_at is None:
@@ -416,9 +419,10 @@ def _reply_locked(
         agent = agent_of(actor)
         if ticket.assignee_id is None and agent is not None:
             ticket.assignee = agent
-        tell_requester(
-            ticket, key=f"reply:{now.timestamp()}", text="Tech support answered your request."
-        )
+        if not live:
+            tell_requester(
+                ticket, key=f"reply:{now.timestamp()}", text="Tech support answered your request."
+            )
     clock_start(ticket, now)
     _save(
         ticket, "status", "close_due_at", "first_responded_at", "first_response_spent", "assignee"

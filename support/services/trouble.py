@@ -59,3 +59,15 @@ def ticket_open_for_trouble(*, actor: Actor, session: Any, client: ClientProfile
         url=reverse("support:ticket", args=[ticket.pk]),
         label=f"See your tech-support request #{ticket.pk}",
     )
+
+
+def chat_offer_for_trouble(
+    *, actor: Actor, session: Any, client: ClientProfile
+) -> TroubleOffer | None:
+    """Live chat with tech support, about this session, as the alternative channel."""
+    return TroubleOffer(
+        name="support_chat",
+        text="Or chat live with tech support now.",
+        url=f"{reverse('support:chat')}?session={session.pk}",
+        label="Chat with tech support",
+    )
