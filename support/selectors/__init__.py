@@ -36,6 +36,7 @@ from support.selectors.chat import (
     desk_snapshot,
     line_view,
     queue_view,
+    waiting_views,
 )
 from support.selectors.help import (
     CategoryShelf,
@@ -165,4 +166,5 @@ __all__ = [
     "tickets_requested_by",
     "tickets_visible_to",
     "update_notice_choice_of",
+    "waiting_views",
 ]

@@ -23,7 +23,11 @@ from iop.viewer import Viewer, person_of
 from support.models import OPEN_CHAT, Chat, ChatLine, ChatLineKind, ChatStatus
 
 # Which queues each role works: specialists also take tier-1 chats when tier 1 is busy.
-TIERS_OF_ROLE: dict[str, tuple[int, ...]] = {Role.SUPPORT_TIER1: (1,), Role.SUPPORT_TIER2: (1, 2), Role.ADMIN: (1, 2)}
+TIERS_OF_ROLE: dict[str, tuple[int, ...]] = {
+    Role.SUPPORT_TIER1: (1,),
+    Role.SUPPORT_TIER2: (1, 2),
+    Role.ADMIN: (1, 2),
+}
 # The estimate looks at the last picked-up chats of the tier, within this window.
 ESTIMATE_WINDOW = timedelta(days=14)
 ESTIMATE_SAMPLE = 30
@@ -126,18 +130,11 @@ class ChatWait:
         return f"{place} {guess}"
 
 
-def chat_wait_of(chat: Chat, now: datetime | None = None) -> ChatWait | None:
-    if chat.status != ChatStatus.WAITING:
-        return None
-    now = now or timezone.now()
-    ahead = (
-        Chat.objects.filter(status=ChatStatus.WAITING, tier=chat.tier)
-        .filter(Q(queued_at__lt=chat.queued_at) | Q(queued_at=chat.queued_at, pk__lt=chat.pk))
-        .count()
-    )
+def _recent_median(tier: int, now: datetime) -> float | None:
+    """The median wait of the tier's recently picked-up chats (None: fewer than three)."""
     recent = list(
         Chat.objects.filter(
-            tier=chat.tier, picked_at__isnull=False, picked_at__gte=now - ESTIMATE_WINDOW
+            tier=tier, picked_at__isnull=False, picked_at__gte=now - ESTIMATE_WINDOW
         )
         .order_by("-picked_at")
         .values_list("queued_at", "picked_at")[:ESTIMATE_SAMPLE]
@@ -147,12 +144,40 @@ def chat_wait_of(chat: Chat, now: datetime | None = None) -> ChatWait | None:
         for queued, picked in recent
         if picked is not None and picked >= queued
     ]
+    return statistics.median(waits) if len(waits) >= 3 else None
+
+
+def _wait(chat: Chat, position: int, median: float | None) -> ChatWait:
     estimate = None
-    if len(waits) >= 3:
-        estimate = int(statistics.median(waits) * (ahead + 1))
-        limit = settings.SUPPORT_CHAT_WAIT_SECONDS
-        estimate = min(estimate, limit)
-    return ChatWait(position=ahead + 1, estimate_seconds=estimate, ticket_at=chat.answer_due_at)
+    if median is not None:
+        estimate = min(int(median * position), settings.SUPPORT_CHAT_WAIT_SECONDS)
+    return ChatWait(position=position, estimate_seconds=estimate, ticket_at=chat.answer_due_at)
+
+
+def chat_wait_of(chat: Chat, now: datetime | None = None) -> ChatWait | None:
+    if chat.status != ChatStatus.WAITING:
+        return None
+    ahead = (
+        Chat.objects.filter(status=ChatStatus.WAITING, tier=chat.tier)
+        .filter(Q(queued_at__lt=chat.queued_at) | Q(queued_at=chat.queued_at, pk__lt=chat.pk))
+        .count()
+    )
+    return _wait(chat, ahead + 1, _recent_median(chat.tier, now or timezone.now()))
+
+
+def waiting_views(tier: int) -> list[tuple[Chat, dict[str, Any]]]:
+    """Every waiting chat of a tier with its state (place in line, estimate), in three
+    queries however long the queue: what the desk and each waiting client are sent."""
+    chats = list(
+        Chat.objects.filter(status=ChatStatus.WAITING, tier=tier)
+        .select_related("requester", "session", "agent")
+        .order_by("queued_at", "id")
+    )
+    median = _recent_median(tier, timezone.now()) if chats else None
+    return [
+        (chat, chat_state(chat, lines=False, wait=_wait(chat, n, median)))
+        for n, chat in enumerate(chats, start=1)
+    ]
 
 
 # -- what the sockets and pages show ----------------------------------------------------------
@@ -180,11 +205,16 @@ def line_view(line: ChatLine) -> dict[str, Any]:
     }
 
 
-def chat_view(chat: Chat | None, *, lines: bool = True) -> dict[str, Any] | None:
-    """A chat's state as its sockets send it: status, agent, ticket, wait, and its lines."""
-    if chat is None:
-        return None
-    wait = chat_wait_of(chat)
+def chat_view(
+    chat: Chat | None, *, lines: bool = True, wait: ChatWait | None = None
+) -> dict[str, Any] | None:
+    """A chat's state as its sockets send it (None: no chat)."""
+    return None if chat is None else chat_state(chat, lines=lines, wait=wait)
+
+
+def chat_state(chat: Chat, *, lines: bool = True, wait: ChatWait | None = None) -> dict[str, Any]:
+    """A chat's state: status, agent, ticket, place in line, and its lines."""
+    wait = wait or chat_wait_of(chat)
     view: dict[str, Any] = {
         "id": chat.pk,
         "status": chat.status,

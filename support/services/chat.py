@@ -50,6 +50,7 @@ from support.selectors import (
     policy_for,
     queue_view,
     schedule_of,
+    waiting_views,
 )
 from support.services.tickets import (
     _entry,
@@ -155,26 +156,16 @@ def _queue_changed(*tiers: int) -> None:
     """The desk's queues of these tiers, and every waiting client's place in line."""
     items: list[tuple[list[str], dict[str, Any]]] = []
     for tier in sorted(set(tiers)):
-        waiting = [c for c in _waiting(tier)]
+        waiting = waiting_views(tier)
+        chats = [chat for chat, _ in waiting]
         items.append(
-            ([live.desk_group(tier)], {"type": "queue", "tier": tier, "chats": queue_view(waiting)})
+            ([live.desk_group(tier)], {"type": "queue", "tier": tier, "chats": queue_view(chats)})
         )
-        for chat in waiting:
-            items.append(
-                (
-                    [live.requester_group(chat.requester_id)],
-                    {"type": "state", "chat": chat_view(chat, lines=False)},
-                )
-            )
+        items.extend(
+            ([live.requester_group(chat.requester_id)], {"type": "state", "chat": view})
+            for chat, view in waiting
+        )
     live.send_on_commit(items)
-
-
-def _waiting(tier: int) -> list[Chat]:
-    return list(
-        Chat.objects.filter(status=ChatStatus.WAITING, tier=tier)
-        .select_related("requester", "session", "agent")
-        .order_by("queued_at", "id")
-    )
 
 
 def _notice(chat: Chat, text: str, *, crisis: bool = False) -> ChatLine:
