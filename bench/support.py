@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/support.py --part search [options]   bench/support_search.py
     .venv/bin/python bench/support.py --part sla [options]      bench/support_sla.py
+    .venv/bin/python bench/support.py --part chat [options]     bench/support_chat.py
 
 Options after the part go to that part's script (`--help` there lists them). Every part makes
 its own scratch database beside --server and prints its figures against its target.
@@ -14,7 +15,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-PARTS = {"search": "support_search.py", "sla": "support_sla.py"}
+PARTS = {"search": "support_search.py", "sla": "support_sla.py", "chat": "support_chat.py"}
 
 
 def main(argv: list[str]) -> None:
