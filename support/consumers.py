@@ -22,10 +22,9 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.core.exceptions import ValidationError
-from django_otp import DEVICE_ID_SESSION_KEY
-from django_otp.models import Device
 
 from iop.domain import DomainError
+from iop.realtime.consumers import two_step_verified
 from iop.realtime.session_guard import SessionGuard
 from sessions_app import selectors as sessions
 from support import live, selectors, services
@@ -183,12 +182,7 @@ def _agent_of(scope) -> Any:
     user = scope.get("user")
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    if not selectors.chat_tiers_of(user):
-        return None
-    session = scope.get("session")
-    device_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
-    device = Device.from_persistent_id(device_id) if device_id else None
-    if device is None or device.user_id != user.pk:
+    if not selectors.chat_tiers_of(user) or not two_step_verified(scope, user):
         return None  # staff pages need two-step verification; so does their socket
     return user
 

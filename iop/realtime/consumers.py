@@ -11,6 +11,15 @@ from iop.realtime import groups
 from iop.realtime.session_guard import SessionGuard
 
 
+def two_step_verified(scope, user) -> bool:
+    """Whether the socket's sign-in session passed the staff two-step check for this user (as
+    staff pages require; a staff socket requires it too). Call from a sync context."""
+    session = scope.get("session")
+    device_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
+    device = Device.from_persistent_id(device_id) if device_id else None
+    return device is not None and device.user_id == user.pk
+
+
 @database_sync_to_async
 def _staff_groups(scope) -> list[str] | None:
     """The groups this connection joins, or None when it must be refused.
@@ -22,12 +31,7 @@ def _staff_groups(scope) -> list[str] | None:
     user = scope.get("user")
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    if not user.is_staff_member:
-        return None
-    session = scope.get("session")
-    device_id = session.get(DEVICE_ID_SESSION_KEY) if session is not None else None
-    device = Device.from_persistent_id(device_id) if device_id else None
-    if device is None or device.user_id != user.pk:
+    if not user.is_staff_member or not two_step_verified(scope, user):
         return None
     joined = [groups.user_group(user.pk)]
     profile = getattr(user, "staff_profile", None)
