@@ -10,6 +10,7 @@ alerts.py         who a step reaches, and the texts, calls and feed messages tel
 contacts.py       emergency_contact_notify (consent gate, imminent-risk override)
 follow_ups.py     follow-ups after resolution: created, reminded, escalated, completed
 rota.py           escalation policies and on-call shifts
+screening.py      crisis_screen_text: crisis words in a client's chat or message (other apps)
 
 Shared by the services above, not services themselves: timeline.py (timeline_add and the
 live-feed shape of an event), planning.py, alerts.py. Names with a leading underscore
@@ -34,9 +35,12 @@ from crisis.services.events import (
 from crisis.services.follow_ups import follow_up_complete, follow_up_tick
 from crisis.services.rota import escalation_policy_save, on_call_shift_delete, on_call_shift_save
 from crisis.services.safety_plans import safety_plan_save
+from crisis.services.screening import crisis_screen_text, crisis_words_in
 from crisis.services.ticking import escalation_fire, escalation_tick
 
 __all__ = [
+    "crisis_screen_text",
+    "crisis_words_in",
     "check_in_prompt_tick",
     "check_in_schedule_set",
     "check_in_submit",

@@ -20,8 +20,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from crisis.inbound import matched_phrase, text_screen
-from crisis.models import CrisisSource
+from crisis.services import crisis_screen_text, crisis_words_in
 from iop.accounts.models import ClientProfile, Role, User
 from iop.audit.models import Action
 from iop.audit.services import access_record
@@ -273,7 +272,7 @@ def _line(
             channel=EntryChannel.CHAT,
             client_message_id=client_message_id,
         )
-    phrase = matched_phrase(text) if from_requester else None
+    phrase = crisis_words_in(text) if from_requester else None
     line = ChatLine.objects.create(
         chat=chat,
         kind=ChatLineKind.MESSAGE,
@@ -287,7 +286,7 @@ def _line(
     _send_line(chat, line)
     if phrase is not None:
         # Exactly as an inbound text: a crisis event for the client's care team.
-        text_screen(client=chat.client, text=text, source=CrisisSource.SUPPORT_CHAT)
+        crisis_screen_text(client=chat.client, text=text, channel="support_chat")
         _notice(
             chat,
             CRISIS_NOTICE.format(
