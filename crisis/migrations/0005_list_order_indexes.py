@@ -5,16 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_phone_verification'),
-        ('crisis', '0004_encrypt_check_in_scores'),
+        ("accounts", "0002_phone_verification"),
+        ("crisis", "0004_encrypt_check_in_scores"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='checkin',
-            index=models.Index(fields=['-submitted_at', '-id'], name='checkin_list_order'),
+            model_name="checkin",
+            index=models.Index(fields=["-submitted_at", "-id"], name="checkin_list_order"),
         ),
     ]

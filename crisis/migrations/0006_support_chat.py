@@ -4,15 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('crisis', '0005_list_order_indexes'),
+        ("crisis", "0005_list_order_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='crisisevent',
-            name='source',
-            field=models.CharField(choices=[('help_button', 'Get help now button'), ('check_in', 'High-risk check-in'), ('sms_keyword', 'Crisis words in a text message'), ('message_keyword', 'Crisis words in a secure message'), ('support_chat', 'Crisis words in a tech-support chat'), ('clinician', 'Opened by a clinician'), ('hotline', 'Call to the hotline'), ('api', 'Integration (API)')], max_length=16),
+            model_name="crisisevent",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("help_button", "Get help now button"),
+                    ("check_in", "High-risk check-in"),
+                    ("sms_keyword", "Crisis words in a text message"),
+                    ("message_keyword", "Crisis words in a secure message"),
+                    ("support_chat", "Crisis words in a tech-support chat"),
+                    ("clinician", "Opened by a clinician"),
+                    ("hotline", "Call to the hotline"),
+                    ("api", "Integration (API)"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

@@ -5,17 +5,16 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0002_phone_verification'),
-        ('notify', '0003_encrypt_context'),
-        ('sessions_app', '0005_chat_client_message_id'),
+        ("accounts", "0002_phone_verification"),
+        ("notify", "0003_encrypt_context"),
+        ("sessions_app", "0005_chat_client_message_id"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='attendance',
-            index=models.Index(fields=['session_starts_at', 'id'], name='attendance_list_order'),
+            model_name="attendance",
+            index=models.Index(fields=["session_starts_at", "id"], name="attendance_list_order"),
         ),
     ]

@@ -23,7 +23,11 @@ from iop.viewer import Viewer, person_of
 from support.models import OPEN_CHAT, Chat, ChatLine, ChatLineKind, ChatStatus
 
 # Which queues each role works: specialists also take tier-1 chats when tier 1 is busy.
-TIERS_OF_ROLE: dict[str, tuple[int, ...]] = {Role.SUPPORT_TIER1: (1,), Role.SUPPORT_TIER2: (1, 2), Role.ADMIN: (1, 2)}
+TIERS_OF_ROLE: dict[str, tuple[int, ...]] = {
+    Role.SUPPORT_TIER1: (1,),
+    Role.SUPPORT_TIER2: (1, 2),
+    Role.ADMIN: (1, 2),
+}
 # The estimate looks at the last picked-up chats of the tier, within this window.
 ESTIMATE_WINDOW = timedelta(days=14)
 ESTIMATE_SAMPLE = 30

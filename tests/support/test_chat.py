@@ -52,9 +52,7 @@ def open_desk(policies):
 
 
 def _start(client_profile, text="My camera won't start", message_id="m-1", **kwargs):
-    return chat_start(
-        actor=client_profile.user, text=text, client_message_id=message_id, **kwargs
-    )
+    return chat_start(actor=client_profile.user, text=text, client_message_id=message_id, **kwargs)
 
 
 def test_a_client_chat_waits_in_the_tier_1_queue_with_its_place_in_line(
@@ -242,9 +240,7 @@ def test_handing_to_tier_2_puts_the_chat_first_in_the_specialists_queue(
     assert taken.agent == specialist and taken.ticket_id == chat.ticket_id
 
 
-def test_seen_marks_only_the_other_sides_lines_delivered(
-    open_desk, client_profile, support_agent
-):
+def test_seen_marks_only_the_other_sides_lines_delivered(open_desk, client_profile, support_agent):
     chat = chat_pick(actor=support_agent, chat=_start(client_profile)[0])
     mine, _ = chat_say(actor=client_profile.user, chat=chat, text="hi", client_message_id="x")
     theirs, _ = chat_say(actor=support_agent, chat=chat, text="hello", client_message_id="y")
