@@ -71,7 +71,8 @@
     if (!chat) { statusEl.textContent = "Write your first message to start a chat."; return; }
     chatId = chat.id;
     var open = chat.status === "waiting" || chat.status === "active";
-    var text = chat.status_label + (chat.agent ? ": " + chat.agent : "");
+    // The agent's name while they are in the chat; after it ends "Ended: <name>" reads oddly.
+    var text = chat.status_label + (chat.agent && chat.status === "active" ? ": " + chat.agent : "");
     statusEl.textContent = text;
     waitEl.textContent = chat.wait_text || "";
     endButton.hidden = !open;
