@@ -40,7 +40,7 @@
     li.textContent = "";
     li.className = line.kind + (line.from_requester ? " mine" : "") + (line.crisis ? " crisis" : "");
     var who = document.createElement("strong");
-    who.textContent = line.author + ": ";
+    who.textContent = (line.from_requester && line.kind === "message" ? "You" : line.author) + ": ";
     var text = document.createElement("span");
     text.className = "text";
     text.textContent = line.text;

@@ -131,6 +131,7 @@ def test_client_chats_from_the_session_page_and_an_agent_answers_live(
     browser_page.locator("#support-chat-text").fill(PROBLEM)
     browser_page.get_by_role("button", name="Send").click()
     mine = browser_page.locator("#support-chat-log li.mine", has_text=PROBLEM)
+    expect(mine).to_contain_text(f"You: {PROBLEM}")
     expect(mine.locator(".mark")).to_have_text(re.compile(r"^\s*sent$"))
     expect(browser_page.locator("#chat-status")).to_have_text("Waiting for an agent")
     expect(browser_page.locator("#chat-wait")).to_contain_text("You are next in line.")
