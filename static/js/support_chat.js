@@ -20,6 +20,7 @@
   var sessionId = root.getAttribute("data-session") || "";
   var page = root.getAttribute("data-page") || "";
   var socket = null, retry = 1000, pending = [], chatId = null, typingTimer = null;
+  var NEW_CHAT = "This chat is over. Write below to start a new one.";
   var SIGNED_OUT = { 4401: "You were signed out.", 4408: "Your session expired.", 4403: "Please sign in again." };
 
   function newId() {
@@ -74,7 +75,7 @@
     // The agent's name while they are in the chat; after it ends "Ended: <name>" reads oddly.
     var text = chat.status_label + (chat.agent && chat.status === "active" ? ": " + chat.agent : "");
     statusEl.textContent = text;
-    waitEl.textContent = chat.wait_text || "";
+    waitEl.textContent = chat.wait_text || (open ? "" : NEW_CHAT);
     endButton.hidden = !open;
     if (chat.ticket) {
       ticketEl.hidden = false;

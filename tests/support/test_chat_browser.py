@@ -178,6 +178,9 @@ def test_client_chats_from_the_session_page_and_an_agent_answers_live(
     agent_page.locator("#pane-end").click()
     expect(browser_page.locator("#chat-status")).to_have_text("Ended")
     expect(browser_page.locator("#support-chat-end")).to_be_hidden()
+    expect(browser_page.locator("#chat-wait")).to_have_text(
+        "This chat is over. Write below to start a new one."
+    )
     assert Chat.objects.get().status == ChatStatus.ENDED
     agent_page.locator("#pane-ticket-link").click()
     expect(agent_page).to_have_url(re.compile(rf"/staff/support/tickets/{ticket.pk}/$"))
