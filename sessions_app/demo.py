@@ -2,7 +2,10 @@
 
 * a recurring series for each demo group, from tomorrow (Mon/Wed/Fri and Tue/Thu, 6 pm);
 * "Open session (demo)" for clinician1's group, started five minutes ago: a demo client can
-  join it while clinician1 watches the dashboard;
+  join it while clinician1 watches the dashboard, or press "I can't connect" and chat with tech
+  support (a session under way makes that urgent, answered on the desk's all-day line at any
+  hour). Each seeding leaves one with at least an hour to go, so a second `make run` later
+  the same day gets a fresh one;
 * "Check-in group (demo)" for clinician2's group, started 25 minutes ago with two clients in
   and the rest missing: the missed-session beat job sends "we missed you" outreach within
   seconds of `make run` starting, and it shows on clinician2's dashboard;
@@ -40,6 +43,8 @@ SERIES = [
     (1, "clinician2", "Evening group therapy (Tue/Thu)", "FREQ=WEEKLY;BYDAY=TU,TH"),
 ]
 MISSED_AGAIN = "Indigo Moss"
+OPEN_SESSION = "Open session (demo)"
+OPEN_AT_LEAST = timedelta(hours=1)  # what a click-through needs of the open session
 GROUPS = [
     (
         "Monday/Wednesday/Friday Evening Group",
@@ -95,12 +100,24 @@ def _make_room(admin: User, facilitator: User, starts_at: datetime, ends_at: dat
 
 
 def _single(
-    admin: User, group: Group, facilitator: User, title: str, starts_at: datetime, minutes: int
+    admin: User,
+    group: Group,
+    facilitator: User,
+    title: str,
+    starts_at: datetime,
+    minutes: int,
+    *,
+    lasting_past: datetime | None = None,
 ) -> tuple[Session | None, bool]:
+    """Today's session of this title, or a new one; with `lasting_past`, only one that has not
+    ended by then is kept."""
     day = starts_at.astimezone(zone_of(group.program)).date()
-    found = Session.objects.filter(
+    kept = Session.objects.filter(
         group=group, title=title, local_date=day, status=SessionStatus.SCHEDULED
-    ).first()
+    )
+    if lasting_past is not None:
+        kept = kept.filter(ends_at__gte=lasting_past)
+    found = kept.first()
     if found is not None:
         return found, False
     ends_at = starts_at + timedelta(minutes=minutes)
@@ -167,9 +184,10 @@ def seed_sessions(clinic: DemoClinic, *, now: datetime | None = None) -> None:
         admin,
         groups[0],
         staff["clinician1"],
-        "Open session (demo)",
+        OPEN_SESSION,
         _floor(now) - timedelta(minutes=5),
         90,
+        lasting_past=now + OPEN_AT_LEAST,
     )
 
     week_ago, made = _single(

@@ -20,6 +20,7 @@
   var sessionId = root.getAttribute("data-session") || "";
   var page = root.getAttribute("data-page") || "";
   var socket = null, retry = 1000, pending = [], chatId = null, typingTimer = null;
+  var NEW_CHAT = "This chat is over. Write below to start a new one.";
   var SIGNED_OUT = { 4401: "You were signed out.", 4408: "Your session expired.", 4403: "Please sign in again." };
 
   function newId() {
@@ -40,7 +41,7 @@
     li.textContent = "";
     li.className = line.kind + (line.from_requester ? " mine" : "") + (line.crisis ? " crisis" : "");
     var who = document.createElement("strong");
-    who.textContent = line.author + ": ";
+    who.textContent = (line.from_requester && line.kind === "message" ? "You" : line.author) + ": ";
     var text = document.createElement("span");
     text.className = "text";
     text.textContent = line.text;
@@ -71,9 +72,10 @@
     if (!chat) { statusEl.textContent = "Write your first message to start a chat."; return; }
     chatId = chat.id;
     var open = chat.status === "waiting" || chat.status === "active";
-    var text = chat.status_label + (chat.agent ? ": " + chat.agent : "");
+    // The agent's name while they are in the chat; after it ends "Ended: <name>" reads oddly.
+    var text = chat.status_label + (chat.agent && chat.status === "active" ? ": " + chat.agent : "");
     statusEl.textContent = text;
-    waitEl.textContent = chat.wait_text || "";
+    waitEl.textContent = chat.wait_text || (open ? "" : NEW_CHAT);
     endButton.hidden = !open;
     if (chat.ticket) {
       ticketEl.hidden = false;

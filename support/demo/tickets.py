@@ -5,6 +5,10 @@ holidays, a training-day closure), an all-day urgent line, a policy per priority
 replies. Then a queue with live clocks: an urgent ticket already past its first-response target
 (the SLA tick escalates it to support2 within seconds of `make run` starting), one near its
 target, a new one, one waiting on the client, one on hold, one solved and rated.
+
+The live-chat click-through: client1 presses "I can't connect" on "Open session (demo)" (under
+way, so urgent, on the urgent line's all-day calendar: answerable at any hour), follows the
+offer to chat, and support1 picks it up on /staff/support/chats/.
 """
 
 from __future__ import annotations
@@ -178,13 +182,20 @@ def _evening_program(clients: list[Any], admin: User, tier1: User) -> None:
     now = timezone.now()
     first = clients[0]
     _check(first, camera="denied", mbps=0.9)
-    upcoming = [s for s in sessions.client_upcoming(first, now=now, days=2) if s.ends_at > now]
+    # About their next evening group, not the demo's open session: "I can't connect" there
+    # opens a ticket of its own, which the chat joins and support1 takes (tier 1), while this
+    # one breaches and goes to support2.
+    evening = [
+        s
+        for s in sessions.client_upcoming(first, now=now, days=7)
+        if s.series_id is not None and not s.is_cancelled and s.ends_at > now
+    ]
     breached = _open(
         first,
         TicketCategory.CONNECTION,
-        "Video won't start for tonight's group",
+        "Video won't start for the evening group",
         "The session page says my camera is blocked and the video keeps freezing.",
-        session=upcoming[0] if upcoming else None,
+        session=evening[0] if evening else None,
     )
     breached = ticket_priority_set(actor=admin, ticket=breached, priority=TicketPriority.URGENT)
     ticket_assign(actor=tier1, ticket=breached, assignee=tier1)

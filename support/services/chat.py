@@ -505,6 +505,10 @@ def _ticket_for(chat: Chat, now: datetime) -> Ticket:
 
 
 def _filed(line: ChatLine, entry: TicketEntry) -> None:
+    """The line now lives on the ticket, dated when it was said (ticket_open and ticket_reply
+    date the first one at the pickup, which put it after the lines said later)."""
+    if entry.created_at != line.created_at:
+        TicketEntry.objects.filter(pk=entry.pk).update(created_at=line.created_at)
     line.entry = entry
     line.body = ""
     line.save(update_fields=["entry", "body"])

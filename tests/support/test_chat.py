@@ -156,6 +156,35 @@ def test_pickup_joins_the_clients_open_ticket_about_the_same_session(
     assert Ticket.objects.count() == 1
 
 
+@pytest.mark.parametrize("open_ticket", [False, True], ids=["new ticket", "client's open one"])
+def test_the_transcript_keeps_the_order_and_times_the_lines_were_said(
+    open_desk, client_profile, support_agent, group, open_ticket
+):
+    from tests.sessions_app.conftest import make_session
+
+    session = make_session(group, starts_at=WEDNESDAY_10AM + timedelta(minutes=20))
+    if open_ticket:
+        ticket_open(
+            actor=client_profile.user,
+            category="connection",
+            subject="Can't connect",
+            body="It says no camera",
+            session=session,
+        )
+    chat, _, _ = _start(client_profile, session=session)
+    open_desk.shift(timedelta(seconds=30))
+    _start(client_profile, text="I tried reloading", message_id="m-2")
+    open_desk.shift(timedelta(seconds=30))
+
+    picked = chat_pick(actor=support_agent, chat=chat)
+
+    said = picked.ticket.entries.filter(channel=EntryChannel.CHAT).order_by("created_at", "id")
+    assert [(e.body, e.created_at) for e in said] == [
+        ("My camera won't start", WEDNESDAY_10AM),
+        ("I tried reloading", WEDNESDAY_10AM + timedelta(seconds=30)),
+    ]
+
+
 def test_a_chat_nobody_picks_up_in_time_becomes_a_ticket_once(
     open_desk, client_profile, support_agent
 ):

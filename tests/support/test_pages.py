@@ -235,3 +235,20 @@ def test_a_ticket_about_a_missed_session_offers_a_make_up(client_profile, group,
     page = sign_in(client_profile.user).get(f"/support/tickets/{made.pk}/").content.decode()
     assert "Ask for a make-up session" in page
     assert f'href="/sessions/{missed.pk}/makeup/"' in page
+
+
+def test_the_help_bars_chat_link_on_a_session_page_is_about_that_session(
+    client_profile, group, other_group, policies
+):
+    from tests.sessions_app.conftest import make_session
+
+    mine, theirs = make_session(group), make_session(other_group, title="Their group")
+    browser = sign_in(client_profile.user)
+    link = f'href="/support/chat/?from=/sessions/{mine.pk}/"'
+    assert link in browser.get(f"/sessions/{mine.pk}/").content.decode()
+
+    page = browser.get(f"/support/chat/?from=/sessions/{mine.pk}/").content.decode()
+    assert f'data-session="{mine.pk}"' in page and f"Your chat about {mine.title}" in page
+    for elsewhere in (f"/sessions/{theirs.pk}/", "/support/tickets/", "/nowhere/", "x"):
+        page = browser.get("/support/chat/", {"from": elsewhere}).content.decode()
+        assert 'data-session=""' in page and "Your chat about" not in page

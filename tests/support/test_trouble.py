@@ -124,5 +124,5 @@ def test_a_broken_handler_does_not_lose_the_report(client_profile, soon, policie
     finally:
         trouble_handler_unregister("broken")
     assert response.status_code == 200
-    assert [o["name"] for o in response.json()["offers"]] == ["support"]
+    assert [o["name"] for o in response.json()["offers"]] == ["support", "support_chat"]
     assert Attendance.objects.get(session=soon, client=client_profile).reported_tech_issue
