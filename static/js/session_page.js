@@ -115,19 +115,6 @@
   // every page of the client and the ack to this one may both arrive, in either order.
   var chatPending = [], shownMessages = {};
 
-  function newMessageId() {
-    var c = window.crypto;
-    if (c && typeof c.randomUUID === "function") { return c.randomUUID(); }
-    // randomUUID needs a secure context; getRandomValues does not.
-    if (c && typeof c.getRandomValues === "function") {
-      return Array.prototype.map.call(c.getRandomValues(new Uint8Array(16)), function (b) {
-        return (b + 256).toString(16).slice(1);
-      }).join("");
-    }
-    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2) +
-      Math.random().toString(36).slice(2);
-  }
-
   function chatLine(from, text, mine) {
     var log = document.getElementById("chat-log");
     if (!log) { return null; }
@@ -204,7 +191,7 @@
   }
 
   function writeChat(text) {
-    var line = { id: newMessageId(), text: text, item: chatLine("You", text, true) };
+    var line = { id: window.harborMessageId(), text: text, item: chatLine("You", text, true) };
     chatPending.push(line);
     lineState(line, "sending", "sending…");
     sendChat(line);

@@ -23,17 +23,6 @@
   var NEW_CHAT = "This chat is over. Write below to start a new one.";
   var SIGNED_OUT = { 4401: "You were signed out.", 4408: "Your session expired.", 4403: "Please sign in again." };
 
-  function newId() {
-    var c = window.crypto;
-    if (c && typeof c.randomUUID === "function") { return c.randomUUID(); }
-    if (c && typeof c.getRandomValues === "function") {
-      return Array.prototype.map.call(c.getRandomValues(new Uint8Array(16)), function (b) {
-        return (b + 256).toString(16).slice(1);
-      }).join("");
-    }
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
-
   function byLine(id) { return log.querySelector('li[data-line-id="' + id + '"]'); }
   function byClient(id) { return id ? log.querySelector('li[data-client-id="' + id + '"]') : null; }
 
@@ -93,7 +82,7 @@
   }
 
   function say(text) {
-    var id = newId();
+    var id = window.harborMessageId();
     var li = document.createElement("li");
     li.setAttribute("data-client-id", id);
     li.className = "message mine";

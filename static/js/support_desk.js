@@ -17,17 +17,6 @@
   var paneCrisis = document.getElementById("pane-crisis");
   var socket = null, retry = 1000, current = null, pending = [], queues = {}, typingTimer = null;
 
-  function newId() {
-    var c = window.crypto;
-    if (c && typeof c.randomUUID === "function") { return c.randomUUID(); }
-    if (c && typeof c.getRandomValues === "function") {
-      return Array.prototype.map.call(c.getRandomValues(new Uint8Array(16)), function (b) {
-        return (b + 256).toString(16).slice(1);
-      }).join("");
-    }
-    return Date.now().toString(36) + Math.random().toString(36).slice(2);
-  }
-
   function send(message) {
     if (socket && socket.readyState === WebSocket.OPEN) { socket.send(JSON.stringify(message)); return true; }
     return false;
@@ -180,7 +169,7 @@
     if (!text || !current) { return; }
     paneText.value = "";
     paneError.hidden = true;
-    var id = newId();
+    var id = window.harborMessageId();
     var li = document.createElement("li");
     li.setAttribute("data-client-id", id); li.setAttribute("data-state", "sending");
     li.className = "message mine"; li.textContent = "You: " + text + " (sending…)";

@@ -127,7 +127,12 @@ class ChatWait:
         else:
             minutes = round(self.estimate_seconds / 60)
             guess = f"Recent chats at your place in line waited about {minutes} min."
-        return f"{place} {guess}"
+        minutes = settings.SUPPORT_CHAT_WAIT_SECONDS // 60
+        after = (
+            f"If nobody is free within {minutes} minutes, your chat becomes a request and we "
+            "will tell you when to expect an answer."
+        )
+        return f"{place} {guess} {after}"
 
 
 def _recent_median(tier: int, now: datetime) -> float | None:
