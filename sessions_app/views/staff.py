@@ -144,6 +144,7 @@ def attendance_correct(request, attendance_id: int):
 
 
 @staff_required
+@require_POST
 def attendance_new(request, session_id: int, client_id: int):
     """Correcting someone who has no attendance row yet: derive one first, then correct it."""
     session = _session(request, session_id)

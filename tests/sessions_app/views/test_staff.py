@@ -182,6 +182,18 @@ def test_another_clinician_cannot_correct(other_clinician, client_profile, now_s
     assert response.status_code == 404
 
 
+def test_the_correction_address_writes_nothing_on_a_get(clinician, client_profile, now_session):
+    # The page's form posts here; a GET (a prefetch, a pasted link) must not derive a row and
+    # audit it before answering that the method is wrong.
+    response = sign_in(clinician).get(
+        f"/staff/sessions/{now_session.pk}/attendance/{client_profile.pk}/correct/"
+    )
+
+    assert response.status_code == 405
+    assert not Attendance.objects.exists()
+    assert not AccessLog.objects.filter(object_type="sessions_app.Attendance").exists()
+
+
 def test_opening_a_row_to_correct_needs_someone_who_runs_the_session_and_is_audited(
     clinician, supervisor, support_agent, client_profile, now_session
 ):
