@@ -119,21 +119,28 @@ async def run(
     sent_at: dict[str, float] = {}
     recording = False
     ws_url = url.replace("http://", "ws://")
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None))
+    # No connection limit: aiohttp's default of 100 would hold the 101st socket back for ever.
+    session = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=None), connector=aiohttp.TCPConnector(limit=0)
+    )
     desks = [
         await session.ws_connect(f"{ws_url}/ws/support/desk/", headers=ws_headers(c))
         for c in agent_cookies
     ]
     for desk in desks:
         assert (await desk.receive_json())["type"] == "queues"
+    progress(f"{len(desks)} agents connected")
     pages = []
     for cookie in client_cookies:
         page = await session.ws_connect(f"{ws_url}/ws/support/chat/", headers=ws_headers(cookie))
         assert (await page.receive_json())["type"] == "state"
         pages.append(page)
+    progress(f"{len(pages)} clients connected")
 
     chat_of_page: dict[int, int] = {}
     started = asyncio.get_running_loop().create_future()
+    picked: set[int] = set()
+    all_picked = asyncio.get_running_loop().create_future()
 
     async def page_reader(n: int, page) -> None:
         async for message in page:
@@ -142,6 +149,10 @@ async def run(
                 chat_of_page[n] = data["chat"]
                 if len(chat_of_page) == len(pages) and not started.done():
                     started.set_result(None)
+            elif data["type"] == "state" and data["chat"] and data["chat"]["status"] == "active":
+                picked.add(n)
+                if len(picked) == len(pages) and not all_picked.done():
+                    all_picked.set_result(None)
             elif data["type"] == "line" and not data["line"]["from_requester"]:
                 sent = sent_at.pop(data["line"]["client_id"], None)
                 if sent is not None and recording:
@@ -172,11 +183,15 @@ async def run(
     for page in pages:
         await page.send_json({"type": "say", "id": uuid.uuid4().hex, "text": "My video froze."})
     await asyncio.wait_for(started, 120)
+    progress(f"{len(chat_of_page)} chats waiting")
     # Each agent picks up as many chats as the others.
     chats = sorted(chat_of_page.values())
     for n, chat_id in enumerate(chats):
         await desks[n % len(desks)].send_json({"type": "pick", "chat": chat_id})
-    await asyncio.sleep(5)
+    # Talking starts once every client has seen its agent join and the sockets are quiet.
+    await asyncio.wait_for(all_picked, 300)
+    await asyncio.sleep(3)
+    progress("chats picked up; talking")
 
     async def talker(n: int, page) -> None:
         await asyncio.sleep(interval * n / len(pages) + random.random() * 0.01)
@@ -191,12 +206,21 @@ async def run(
     recording = True
     await asyncio.sleep(seconds)
     recording = False
+    progress(f"measured: {len(figures.to_agent)} + {len(figures.to_client)} messages")
     for task in talkers + readers:
         task.cancel()
-    for socket in pages + desks:
-        await socket.close()
+    # Closed together, with a deadline: one by one, each waits for the server's close frame.
+    closing = asyncio.gather(*(s.close() for s in pages + desks), return_exceptions=True)
+    try:
+        await asyncio.wait_for(closing, 15)
+    except TimeoutError:
+        pass
     await session.close()
     return figures
+
+
+def progress(text: str) -> None:
+    print(f"  {time.strftime('%H:%M:%S')} {text}", file=sys.stderr, flush=True)
 
 
 def report(name: str, latencies: list[float]) -> bool:

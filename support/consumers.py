@@ -123,15 +123,34 @@ class ChatClientConsumer(SessionGuard, AsyncJsonWebsocketConsumer):
             return
         self.group = live.requester_group(self.user.pk)
         self.typed_at = 0.0
+        self.chat_id: int | None = None
+        self.waiting_tier: int | None = None
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         self.guard_start()
-        await self.send_json(await _client_state(self.user))
+        state = await _client_state(self.user)
+        await self._follow(state["chat"])
+        await self.send_json(state)
 
     async def disconnect(self, code):
         self.guard_stop()
         if hasattr(self, "group"):
             await self.channel_layer.group_discard(self.group, self.channel_name)
+            await self._follow(None)
+
+    async def _follow(self, chat: dict[str, Any] | None) -> None:
+        """Listen for places in line while this page's chat waits in a queue, and only then."""
+        self.chat_id = chat["id"] if chat else None
+        tier = chat["tier"] if chat and chat["status"] == "waiting" else None
+        if tier == self.waiting_tier:
+            return
+        if self.waiting_tier is not None:
+            await self.channel_layer.group_discard(
+                live.waiting_group(self.waiting_tier), self.channel_name
+            )
+        if tier is not None:
+            await self.channel_layer.group_add(live.waiting_group(tier), self.channel_name)
+        self.waiting_tier = tier
 
     async def receive_json(self, content, **kwargs):
         if not await self.guard_alive():
@@ -171,7 +190,21 @@ class ChatClientConsumer(SessionGuard, AsyncJsonWebsocketConsumer):
             )
 
     async def chat_event(self, message):
-        await self.send_json(message["data"])
+        data = message["data"]
+        if data["type"] == "state":
+            await self._follow(data["chat"])
+        elif data["type"] == "places":
+            # The tier's line, in chat ids: this page is told its own place, not the others'.
+            if self.chat_id not in data["order"]:
+                return
+            position = data["order"].index(self.chat_id) + 1
+            data = {
+                "type": "wait",
+                "chat": self.chat_id,
+                "position": position,
+                "wait_text": selectors.wait_text(position, data["median"]),
+            }
+        await self.send_json(data)
 
 
 # -- the desk ---------------------------------------------------------------------------------

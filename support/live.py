@@ -30,6 +30,11 @@ def agent_group(user_id: int) -> str:
     return f"support.chat.agent.{user_id}"
 
 
+def waiting_group(tier: int) -> str:
+    """Where the pages of clients waiting in a tier's queue listen for their places in line."""
+    return f"support.chat.waiting.{tier}"
+
+
 def desk_group(tier: int) -> str:
     """Where the desk pages of a tier's agents listen for the queue."""
     return f"support.chat.desk.{tier}"

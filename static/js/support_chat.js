@@ -135,6 +135,7 @@
       var m = JSON.parse(e.data);
       if (m.type === "state") { showState(m.chat); }
       else if (m.type === "line") { showLine(m.line); }
+      else if (m.type === "wait") { waitEl.textContent = m.wait_text; }
       else if (m.type === "stored") { errorEl.hidden = true; settle(m.id); chatId = m.chat; }
       else if (m.type === "delivered") {
         m.lines.forEach(function (id) {

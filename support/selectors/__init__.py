@@ -35,8 +35,9 @@ from support.selectors.chat import (
     chats_of_agent,
     desk_snapshot,
     line_view,
+    queue_of_tier,
     queue_view,
-    waiting_views,
+    wait_text,
 )
 from support.selectors.help import (
     CategoryShelf,
@@ -149,6 +150,7 @@ __all__ = [
     "policy_for",
     "queue_counts_for",
     "queue_page_for",
+    "queue_of_tier",
     "queue_view",
     "rating_of",
     "requester_label",
@@ -166,5 +168,5 @@ __all__ = [
     "tickets_requested_by",
     "tickets_visible_to",
     "update_notice_choice_of",
-    "waiting_views",
+    "wait_text",
 ]

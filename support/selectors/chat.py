@@ -170,19 +170,23 @@ def chat_wait_of(chat: Chat, now: datetime | None = None) -> ChatWait | None:
     return _wait(chat, ahead + 1, _recent_median(chat.tier, now or timezone.now()))
 
 
-def waiting_views(tier: int) -> list[tuple[Chat, dict[str, Any]]]:
-    """Every waiting chat of a tier with its state (place in line, estimate), in three
-    queries however long the queue: what the desk and each waiting client are sent."""
+def queue_of_tier(tier: int) -> tuple[list[Chat], float | None]:
+    """The waiting chats of a tier in line order, and the recent median wait per place (None:
+    too few recent chats): two queries however long the queue."""
     chats = list(
         Chat.objects.filter(status=ChatStatus.WAITING, tier=tier)
-        .select_related("requester", "session", "agent")
+        .select_related("requester", "session")
         .order_by("queued_at", "id")
     )
-    median = _recent_median(tier, timezone.now()) if chats else None
-    return [
-        (chat, chat_state(chat, lines=False, wait=_wait(chat, n, median)))
-        for n, chat in enumerate(chats, start=1)
-    ]
+    return chats, _recent_median(tier, timezone.now()) if chats else None
+
+
+def wait_text(position: int, median: float | None) -> str:
+    """What a waiting client is told of their place in line (from a queue's places message)."""
+    estimate = None
+    if median is not None:
+        estimate = min(int(median * position), settings.SUPPORT_CHAT_WAIT_SECONDS)
+    return ChatWait(position=position, estimate_seconds=estimate, ticket_at=None).text
 
 
 # -- what the sockets and pages show ----------------------------------------------------------

@@ -47,9 +47,9 @@ from support.selectors import (
     chat_view,
     line_view,
     policy_for,
+    queue_of_tier,
     queue_view,
     schedule_of,
-    waiting_views,
 )
 from support.services.tickets import (
     _entry,
@@ -152,17 +152,24 @@ def _send_state(chat: Chat, *, also: list[str] | None = None) -> None:
 
 
 def _queue_changed(*tiers: int) -> None:
-    """The desk's queues of these tiers, and every waiting client's place in line."""
+    """The desk's queues of these tiers, and the places in line to the tiers' waiting clients:
+    two messages a tier however long the queue (each client's socket finds its own place)."""
     items: list[tuple[list[str], dict[str, Any]]] = []
     for tier in sorted(set(tiers)):
-        waiting = waiting_views(tier)
-        chats = [chat for chat, _ in waiting]
+        chats, median = queue_of_tier(tier)
         items.append(
             ([live.desk_group(tier)], {"type": "queue", "tier": tier, "chats": queue_view(chats)})
         )
-        items.extend(
-            ([live.requester_group(chat.requester_id)], {"type": "state", "chat": view})
-            for chat, view in waiting
+        items.append(
+            (
+                [live.waiting_group(tier)],
+                {
+                    "type": "places",
+                    "tier": tier,
+                    "order": [chat.pk for chat in chats],
+                    "median": median,
+                },
+            )
         )
     live.send_on_commit(items)
 

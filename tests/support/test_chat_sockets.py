@@ -210,3 +210,30 @@ def test_each_socket_refuses_who_it_is_not_for(
 
     accepted, code = async_to_sync(scenario)()
     assert not accepted and code in (4403, 4401)
+
+
+def test_a_waiting_client_is_told_their_new_place_when_the_line_moves(
+    client_profile, other_client_profile, support_agent
+):
+    first, second = sign_in(client_profile.user), sign_in(other_client_profile.user)
+    agent = sign_in(support_agent)
+
+    async def scenario():
+        page_one, _ = await _open(first, CLIENT_PATH)
+        page_two, _ = await _open(second, CLIENT_PATH)
+        desk, _ = await _open(agent, DESK_PATH)
+        await page_one.send_json_to({"type": "say", "id": "one", "text": "No camera"})
+        await _until(page_one, lambda m: m["type"] == "stored")
+        await page_two.send_json_to({"type": "say", "id": "two", "text": "No sound"})
+        # Its first place comes with its chat's state; later moves come as "wait".
+        second_in_line = await _until(page_two, lambda m: m["type"] == "state" and m["chat"])
+        queue = await _until(desk, lambda m: m["type"] == "queue" and len(m["chats"]) == 2)
+        await desk.send_json_to({"type": "pick", "chat": queue[-1]["chats"][0]["id"]})
+        moved_up = await _until(page_two, lambda m: m["type"] == "wait")
+        for socket in (page_one, page_two, desk):
+            await socket.disconnect()
+        return second_in_line[-1]["chat"], moved_up[-1]
+
+    second_in_line, moved_up = async_to_sync(scenario)()
+    assert second_in_line["position"] == 2 and "number 2 in line" in second_in_line["wait_text"]
+    assert moved_up["position"] == 1 and "next in line" in moved_up["wait_text"]
