@@ -8,6 +8,11 @@ queued on one (a socket closing while another receive holds the lock, which happ
 machine is slow) is never counted out, so the lock is never dropped. The next loop to contend
 for it then fails with "Lock is bound to a different event loop". Here each event loop gets
 its own locks, and a cancelled waiter is counted out.
+
+Its connection pools also wait for a free connection instead of failing: redis-py's pool
+raises "Too many connections" past 100, and a burst of sockets (a queue of 200 waiting chats
+joining their groups at once) made consumers crash. A connection is waited for up to
+POOL_WAIT_SECONDS, from a pool of POOL_MAX_CONNECTIONS per process and event loop.
 """
 
 from __future__ import annotations
@@ -21,6 +26,10 @@ from channels_redis.core import (  # type: ignore[import-untyped]
 from channels_redis.core import (
     RedisChannelLayer as _RedisChannelLayer,
 )
+from redis import asyncio as aioredis
+
+POOL_MAX_CONNECTIONS = 200
+POOL_WAIT_SECONDS = 5
 
 
 class _CancelSafeChannelLock(ChannelLock):
@@ -65,3 +74,12 @@ class RedisChannelLayer(_RedisChannelLayer):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.receive_clean_locks = _PerLoopChannelLock()
+
+    def create_pool(self, index):
+        host = dict(self.hosts[index])
+        address = host.pop("address", None)
+        if address is None:  # a sentinel or host/port entry: channels_redis' own pool
+            return super().create_pool(index)
+        host.setdefault("max_connections", POOL_MAX_CONNECTIONS)
+        host.setdefault("timeout", POOL_WAIT_SECONDS)
+        return aioredis.BlockingConnectionPool.from_url(address, **host)

@@ -35,3 +35,17 @@ def test_receive_locks_are_not_shared_between_event_loops():
     layer = RedisChannelLayer(hosts=[settings.REDIS_URL])
     asyncio.run(_cancel_a_waiter(layer.receive_clean_locks))
     asyncio.run(_contend(layer.receive_clean_locks))
+
+
+def test_a_burst_of_group_joins_waits_for_connections_instead_of_failing():
+    """More sockets joining groups at once than redis-py's default pool of 100 connections
+    (a queue of waiting chats): each waits for a free connection; none fails."""
+    layer = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+
+    async def burst():
+        names = [(f"burst.group.{n}", f"burst.channel.{n}") for n in range(400)]
+        await asyncio.gather(*(layer.group_add(group, channel) for group, channel in names))
+        await asyncio.gather(*(layer.group_discard(group, channel) for group, channel in names))
+        await layer.flush()
+
+    asyncio.run(burst())
