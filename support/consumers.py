@@ -31,6 +31,9 @@ from support import live, selectors, services
 from support.models import Chat
 
 REFUSED = 4403
+
+
+
 TYPING_EVERY = 1.0  # seconds between two typing notices a socket relays
 
 
@@ -70,8 +73,24 @@ def _client_state(user) -> dict[str, Any]:
 
 
 @database_sync_to_async
-def _client_say(user, content: dict[str, Any]):
+def _client_say(user, content: dict[str, Any], chat_id: int | None):
     def work():
+        if chat_id is not None:
+            # The page's chat is known: say it there (the service checks it is still open).
+            chat = Chat.objects.select_related("ticket").filter(pk=chat_id, requester=user).first()
+            if chat is not None and chat.is_open:
+                line, _ = services.chat_say(
+                    actor=user,
+                    chat=chat,
+                    text=content.get("text"),
+                    client_message_id=content.get("id"),
+                )
+                return {
+                    "type": "stored",
+                    "id": line.client_message_id,
+                    "line": line.pk,
+                    "chat": chat.pk,
+                }
         session = None
         wanted = content.get("session")
         if wanted not in (None, ""):
@@ -160,7 +179,7 @@ class ChatClientConsumer(SessionGuard, AsyncJsonWebsocketConsumer):
             return
         kind = content.get("type")
         if kind == "say":
-            reply, problem = await _client_say(self.user, content)
+            reply, problem = await _client_say(self.user, content, self.chat_id)
             await self.send_json(problem or reply)
         elif kind == "typing":
             await self._typing()

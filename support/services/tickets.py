@@ -438,7 +438,8 @@ def _reply_locked(
         at=now,
     )
     access_record(actor=actor, action=Action.CREATE, client=ticket.client, obj=entry)
-    desk_update(ticket, "support.ticket_updated", f"Ticket {label}: new reply", _desk_ids())
+    if not live:  # the agent in a chat sees its lines there; the desk's lists change on pickup
+        desk_update(ticket, "support.ticket_updated", f"Ticket {label}: new reply", _desk_ids())
     return entry
 
 
