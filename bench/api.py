@@ -83,29 +83,30 @@ CHECK_INS = 5_000
 HISTORY_DAYS = 150
 
 
-def database_urls() -> tuple[str, str]:
+def database_urls(name: str = BENCH_DB) -> tuple[str, str]:
+    """(the bench database's URL, the maintenance database's URL) beside DATABASE_URL."""
     base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/harbor")
     parts = urlsplit(base)
-    return urlunsplit(parts._replace(path=f"/{BENCH_DB}")), urlunsplit(
-        parts._replace(path="/postgres")
-    )
+    return urlunsplit(parts._replace(path=f"/{name}")), urlunsplit(parts._replace(path="/postgres"))
 
 
-def database_exists(maintenance_url: str) -> bool:
+def database_exists(maintenance_url: str, name: str = BENCH_DB) -> bool:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DB])
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
         return found.fetchone() is not None
 
 
-def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
+def recreate_database(
+    maintenance_url: str, *, drop_only: bool = False, name: str = BENCH_DB
+) -> None:
     import psycopg
 
     with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 def production_env(bench_url: str, redis_url: str, twilio_url: str) -> dict[str, str]:

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -35,35 +36,24 @@ import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.api import HEADERS, PUBLIC_HOST, Web, load_average, production_env  # noqa: E402
+from bench.api import (  # noqa: E402
+    HEADERS,
+    PUBLIC_HOST,
+    Web,
+    database_urls,
+    load_average,
+    production_env,
+    recreate_database,
+)
 from bench.crisis import Beat, percentile  # noqa: E402
 from tests.twilio_fake import TwilioFake  # noqa: E402
 
 BENCH_DB = "harbor_bench_chat"
 P99_LIMIT_MS = 100.0
-
-
-def database_urls() -> tuple[str, str]:
-    base = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/harbor")
-    parts = urlsplit(base)
-    return (
-        urlunsplit(parts._replace(path=f"/{BENCH_DB}")),
-        urlunsplit(parts._replace(path="/postgres")),
-    )
-
-
-def recreate_database(maintenance_url: str, *, drop_only: bool = False) -> None:
-    import psycopg
-
-    with psycopg.connect(maintenance_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-        if not drop_only:
-            conn.execute(f'CREATE DATABASE "{BENCH_DB}"')
 
 
 def seed(clients: int, agents: int) -> tuple[list[str], list[str]]:
@@ -211,10 +201,8 @@ async def run(
         task.cancel()
     # Closed together, with a deadline: one by one, each waits for the server's close frame.
     closing = asyncio.gather(*(s.close() for s in pages + desks), return_exceptions=True)
-    try:
+    with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(closing, 15)
-    except TimeoutError:
-        pass
     await session.close()
     return figures
 
@@ -250,13 +238,13 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     args = parser.parse_args()
 
-    bench_url, maintenance_url = database_urls()
+    bench_url, maintenance_url = database_urls(BENCH_DB)
     redis_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
     fake = TwilioFake().start()
     env = production_env(bench_url, redis_url, fake.url)
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iop.settings")
-    recreate_database(maintenance_url)
+    recreate_database(maintenance_url, name=BENCH_DB)
 
     import django
 
@@ -324,7 +312,7 @@ def main() -> None:
         purge_queues()
         connections.close_all()
         if not args.keep:
-            recreate_database(maintenance_url, drop_only=True)
+            recreate_database(maintenance_url, drop_only=True, name=BENCH_DB)
 
 
 if __name__ == "__main__":
