@@ -33,7 +33,6 @@ from support.models import Chat
 REFUSED = 4403
 
 
-
 TYPING_EVERY = 1.0  # seconds between two typing notices a socket relays
 
 
