@@ -124,6 +124,13 @@ def _lock(ticket: Ticket) -> Ticket:
     )
 
 
+def _refresh_from(ticket: Ticket, locked: Ticket) -> None:
+    """The caller's ticket as the locked copy left it (what refresh_from_db would read)."""
+    for field in Ticket._meta.concrete_fields:
+        setattr(ticket, field.attname, getattr(locked, field.attname))
+    ticket._state.fields_cache = dict(locked._state.fields_cache)
+
+
 def _save(ticket: Ticket, *fields: str) -> None:
     ticket.save(update_fields=sorted({*fields, *CLOCK_FIELDS, "updated_at"}))
 
@@ -355,7 +362,7 @@ def ticket_reply(
             now=timezone.now(),
             as_requester=requester,
         )
-    ticket.refresh_from_db()
+    _refresh_from(ticket, locked)
     return entry, True
 
 
