@@ -111,7 +111,6 @@ class ChatWait:
 
     position: int
     estimate_seconds: int | None
-    ticket_at: datetime | None  # when the chat turns into a ticket if nobody picks it up
 
     @property
     def text(self) -> str:
@@ -152,11 +151,13 @@ def _recent_median(tier: int, now: datetime) -> float | None:
     return statistics.median(waits) if len(waits) >= 3 else None
 
 
-def _wait(chat: Chat, position: int, median: float | None) -> ChatWait:
+def _wait(position: int, median: float | None) -> ChatWait:
+    """A place in line with its estimate: the median wait per place, capped at the wait after
+    which the chat becomes a request."""
     estimate = None
     if median is not None:
         estimate = min(int(median * position), settings.SUPPORT_CHAT_WAIT_SECONDS)
-    return ChatWait(position=position, estimate_seconds=estimate, ticket_at=chat.answer_due_at)
+    return ChatWait(position=position, estimate_seconds=estimate)
 
 
 def chat_wait_of(chat: Chat, now: datetime | None = None) -> ChatWait | None:
@@ -167,7 +168,7 @@ def chat_wait_of(chat: Chat, now: datetime | None = None) -> ChatWait | None:
         .filter(Q(queued_at__lt=chat.queued_at) | Q(queued_at=chat.queued_at, pk__lt=chat.pk))
         .count()
     )
-    return _wait(chat, ahead + 1, _recent_median(chat.tier, now or timezone.now()))
+    return _wait(ahead + 1, _recent_median(chat.tier, now or timezone.now()))
 
 
 def queue_of_tier(tier: int) -> tuple[list[Chat], float | None]:
@@ -183,10 +184,7 @@ def queue_of_tier(tier: int) -> tuple[list[Chat], float | None]:
 
 def wait_text(position: int, median: float | None) -> str:
     """What a waiting client is told of their place in line (from a queue's places message)."""
-    estimate = None
-    if median is not None:
-        estimate = min(int(median * position), settings.SUPPORT_CHAT_WAIT_SECONDS)
-    return ChatWait(position=position, estimate_seconds=estimate, ticket_at=None).text
+    return _wait(position, median).text
 
 
 # -- what the sockets and pages show ----------------------------------------------------------
