@@ -3,6 +3,9 @@
 visibility.py   who sees what (`<noun>s_visible_to(viewer)`, `<noun>_get_for(viewer, id)`)
 expected.py     who is expected at a session, who runs it, make-up targets, calendars
 pages.py        the pages' reads: staff list and roster, portal rows, make-up queue (audited)
+
+Re-exported for the apps above sessions: `WebhookRejected`, what a provider's webhook parser
+raises on a bad signature (sessions_app.video).
 """
 
 from sessions_app.selectors.expected import (
@@ -15,6 +18,7 @@ from sessions_app.selectors.expected import (
     facilitator_ids,
     is_expected,
     makeup_targets,
+    session_for_room,
 )
 from sessions_app.selectors.pages import (
     MAKEUP_AFTER,
@@ -59,6 +63,7 @@ from sessions_app.selectors.visibility import (
     tech_checks_visible_to,
     zone_of,
 )
+from sessions_app.video import WebhookRejected
 
 __all__ = [
     "MAKEUP_AFTER",
@@ -102,6 +107,7 @@ __all__ = [
     "session_rows_between",
     "sessions_between",
     "sessions_upcoming_for",
+    "session_for_room",
     "sessions_visible_to",
     "supervised_program_ids",
     "tech_check_latest_for",
@@ -109,4 +115,5 @@ __all__ = [
     "tech_checks_recent",
     "tech_checks_visible_to",
     "zone_of",
+    "WebhookRejected",
 ]

@@ -27,7 +27,6 @@ from iop.permissions_policy import permissions_allowed
 from sessions_app import ical, selectors, services
 from sessions_app.forms import ReminderPreferenceForm, TargetForm
 from sessions_app.models import MakeUpRequest, Session, SessionStatus
-from sessions_app.video import provider_for
 
 SPEEDTEST_MAX_BYTES = 5_000_000
 
@@ -81,7 +80,6 @@ def session_detail(request, session_id: int):
             and opens <= now < session.ends_at,
             "opens": opens,
             "over": session.ends_at <= now,
-            "room_url": provider_for(session).room_url(session, user=request.user, moderator=False),
             "dial_in": row.dial_in_number
             or settings.SESSIONS_DIAL_IN_NUMBER
             or settings.CLINIC_CRISIS_LINE,
@@ -137,6 +135,20 @@ def tech_check(request, session_id: int):
     return JsonResponse(
         {"id": check.pk, "passed": check.passed, "problems": check.problems}, status=201
     )
+
+
+@client_required
+@never_cache
+@require_POST
+def join(request, session_id: int):
+    """The room's address, answered only once Harbor has heard of the join (a recording without
+    the client's consent has paused by then): the page opens the room with it."""
+    session = _session(request, session_id)
+    try:
+        entry = services.room_join(actor=request.user, session=session)
+    except (ValidationError, DomainError) as error:
+        return _error_json(error)
+    return JsonResponse({"room_url": entry.url})
 
 
 @login_required
