@@ -9,7 +9,7 @@ last event applied to that person changes nothing. At the same instant a join be
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -27,7 +27,7 @@ from recordings.models import (
 )
 from recordings.providers.base import RoomEvent
 from recordings.providers.registry import presence_from_harbor, provider_for
-from recordings.services.recording import active_recording_locked, rule_apply
+from recordings.services.recording import active_recording_locked, rule_apply, stop_locked
 from sessions_app.selectors import session_for_room
 
 log = logging.getLogger(__name__)
@@ -176,15 +176,25 @@ def consent_changed(*, client: ClientProfile, kind: str, granted: bool, at: date
         recordings_rule_check(recording_id=recording.pk, cause="a consent change")
 
 
+# A recording still running this long after its session's end stops by itself.
+OVERRUN = timedelta(minutes=30)
+
+
 def recordings_rule_check(*, recording_id: int, cause: str = "a check") -> str:
-    """Apply the rule to one recording now (who is present, who consents)."""
+    """Apply the rule to one recording now (who is present, who consents); one left running
+    well after its session ended is stopped."""
+    now = timezone.now()
     with transaction.atomic():
         recording = Recording.objects.select_related("session").get(pk=recording_id)
+        session = recording.session
         session_lock(recording.session_id)
         locked = active_recording_locked(recording.session_id)
         if locked is None or locked.pk != recording_id:
             return "inactive"
-        return rule_apply(locked, recording.session, now=timezone.now(), cause=cause)
+        if now >= session.ends_at + OVERRUN:
+            stop_locked(locked, session, actor=None, now=now, reason="The session had ended.")
+            return "stopped"
+        return rule_apply(locked, session, now=now, cause=cause)
 
 
 def recordings_rule_tick() -> int:
@@ -203,5 +213,5 @@ def recordings_rule_tick() -> int:
         except Exception:  # noqa: BLE001 - one recording's fault must not stop the others
             log.exception("the rule check of recording %s failed", recording_id)
             continue
-        changed += outcome in ("paused", "resumed")
+        changed += outcome in ("paused", "resumed", "stopped")
     return changed

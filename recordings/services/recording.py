@@ -178,7 +178,6 @@ def recording_stop(*, actor: Actor, recording: Recording) -> Recording:
     """Stop a running or paused recording for good; its last segment is stored."""
     session = recording.session
     require_may_record(actor, session)
-    now = timezone.now()
     with transaction.atomic():
         session_lock(session.pk)
         recording = Recording.objects.select_for_update().get(pk=recording.pk)
@@ -187,25 +186,39 @@ def recording_stop(*, actor: Actor, recording: Recording) -> Recording:
                 f"This recording is already {recording.get_state_display().lower()}: "
                 "there is nothing to stop."
             )
-        current = _current(recording)
-        if current is not None:
-            segment_end(
-                recording,
-                current,
-                provider_named(recording.provider),
-                reason="The facilitator stopped the recording.",
-                now=now,
-                unsafe=False,
-            )
-        recording.state = RecordingState.STOPPED
-        recording.state_changed_at = now
-        recording.stopped_at = now
-        recording.stopped_by = accountable_user_of(actor)
-        recording.purge_due_at = now + timedelta(days=retention_days(recording.purpose))
-        recording.save()
-        _audit(actor, recording, "stopped")
-        recording_announce(recording, session, [])
+        stop_locked(
+            recording,
+            session,
+            actor=actor,
+            now=timezone.now(),
+            reason="The facilitator stopped the recording.",
+        )
     return recording
+
+
+def stop_locked(
+    recording: Recording, session: Any, *, actor: Actor, now: datetime, reason: str
+) -> None:
+    """End the current segment and the recording (under the session's lock, the row locked);
+    its purge falls due after the purpose's retention."""
+    current = _current(recording)
+    if current is not None:
+        segment_end(
+            recording,
+            current,
+            provider_named(recording.provider),
+            reason=reason,
+            now=now,
+            unsafe=False,
+        )
+    recording.state = RecordingState.STOPPED
+    recording.state_changed_at = now
+    recording.stopped_at = now
+    recording.stopped_by = accountable_user_of(actor)
+    recording.purge_due_at = now + timedelta(days=retention_days(recording.purpose))
+    recording.save()
+    _audit(actor, recording, f"stopped: {reason}")
+    recording_announce(recording, session, [])
 
 
 def retention_days(purpose: str) -> int:

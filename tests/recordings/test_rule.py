@@ -26,6 +26,7 @@ from recordings.providers.registry import provider_named
 from recordings.services import (
     recording_start,
     recording_stop,
+    recordings_rule_tick,
     room_events_record,
     room_participant_joined,
     room_participant_left,
@@ -350,7 +351,10 @@ def test_stopping_ends_the_segment_and_stopping_again_says_so(session, clinician
     with pytest.raises(Conflict) as twice:
         recording_stop(actor=clinician, recording=recording)
     assert twice.value.message == "This recording is already stopped: there is nothing to stop."
-    assert audit_details(recording) == ["started (qa)", "stopped"]
+    assert audit_details(recording) == [
+        "started (qa)",
+        "stopped: The facilitator stopped the recording.",
+    ]
 
 
 def test_a_paused_recording_stops_without_a_segment_to_end(
@@ -401,3 +405,34 @@ def test_a_bad_purpose_is_a_field_error(session, clinician):
     with pytest.raises(ValidationError) as bad:
         recording_start(actor=clinician, session=session, purpose="gossip")
     assert "purpose" in bad.value.message_dict
+
+
+# --- the safety net ----------------------------------------------------------------------------
+
+
+def test_the_rule_tick_pauses_what_a_lost_consent_event_left_running(
+    session, clinician, client_profile
+):
+    joins(session, client_profile.user)
+    recording = recording_start(actor=clinician, session=session, purpose=QA)
+    withdraw(client_profile, ConsentKind.RECORDING_QA, by=clinician)  # its receiver never runs
+
+    assert recordings_rule_tick() == 1
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.PAUSED
+    assert recordings_rule_tick() == 0
+
+
+def test_a_recording_left_running_after_its_session_stops_by_itself(
+    session, clinician, client_profile
+):
+    joins(session, client_profile.user)
+    recording = recording_start(actor=clinician, session=session, purpose=QA)
+
+    with time_machine.travel(session.ends_at + timedelta(minutes=29)):
+        assert recordings_rule_tick() == 0
+    with time_machine.travel(session.ends_at + timedelta(minutes=31)):
+        assert recordings_rule_tick() == 1
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.STOPPED and recording.stopped_by is None
+    assert audit_details(recording)[-1] == "stopped: The session had ended."
