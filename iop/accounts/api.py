@@ -38,7 +38,8 @@ class ClientSerializer(serializers.ModelSerializer):
             clinician = members[0].clinician if members else None
         else:
             clinician = primary_clinician_of(client)
-        return PersonRefSerializer(clinician).data if clinician else None
+        # One small dict per row: a serializer per row copies its fields each time.
+        return {"id": clinician.pk, "name": clinician.display_name} if clinician else None
 
 
 class EmergencyContactSerializer(serializers.Serializer):

@@ -36,6 +36,9 @@ class AccessLog(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        # access_client_at (client, -at) serves every lookup by client; a second index on
+        # client alone only made each of the many inserts slower.
+        db_index=False,
         help_text="Whose information it is.",
     )
     object_type = models.CharField(max_length=80)

@@ -203,3 +203,20 @@ def test_a_key_over_its_budget_gets_429(api_key):
     assert response.status_code == 429
     assert error_of(response)["code"] == "throttled"
     assert int(response["Retry-After"]) > 0
+
+
+@override_settings(API_KEY_THROTTLE_RATE="3/min")
+def test_the_budget_slides_back_and_refused_requests_do_not_spend_it(api_key):
+    _, token = api_key
+    browser = key_client(token)
+    with time_machine.travel("2026-03-02 10:00:30Z", tick=False) as clock:
+        assert [browser.get("/api/v1/me/").status_code for _ in range(4)] == [200, 200, 200, 429]
+        for _ in range(5):  # hammering while refused changes nothing
+            assert browser.get("/api/v1/me/").status_code == 429
+        # Next minute, half the last one still overlaps the window: 3 x 0.5 = 1.5 spent.
+        clock.move_to("2026-03-02 10:01:30Z")
+        assert browser.get("/api/v1/me/").status_code == 200
+        assert browser.get("/api/v1/me/").status_code == 429
+        # Two minutes on, the whole budget is back.
+        clock.move_to("2026-03-02 10:03:00Z")
+        assert [browser.get("/api/v1/me/").status_code for _ in range(4)] == [200, 200, 200, 429]
