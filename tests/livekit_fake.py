@@ -2,10 +2,11 @@
 signed webhooks, in a thread. The real `livekit-api` client talks to it, so the code under test
 is the same as in production.
 
-    with StagingS3() as s3, LiveKitFake() as fake:          # moto's S3 server: the staging bucket
-        settings.LIVEKIT_URL, settings.LIVEKIT_API_URL = fake.ws_url, fake.url
-        settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET = fake.api_key, fake.api_secret
-        settings.LIVEKIT_EGRESS_S3_* = s3.endpoint, s3.bucket, ...   (see `s3.settings()`)
+    def test_it(livekit, staging_s3):   # fixtures below; tests/recordings/conftest.py imports them
+        ...                             # settings point at the fake and a new, empty bucket
+
+or by hand: `with StagingS3() as s3, LiveKitFake() as fake:` and the settings from
+`livekit_settings(fake)` and `s3.settings()` (a subprocess server: `run_daphne(..., **those)`).
 
 The API (POST /twirp/livekit.Egress/<Method>, protobuf bodies as the client sends them, JSON
 too; errors in Twirp's JSON shape) checks the bearer token as LiveKit does (signed with the key
@@ -24,8 +25,10 @@ Webhooks are signed exactly as LiveKit signs them (a JWT from the API key pair, 
 minutes, whose `sha256` claim is the base64 SHA-256 of the body; the bare token in the
 Authorization header; Content-Type application/webhook+json) and go to `webhook_to`: a URL, or a
 callable `(headers, body) -> status` (Django's test client, no server needed). With a target
-set, egress changes send egress_started / egress_ended by themselves; `participant(...)`
-sends participant_joined / left. For reconcile tests: `drop("egress_ended")` loses the next
+set, egress changes send egress_started / egress_ended by themselves, from the server's request
+thread: give a URL (a live server, transactional tests), or `hold()` first and `flush()` from
+the test's own thread so a callable sees the test's database. `participant(...)` sends
+participant_joined / left from the caller's thread. For reconcile tests: `drop("egress_ended")` loses the next
 ones, `hold()` keeps webhooks back until `flush(reverse=True)` sends them out of order, and
 `resend(sent)` delivers one again (a duplicate, same event id). Every webhook built is in
 `fake.sent`.
@@ -466,7 +469,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self.fake.rtc_requests.append(
                     {"path": path, **{k: v[-1] for k, v in parse_qs(query).items()}}
                 )
-            return self._send(401, b"fake LiveKit server: no media here", "text/plain")
+            # As LiveKit does, let the page read why (its /validate fetch is cross-origin).
+            return self._send(401, b"fake LiveKit server: no media here", "text/plain", cors=True)
         return self._send(404, b"not found", "text/plain")
 
     def do_POST(self):  # noqa: N802
@@ -513,9 +517,11 @@ class _Handler(BaseHTTPRequestHandler):
         body = json.dumps({"code": error.code, "msg": error.msg}).encode()
         return self._send(status or ERROR_STATUS.get(error.code, 500), body, "application/json")
 
-    def _send(self, status: int, body: bytes, content_type: str):
+    def _send(self, status: int, body: bytes, content_type: str, *, cors: bool = False):
         try:
             self.send_response(status)
+            if cors:
+                self.send_header("Access-Control-Allow-Origin", "*")
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()

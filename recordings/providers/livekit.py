@@ -37,6 +37,7 @@ import threading
 from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
 
 import aiohttp
 import boto3  # type: ignore[import-untyped]
@@ -132,11 +133,18 @@ def _normalised(info: EgressInfo) -> SegmentStatus:
 
 
 def _staged_key(info: EgressInfo) -> str | None:
-    """The staging object LiveKit wrote for this egress, if it is one Harbor asked for."""
+    """The staging object LiveKit wrote for this egress, if it is one Harbor asked for: its
+    file result's name, else the key at the end of its location (path- or host-style URL)."""
+    prefix = settings.LIVEKIT_EGRESS_S3_PREFIX
     files = list(info.file_results) or ([info.file] if info.HasField("file") else [])
     for file in files:
-        if file.filename.startswith(settings.LIVEKIT_EGRESS_S3_PREFIX):
+        if file.filename.startswith(prefix):
             return str(file.filename)
+        path = unquote(urlsplit(file.location).path).lstrip("/")
+        bucket = f"{settings.LIVEKIT_EGRESS_S3_BUCKET}/"
+        for key in (path.removeprefix(bucket), path):
+            if key.startswith(prefix) and ".." not in key:
+                return key
     return None
 
 

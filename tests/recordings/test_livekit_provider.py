@@ -418,3 +418,26 @@ def test_the_fake_sends_egress_webhooks_that_the_recorder_reads(recorder, liveki
     recorder.segment_stop(provider_ref=second)
     assert [e.kind for e in received if e.egress_id == second] == ["egress_started"]
     assert recorder.segment_status(provider_ref=second).status == "complete"  # reconcile finds it
+
+
+@pytest.mark.parametrize(
+    ("filename", "location", "key"),
+    [
+        ("harbor-egress/a.mp4", "", "harbor-egress/a.mp4"),
+        ("a.mp4", "https://s3.example.org/BUCKET/harbor-egress/a.mp4", "harbor-egress/a.mp4"),
+        ("a.mp4", "https://BUCKET.s3.example.org/harbor-egress/a%20b.mp4", "harbor-egress/a b.mp4"),
+        ("other/a.mp4", "https://s3.example.org/BUCKET/other/a.mp4", None),
+        ("", "https://s3.example.org/BUCKET/harbor-egress/../x", None),
+    ],
+)
+def test_only_objects_under_harbors_prefix_are_read_or_deleted(settings, filename, location, key):
+    from recordings.providers.livekit import _staged_key
+
+    settings.LIVEKIT_EGRESS_S3_BUCKET, settings.LIVEKIT_EGRESS_S3_PREFIX = (
+        "BUCKET",
+        "harbor-egress/",
+    )
+    info = EgressInfo(egress_id="EG_1")
+    info.file_results.append(FileInfo(filename=filename, location=location))
+
+    assert _staged_key(info) == key
