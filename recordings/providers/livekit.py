@@ -44,6 +44,7 @@ import boto3  # type: ignore[import-untyped]
 from botocore.config import Config  # type: ignore[import-untyped]
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 from django.conf import settings
+from google.protobuf.message import DecodeError
 from livekit.api import LiveKitAPI, ServerError, ServerErrorCode
 from livekit.protocol.egress import (
     EgressInfo,
@@ -220,7 +221,8 @@ class LiveKitRecorder:
             raise RecordingUnavailable(
                 f"LiveKit refused: {error.message or error.code}", permanent=error.status < 500
             ) from error
-        except (TimeoutError, aiohttp.ClientError, FutureTimeout, OSError) as error:
+        # DecodeError: a 200 that is not LiveKit's answer (a proxy's page).
+        except (TimeoutError, aiohttp.ClientError, FutureTimeout, OSError, DecodeError) as error:
             raise RecordingUnavailable(
                 f"LiveKit could not be reached ({type(error).__name__}).", permanent=False
             ) from error
