@@ -3,6 +3,9 @@
 visibility.py   who sees what (`<noun>s_visible_to(viewer)`, `<noun>_get_for(viewer, id)`)
 expected.py     who is expected at a session, who runs it, make-up targets, calendars
 pages.py        the pages' reads: staff list and roster, portal rows, make-up queue (audited)
+
+It also re-exports what other apps need of the video rooms (sessions_app/video.py): how a
+participant is named in a room, and LiveKit's signed webhooks read and verified.
 """
 
 from sessions_app.selectors.expected import (
@@ -59,9 +62,21 @@ from sessions_app.selectors.visibility import (
     tech_checks_visible_to,
     zone_of,
 )
+from sessions_app.video import (
+    PARTICIPANT_PREFIX,
+    WebhookRejected,
+    livekit_event_time,
+    livekit_webhook_event,
+    participant_user_id,
+)
 
 __all__ = [
     "MAKEUP_AFTER",
+    "PARTICIPANT_PREFIX",
+    "WebhookRejected",
+    "livekit_event_time",
+    "livekit_webhook_event",
+    "participant_user_id",
     "attendance_of_sessions",
     "attendance_at",
     "calendar_of",

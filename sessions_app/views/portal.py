@@ -81,7 +81,7 @@ def session_detail(request, session_id: int):
             and opens <= now < session.ends_at,
             "opens": opens,
             "over": session.ends_at <= now,
-            "room_url": provider_for(session).room_url(session, user=request.user, moderator=False),
+            "room": provider_for(session).room_entry(session, user=request.user, moderator=False),
             "dial_in": row.dial_in_number
             or settings.SESSIONS_DIAL_IN_NUMBER
             or settings.CLINIC_CRISIS_LINE,

@@ -1,5 +1,7 @@
 // The client's session page: tech check, join (opens the video room, heartbeats over a
 // websocket while it is open), leave, "I can't connect" and the text chat alternative.
+// A link room (Jitsi, external) opens in a new window; a LiveKit room is on this page, and
+// joining or leaving asks static/js/livekit_room.js to connect or disconnect it.
 (function () {
   "use strict";
   var root = document.getElementById("session-page");
@@ -236,7 +238,9 @@
   if (joinButton) {
     joinButton.addEventListener("click", function () {
       var url = root.getAttribute("data-room-url");
-      if (url) { window.open(url, "harbor-room-" + sessionId, "noopener"); }
+      if (root.getAttribute("data-room-kind") === "livekit") {
+        document.dispatchEvent(new CustomEvent("harbor:room-join"));
+      } else if (url) { window.open(url, "harbor-room-" + sessionId, "noopener"); }
       inRoom = true;
       send({ type: "join" });
       startBeat();
@@ -250,6 +254,7 @@
       inRoom = false;
       stopBeat();
       send({ type: "leave" });
+      document.dispatchEvent(new CustomEvent("harbor:room-leave"));
       leaveButton.hidden = true;
       joinButton.hidden = false;
     });
