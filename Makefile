@@ -18,7 +18,7 @@ DEPLOY_ENV := DEBUG=0 \
 	JITSI_BASE_URL=https://video.example.org \
 	TRUSTED_PROXIES=172.30.0.10
 
-.PHONY: venv chromium run lint test clean
+.PHONY: venv chromium vendor run lint test clean
 
 venv: $(VENV_STAMP)
 
@@ -37,6 +37,17 @@ chromium: /usr/bin/chromium
 /usr/bin/chromium:
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+
+# Browser libraries are committed under static/vendor/ (with their licences) so that `make run`
+# needs only Python and no page loads a script from a CDN. This refreshes them from the npm
+# registry at the versions package-lock.json pins; tests/test_vendor.py checks they agree.
+VENDOR_LIVEKIT := static/vendor/livekit-client
+
+vendor:
+	npm ci --ignore-scripts --no-audit --no-fund
+	mkdir -p $(VENDOR_LIVEKIT)
+	cp node_modules/livekit-client/dist/livekit-client.umd.js node_modules/livekit-client/LICENSE \
+		$(VENDOR_LIVEKIT)/
 
 run: venv
 	$(PYTHON) -m iop.devstack run

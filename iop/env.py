@@ -63,6 +63,11 @@ def env_url(name: str, default: str, *, schemes: tuple[str, ...]) -> str:
     return value
 
 
+def env_optional_url(name: str, *, schemes: tuple[str, ...]) -> str:
+    """A URL checked like env_url, or "" when the variable is unset or empty."""
+    return env_url(name, "", schemes=schemes) if env_str(name) is not None else ""
+
+
 def env_networks(
     name: str, default: list[str]
 ) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:

@@ -100,3 +100,50 @@ def refusals(values: ProductionValues) -> list[str]:
     elif not values.jitsi_base_url.startswith("https://"):
         found.append("JITSI_BASE_URL must be an https:// address when DEBUG is off")
     return found
+
+
+# LiveKit's own server refuses API secrets shorter than this.
+LIVEKIT_SECRET_MIN_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class LiveKitValues:
+    default_video_provider: str
+    url: str
+    api_url: str
+    api_key: str
+    api_secret: str
+    egress_s3_endpoint: str
+
+
+def livekit_refusals(values: LiveKitValues) -> list[str]:
+    """Why this LiveKit configuration must not run with DEBUG off; empty when it may or when
+    LiveKit is not configured at all (no LIVEKIT_* value and not the default provider)."""
+    in_use = values.default_video_provider == "livekit" or any(
+        (values.url, values.api_key, values.api_secret)
+    )
+    if not in_use:
+        return []
+    found: list[str] = []
+    if not values.url.startswith("wss://"):
+        found.append("LIVEKIT_URL must be a wss:// address when DEBUG is off")
+    if values.url and not values.api_url.startswith("https://"):
+        found.append("LIVEKIT_API_URL must be an https:// address when DEBUG is off")
+    if not values.api_key:
+        found.append("LIVEKIT_API_KEY must be set when LiveKit is used with DEBUG off")
+    if not values.api_secret:
+        found.append("LIVEKIT_API_SECRET must be set when LiveKit is used with DEBUG off")
+    elif len(values.api_secret) < LIVEKIT_SECRET_MIN_LENGTH:
+        found.append(
+            f"LIVEKIT_API_SECRET is too weak: it is shorter than {LIVEKIT_SECRET_MIN_LENGTH}"
+            " characters"
+        )
+    elif len(set(values.api_secret)) < SECRET_KEY_MIN_UNIQUE:
+        found.append(
+            f"LIVEKIT_API_SECRET is too weak: it has fewer than {SECRET_KEY_MIN_UNIQUE}"
+            " different characters"
+        )
+    if values.egress_s3_endpoint and not values.egress_s3_endpoint.startswith("https://"):
+        # Recorded media crosses it in plaintext before Harbor encrypts it.
+        found.append("LIVEKIT_EGRESS_S3_ENDPOINT must be an https:// address when DEBUG is off")
+    return found

@@ -16,8 +16,22 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from iop.env import env_bool, env_int, env_list, env_networks, env_str, env_url
-from iop.production import ProductionValues, invalid_fernet_key, refusals
+from iop.env import (
+    env_bool,
+    env_int,
+    env_list,
+    env_networks,
+    env_optional_url,
+    env_str,
+    env_url,
+)
+from iop.production import (
+    LiveKitValues,
+    ProductionValues,
+    invalid_fernet_key,
+    livekit_refusals,
+    refusals,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -469,12 +483,40 @@ HOTLINE_ON_CALL_NUMBER = env_str("HOTLINE_ON_CALL_NUMBER", "")
 HOTLINE_FALLBACK_NUMBER = env_str("HOTLINE_FALLBACK_NUMBER", NATIONAL_CRISIS_LINE)
 # Sessions (sessions_app): video rooms, the rolling schedule, presence and reminders.
 SESSIONS_VIDEO_PROVIDER = env_str("SESSIONS_VIDEO_PROVIDER", "jitsi") or "jitsi"
-if SESSIONS_VIDEO_PROVIDER not in ("jitsi", "external"):
-    raise ImproperlyConfigured("SESSIONS_VIDEO_PROVIDER must be jitsi or external")
+if SESSIONS_VIDEO_PROVIDER not in ("jitsi", "external", "livekit"):
+    raise ImproperlyConfigured("SESSIONS_VIDEO_PROVIDER must be jitsi, external or livekit")
 JITSI_BASE_URL = env_url("JITSI_BASE_URL", "https://meet.jit.si", schemes=("http", "https"))
 JITSI_APP_ID = env_str("JITSI_APP_ID", "")
 JITSI_APP_SECRET = env_str("JITSI_APP_SECRET", "")
 JITSI_WEBHOOK_SECRET = env_str("JITSI_WEBHOOK_SECRET", "")
+# LiveKit rooms (sessions_app/video.py) and their recording through Egress
+# (recordings/providers/livekit.py). Browsers connect to LIVEKIT_URL (ws:// or wss://); Harbor
+# calls the server API at LIVEKIT_API_URL, by default the same server over http(s). One key pair
+# signs room tokens and API calls and verifies LiveKit's webhooks.
+LIVEKIT_URL = env_optional_url("LIVEKIT_URL", schemes=("ws", "wss"))
+LIVEKIT_API_URL = env_optional_url("LIVEKIT_API_URL", schemes=("http", "https")) or (
+    LIVEKIT_URL.replace("ws", "http", 1) if LIVEKIT_URL else ""
+)
+LIVEKIT_API_KEY = env_str("LIVEKIT_API_KEY", "") or ""
+LIVEKIT_API_SECRET = env_str("LIVEKIT_API_SECRET", "") or ""
+LIVEKIT_API_TIMEOUT_SECONDS = env_int("LIVEKIT_API_TIMEOUT_SECONDS", 10, minimum=1)
+if SESSIONS_VIDEO_PROVIDER == "livekit" and not (
+    LIVEKIT_URL and LIVEKIT_API_KEY and LIVEKIT_API_SECRET
+):
+    raise ImproperlyConfigured(
+        "SESSIONS_VIDEO_PROVIDER=livekit needs LIVEKIT_URL, LIVEKIT_API_KEY and LIVEKIT_API_SECRET"
+    )
+# Where LiveKit Egress uploads a recorded segment (an S3-compatible bucket: AWS, MinIO, ...) and
+# Harbor streams it from to encrypt it; Harbor deletes each object once it is stored encrypted.
+# Without a bucket LiveKit rooms still work, and recording in them is refused with the reason.
+LIVEKIT_EGRESS_S3_BUCKET = env_str("LIVEKIT_EGRESS_S3_BUCKET", "") or ""
+LIVEKIT_EGRESS_S3_ENDPOINT = env_optional_url(
+    "LIVEKIT_EGRESS_S3_ENDPOINT", schemes=("http", "https")
+)
+LIVEKIT_EGRESS_S3_REGION = env_str("LIVEKIT_EGRESS_S3_REGION", "us-east-1") or "us-east-1"
+LIVEKIT_EGRESS_S3_ACCESS_KEY = env_str("LIVEKIT_EGRESS_S3_ACCESS_KEY", "") or ""
+LIVEKIT_EGRESS_S3_SECRET = env_str("LIVEKIT_EGRESS_S3_SECRET", "") or ""
+LIVEKIT_EGRESS_S3_PREFIX = env_str("LIVEKIT_EGRESS_S3_PREFIX", "harbor-egress/") or ""
 SESSIONS_HORIZON_DAYS = env_int("SESSIONS_HORIZON_DAYS", 56, minimum=7)
 SESSIONS_REMINDER_WINDOW_HOURS = env_int("SESSIONS_REMINDER_WINDOW_HOURS", 48, minimum=2)
 SESSIONS_HEARTBEAT_SECONDS = env_int("SESSIONS_HEARTBEAT_SECONDS", 15, minimum=5)
@@ -525,6 +567,13 @@ _ws_origin = ("wss://" if PUBLIC_BASE_URL.startswith("https://") else "ws://") +
     PUBLIC_BASE_URL.split("://", 1)[1].split("/", 1)[0]
 )
 VIDEO_ORIGIN = "/".join(JITSI_BASE_URL.split("/", 3)[:3])
+# A LiveKit room's page connects to its server by websocket and, to explain a refused
+# connection, by http(s) (livekit-client's /rtc/validate).
+LIVEKIT_ORIGINS = (
+    [o for o in ("/".join(u.split("/", 3)[:3]) for u in (LIVEKIT_URL, LIVEKIT_API_URL)) if o]
+    if LIVEKIT_URL
+    else []
+)
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -532,7 +581,7 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:"],
         "font-src": ["'self'"],
-        "connect-src": ["'self'", _ws_origin, VIDEO_ORIGIN],
+        "connect-src": ["'self'", _ws_origin, VIDEO_ORIGIN, *LIVEKIT_ORIGINS],
         "frame-src": [VIDEO_ORIGIN],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
@@ -552,6 +601,15 @@ if PRODUCTION:
             sms_backend=SMS_BACKEND or "",
             email_backend=EMAIL_BACKEND or "",
             jitsi_base_url=JITSI_BASE_URL,
+        )
+    ) + livekit_refusals(
+        LiveKitValues(
+            default_video_provider=SESSIONS_VIDEO_PROVIDER,
+            url=LIVEKIT_URL,
+            api_url=LIVEKIT_API_URL,
+            api_key=LIVEKIT_API_KEY,
+            api_secret=LIVEKIT_API_SECRET,
+            egress_s3_endpoint=LIVEKIT_EGRESS_S3_ENDPOINT,
         )
     )
     if _refused:

@@ -1,13 +1,17 @@
 """Video rooms behind one small interface, chosen per session (series) and defaulted in settings.
 
     provider = provider_for(session)
-    url = provider.room_url(session, user=request.user, moderator=False)
+    entry = provider.room_entry(session, user=request.user, moderator=False)
 
 `jitsi` (the default) gives each session its own unguessable room on JITSI_BASE_URL and, when
 JITSI_APP_ID and JITSI_APP_SECRET are set, a signed JWT so only Harbor's users get in.
 `external` sends everyone to the link set on the series (a clinic's own Zoom or Teams room).
+Both are links the page opens in a new window. `livekit` rooms live on LIVEKIT_URL: the page
+itself connects with livekit-client (static/js/livekit_room.js) and an access token signed
+with LIVEKIT_API_KEY / LIVEKIT_API_SECRET, valid for that room only.
 A provider that sends participant webhooks turns them into attendance events through
-`webhook_events`; the Jitsi one accepts JaaS-style PARTICIPANT_JOINED / PARTICIPANT_LEFT.
+`webhook_events`: the Jitsi one accepts JaaS-style PARTICIPANT_JOINED / PARTICIPANT_LEFT, the
+LiveKit one LiveKit's signed participant_joined / participant_left.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from urllib.parse import quote
 import jwt
 from django.conf import settings
 from django.utils import timezone
+from livekit.api import AccessToken, TokenVerifier, VideoGrants, WebhookReceiver
+from livekit.protocol.webhook import WebhookEvent
 
 from sessions_app.models import EventKind, Session, VideoProviderName
 
@@ -32,6 +38,17 @@ PARTICIPANT_PREFIX = "harbor-user-"
 
 class WebhookRejected(Exception):
     """The webhook is not from the provider (bad signature) or not readable."""
+
+
+@dataclass(frozen=True)
+class RoomEntry:
+    """How a page takes someone into the room. `link`: open `url` in a new window. `livekit`:
+    the page connects to the LiveKit server at `url` (ws/wss) with `token`; an empty `url`
+    means LiveKit is not set up on this server."""
+
+    kind: str  # "link" | "livekit"
+    url: str
+    token: str = ""
 
 
 @dataclass(frozen=True)
@@ -46,13 +63,29 @@ class VideoProvider(Protocol):
     @property
     def name(self) -> str: ...
 
-    def room_url(self, session: Session, *, user, moderator: bool) -> str: ...
+    def room_entry(self, session: Session, *, user, moderator: bool) -> RoomEntry: ...
 
     def webhook_events(self, headers: dict[str, str], body: bytes) -> list[ProviderEvent]: ...
 
 
+def participant_identity(user) -> str:
+    """The identity Harbor gives `user` in every room; providers send it back in webhooks."""
+    return f"{PARTICIPANT_PREFIX}{user.pk}"
+
+
+def participant_user_id(identity: str) -> int | None:
+    """The Harbor user an identity names, or None for anyone else (a guest, a recorder)."""
+    number = identity.removeprefix(PARTICIPANT_PREFIX)
+    if number == identity or not number.isdigit() or not number.isascii():
+        return None
+    return int(number)
+
+
 class JitsiProvider:
     name = VideoProviderName.JITSI
+
+    def room_entry(self, session: Session, *, user, moderator: bool) -> RoomEntry:
+        return RoomEntry(kind="link", url=self.room_url(session, user=user, moderator=moderator))
 
     def room_url(self, session: Session, *, user, moderator: bool) -> str:
         url = f"{settings.JITSI_BASE_URL.rstrip('/')}/{quote(session.room_name)}"
@@ -73,7 +106,7 @@ class JitsiProvider:
             "exp": int(max(now, session.ends_at).timestamp() + ROOM_TOKEN_LIFETIME.total_seconds()),
             "context": {
                 "user": {
-                    "id": f"{PARTICIPANT_PREFIX}{user.pk}",
+                    "id": participant_identity(user),
                     "name": user.display_name,
                     "moderator": moderator,
                 }
@@ -100,16 +133,17 @@ class JitsiProvider:
             at = datetime.fromtimestamp(int(payload["timestamp"]) / 1000, tz=UTC)
         except (ValueError, KeyError, TypeError) as exc:
             raise WebhookRejected(f"Unreadable webhook: {exc!r}") from None
-        if not participant.startswith(PARTICIPANT_PREFIX):
+        user_id = participant_user_id(participant)
+        if user_id is None:
             return []  # a guest Harbor did not sign in
-        user_id = participant.removeprefix(PARTICIPANT_PREFIX)
-        if not user_id.isdigit():
-            return []
-        return [ProviderEvent(room_name=room, user_id=int(user_id), kind=kind, at=at)]
+        return [ProviderEvent(room_name=room, user_id=user_id, kind=kind, at=at)]
 
 
 class ExternalLinkProvider:
     name = VideoProviderName.EXTERNAL
+
+    def room_entry(self, session: Session, *, user, moderator: bool) -> RoomEntry:
+        return RoomEntry(kind="link", url=self.room_url(session, user=user, moderator=moderator))
 
     def room_url(self, session: Session, *, user, moderator: bool) -> str:
         url = session.external_url or (
@@ -121,9 +155,100 @@ class ExternalLinkProvider:
         raise WebhookRejected("The external-link provider sends no webhooks.")
 
 
+def livekit_configured() -> bool:
+    return bool(settings.LIVEKIT_URL and settings.LIVEKIT_API_KEY and settings.LIVEKIT_API_SECRET)
+
+
+def livekit_webhook_event(headers: dict[str, str], body: bytes) -> WebhookEvent:
+    """A webhook LiveKit signed, read by the SDK's WebhookReceiver: the Authorization header is
+    a JWT from our API key and secret whose `sha256` claim is the body's digest. Anything else
+    (no or a wrong signature, another key, an expired token, a changed body) is rejected."""
+    if not (settings.LIVEKIT_API_KEY and settings.LIVEKIT_API_SECRET):
+        raise WebhookRejected("LiveKit webhooks are not configured (LIVEKIT_API_KEY).")
+    token = headers.get("authorization", "").strip()
+    token = token.removeprefix("Bearer ").strip()  # LiveKit sends the bare JWT
+    if not token:
+        raise WebhookRejected("The webhook is not signed.")
+    try:
+        text = body.decode()
+    except UnicodeDecodeError:
+        raise WebhookRejected("The webhook's body is not UTF-8.") from None
+    receiver = WebhookReceiver(TokenVerifier(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET))
+    try:
+        return receiver.receive(text, token)
+    except Exception:  # the SDK raises jwt's errors, ValueError and bare Exception alike
+        raise WebhookRejected("The webhook's signature is wrong.") from None
+
+
+def livekit_event_time(event: WebhookEvent) -> datetime:
+    """When LiveKit says the event happened (whole seconds), else now."""
+    if event.created_at > 0:
+        return datetime.fromtimestamp(event.created_at, tz=UTC)
+    return timezone.now()
+
+
+# LiveKit's participant events that change who is in the room. "aborted" is a participant whose
+# connection failed: gone, like one who left.
+LIVEKIT_PARTICIPANT_EVENTS = {
+    "participant_joined": EventKind.JOIN,
+    "participant_left": EventKind.LEAVE,
+    "participant_connection_aborted": EventKind.LEAVE,
+}
+
+
+class LiveKitProvider:
+    name = VideoProviderName.LIVEKIT
+
+    def room_entry(self, session: Session, *, user, moderator: bool) -> RoomEntry:
+        if not livekit_configured():
+            return RoomEntry(kind="livekit", url="")
+        return RoomEntry(
+            kind="livekit",
+            url=settings.LIVEKIT_URL,
+            token=self.room_token(session, user=user, moderator=moderator),
+        )
+
+    def room_token(self, session: Session, *, user, moderator: bool) -> str:
+        """A token for this session's room only, as `harbor-user-<id>`; facilitators may
+        administer the room. It lasts, like Jitsi's, until ROOM_TOKEN_LIFETIME after the end."""
+        now = timezone.now()
+        expires = max(now, session.ends_at) + ROOM_TOKEN_LIFETIME
+        grants = VideoGrants(
+            room_join=True,
+            room=session.room_name,
+            room_admin=True if moderator else None,
+            can_publish=True,
+            can_subscribe=True,
+            can_publish_data=True,
+        )
+        return (
+            AccessToken(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
+            .with_identity(participant_identity(user))
+            .with_name(user.display_name)
+            .with_grants(grants)
+            .with_ttl(expires - now)
+            .to_jwt()
+        )
+
+    def webhook_events(self, headers: dict[str, str], body: bytes) -> list[ProviderEvent]:
+        event = livekit_webhook_event(headers, body)
+        kind = LIVEKIT_PARTICIPANT_EVENTS.get(event.event)
+        if kind is None:
+            return []  # rooms, tracks and egress are not about attendance
+        user_id = participant_user_id(event.participant.identity)
+        if user_id is None or not event.room.name:
+            return []  # the recorder, or someone Harbor did not sign in
+        return [
+            ProviderEvent(
+                room_name=event.room.name, user_id=user_id, kind=kind, at=livekit_event_time(event)
+            )
+        ]
+
+
 PROVIDERS: dict[str, VideoProvider] = {
     VideoProviderName.JITSI: JitsiProvider(),
     VideoProviderName.EXTERNAL: ExternalLinkProvider(),
+    VideoProviderName.LIVEKIT: LiveKitProvider(),
 }
 
 

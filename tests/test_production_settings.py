@@ -136,3 +136,62 @@ def test_the_makefile_deploy_values_pass_the_deploy_checks():
     result = deploy_check(env)
 
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+# --- LiveKit (sessions_app/video.py, recordings/providers/livekit.py) ---------------------------
+
+LIVEKIT_SECRET = "lk-" + "Q7f2" * 10  # 43 characters
+LIVEKIT_ENV = {
+    "LIVEKIT_URL": "wss://rooms.example.org",
+    "LIVEKIT_API_KEY": "APIharbor",
+    "LIVEKIT_API_SECRET": LIVEKIT_SECRET,
+}
+
+
+def test_a_complete_livekit_configuration_starts_and_its_server_may_be_connected_to():
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.LIVEKIT_API_URL, s.CONTENT_SECURITY_POLICY['DIRECTIVES']['connect-src'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=production_env(**LIVEKIT_ENV, SESSIONS_VIDEO_PROVIDER="livekit"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("https://rooms.example.org ")
+    assert "'wss://rooms.example.org'" in result.stdout
+    assert "'https://rooms.example.org'" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("LIVEKIT_URL", "ws://rooms.example.org"),
+        ("LIVEKIT_API_URL", "http://rooms.internal:7880"),
+        ("LIVEKIT_API_KEY", None),
+        ("LIVEKIT_API_SECRET", None),
+        ("LIVEKIT_API_SECRET", "short-secret"),
+        ("LIVEKIT_API_SECRET", "ab" * 20),  # 40 characters, 2 different ones
+        ("LIVEKIT_EGRESS_S3_ENDPOINT", "http://minio.internal:9000"),
+    ],
+)
+def test_debug_off_refuses_livekit_with_a_missing_or_weak_value(variable, value):
+    result = _start(production_env(**{**LIVEKIT_ENV, variable: value}))
+
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert "ImproperlyConfigured" in message and variable in message
+    if variable == "LIVEKIT_API_SECRET" and value is not None:
+        assert value not in result.stderr  # secrets are never echoed
+
+
+def test_livekit_as_the_default_provider_needs_its_server_and_keys_even_in_development():
+    result = _start(production_env(DEBUG="1", SESSIONS_VIDEO_PROVIDER="livekit"))
+
+    assert result.returncode != 0
+    assert "LIVEKIT_URL" in result.stderr.strip().splitlines()[-1]

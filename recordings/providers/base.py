@@ -36,11 +36,13 @@ class SegmentStatus:
 
 class RecordingUnavailable(Exception):
     """The provider cannot record (the reason is shown to the facilitator). `permanent`: trying
-    again will not help (a room without a recording API); else a passing fault (a timeout)."""
+    again will not help (a room without a recording API, a refused request); False for a
+    passing fault (a timeout, a file not finished yet)."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, reason: str, *, permanent: bool = True) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message = reason  # as DomainError names it
         self.permanent = permanent
 
 

@@ -124,11 +124,9 @@ class LocalRecorder:
     def segment_media(self, *, provider_ref: str) -> Iterator[bytes]:
         state = self._state(provider_ref)
         if state is None:
-            raise RecordingUnavailable(
-                "The local recorder has no media for this segment.", permanent=True
-            )
+            raise RecordingUnavailable("The local recorder has no media for this segment.")
         if state["stopped"] is None:
-            raise RecordingUnavailable("The segment is still being recorded.")
+            raise RecordingUnavailable("The segment is still being recorded.", permanent=False)
         seconds = max(0.0, state["stopped"] - state["started"])
         return wav_stream(min(seconds, float(settings.RECORDING_LOCAL_MAX_SECONDS)))
 

@@ -48,7 +48,7 @@ class NoRecorder:
         return self.reason
 
     def _refuse(self) -> RecordingUnavailable:
-        return RecordingUnavailable(self.reason, permanent=True)
+        return RecordingUnavailable(self.reason)
 
     def segment_start(self, *, session: Any, segment_ref: str) -> str:
         raise self._refuse()

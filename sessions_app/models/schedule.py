@@ -31,6 +31,7 @@ GROUP_KINDS = frozenset({SessionKind.GROUP, SessionKind.PSYCHOEDUCATION})
 class VideoProviderName(models.TextChoices):
     JITSI = "jitsi", "Jitsi Meet room"
     EXTERNAL = "external", "External link"
+    LIVEKIT = "livekit", "LiveKit room"
 
 
 class SessionStatus(models.TextChoices):

@@ -4,8 +4,9 @@ visibility.py   who sees what (`<noun>s_visible_to(viewer)`, `<noun>_get_for(vie
 expected.py     who is expected at a session, who runs it, make-up targets, calendars
 pages.py        the pages' reads: staff list and roster, portal rows, make-up queue (audited)
 
-Re-exported for the apps above sessions: `WebhookRejected`, what a provider's webhook parser
-raises on a bad signature (sessions_app.video).
+It also re-exports what other apps need of the video rooms (sessions_app/video.py): how a
+participant is named in a room, LiveKit's signed webhooks read and verified, and
+`WebhookRejected`, what a provider's webhook parser raises on a bad signature.
 """
 
 from sessions_app.selectors.expected import (
@@ -63,10 +64,21 @@ from sessions_app.selectors.visibility import (
     tech_checks_visible_to,
     zone_of,
 )
-from sessions_app.video import WebhookRejected
+from sessions_app.video import (
+    PARTICIPANT_PREFIX,
+    WebhookRejected,
+    livekit_event_time,
+    livekit_webhook_event,
+    participant_user_id,
+)
 
 __all__ = [
     "MAKEUP_AFTER",
+    "PARTICIPANT_PREFIX",
+    "WebhookRejected",
+    "livekit_event_time",
+    "livekit_webhook_event",
+    "participant_user_id",
     "attendance_of_sessions",
     "attendance_at",
     "calendar_of",
@@ -115,5 +127,4 @@ __all__ = [
     "tech_checks_recent",
     "tech_checks_visible_to",
     "zone_of",
-    "WebhookRejected",
 ]

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from iop.viewer import Actor, person_of
 from sessions_app.live import audit_deliveries, to_client_page, to_facilitators
 from sessions_app.models import Session, SessionStatus
 from sessions_app.selectors import expected_clients, facilitator_ids, is_expected
+from sessions_app.video import RoomEntry, provider_for
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +49,10 @@ def room_listener_unregister(name: str) -> None:
     _listeners.pop(name, None)
 
 
-@dataclass(frozen=True)
-class RoomEntry:
-    url: str
-    moderator: bool
-
-
 def room_join(*, actor: Actor, session: Session) -> RoomEntry:
-    """The room's address for an expected client or one of the session's facilitators, while
-    the session is open; given only once every listener has heard of the join."""
-    from sessions_app.video import provider_for
+    """How to enter the room (its address, the provider's token) for an expected client or one
+    of the session's facilitators, while the session is open; given only once every listener has
+    heard of the join."""
 
     person = person_of(actor)
     if person is None:
@@ -86,8 +80,7 @@ def room_join(*, actor: Actor, session: Session) -> RoomEntry:
             raise Conflict(
                 "The room cannot be opened right now. Please try again in a moment."
             ) from None
-    url = provider_for(session).room_url(session, user=person, moderator=moderator)
-    return RoomEntry(url=url, moderator=moderator)
+    return provider_for(session).room_entry(session, user=person, moderator=moderator)
 
 
 def room_presence_recorded(*, session: Session, user_id: int, joined: bool, at: datetime) -> None:

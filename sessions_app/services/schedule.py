@@ -35,6 +35,7 @@ from sessions_app.models import (
 from sessions_app.selectors import expected_clients, program_settings, zone_of
 from sessions_app.services.access import require_manage_session, require_schedule_for
 from sessions_app.services.reminders import notices_send, reminders_cancel, reminders_schedule
+from sessions_app.video import livekit_configured
 from sessions_app.wording import when_text
 
 log = logging.getLogger(__name__)
@@ -90,6 +91,11 @@ def check_shape(
         errors["video_provider"] = [f"Choose one of: {', '.join(VideoProviderName.values)}."]
     elif video_provider == VideoProviderName.EXTERNAL and not external_url:
         errors["external_url"] = ["The external video provider needs the room's link."]
+    elif video_provider == VideoProviderName.LIVEKIT and not livekit_configured():
+        errors["video_provider"] = [
+            "LiveKit is not set up on this server (LIVEKIT_URL, LIVEKIT_API_KEY, "
+            "LIVEKIT_API_SECRET)."
+        ]
     if errors:
         raise ValidationError(errors)
 

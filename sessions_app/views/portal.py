@@ -27,6 +27,7 @@ from iop.permissions_policy import permissions_allowed
 from sessions_app import ical, selectors, services
 from sessions_app.forms import ReminderPreferenceForm, TargetForm
 from sessions_app.models import MakeUpRequest, Session, SessionStatus
+from sessions_app.video import RoomEntry, provider_for
 
 SPEEDTEST_MAX_BYTES = 5_000_000
 
@@ -36,6 +37,14 @@ def _session(request, session_id: int) -> Session:
         return selectors.session_get_for(request.user, session_id)
     except Session.DoesNotExist:
         raise Http404("No such session.") from None
+
+
+def _room_on_page(session: Session, user) -> RoomEntry:
+    """What the page carries before anyone joins: the kind of room and, for LiveKit, its server.
+    The address with its token (a Jitsi JWT, a LiveKit token) comes from `join` only, after
+    Harbor has heard of the join (a recording the client has not agreed to pauses first)."""
+    entry = provider_for(session).room_entry(session, user=user, moderator=False)
+    return RoomEntry(kind=entry.kind, url=entry.url if entry.kind == "livekit" else "")
 
 
 @client_required
@@ -80,6 +89,7 @@ def session_detail(request, session_id: int):
             and opens <= now < session.ends_at,
             "opens": opens,
             "over": session.ends_at <= now,
+            "room": _room_on_page(session, request.user),
             "dial_in": row.dial_in_number
             or settings.SESSIONS_DIAL_IN_NUMBER
             or settings.CLINIC_CRISIS_LINE,
@@ -148,7 +158,7 @@ def join(request, session_id: int):
         entry = services.room_join(actor=request.user, session=session)
     except (ValidationError, DomainError) as error:
         return _error_json(error)
-    return JsonResponse({"room_url": entry.url})
+    return JsonResponse({"kind": entry.kind, "room_url": entry.url, "token": entry.token})
 
 
 @login_required

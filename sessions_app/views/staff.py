@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
@@ -18,6 +19,7 @@ from iop.accounts.decorators import staff_required
 from iop.accounts.models import ClientProfile
 from iop.domain import DomainError
 from iop.form_errors import error_message
+from iop.permissions_policy import permissions_allowed
 from sessions_app import selectors, services
 from sessions_app.forms import (
     CancelForm,
@@ -30,6 +32,7 @@ from sessions_app.forms import (
 )
 from sessions_app.models import Attendance, EngagementAlert, MakeUpRequest, Session, SessionStatus
 from sessions_app.services.access import may_manage_session
+from sessions_app.video import provider_for
 from sessions_app.views.portal import calendar_page
 
 MAX_LIST_DAYS = 62
@@ -69,11 +72,19 @@ def session_list(request):
 
 
 @staff_required
+@permissions_allowed("camera", "microphone")  # a LiveKit room on the page
 def session_detail(request, session_id: int):
     session = _session(request, session_id)
     roster = selectors.roster_for(request.user, session)
     manage = may_manage_session(request.user, session)
     now = timezone.now()
+    opens = session.starts_at - timedelta(minutes=settings.SESSIONS_JOIN_OPENS_MINUTES)
+    # Those who run the session enter its room as moderators while it is open.
+    room = (
+        provider_for(session).room_entry(session, user=request.user, moderator=True)
+        if manage and session.status == SessionStatus.SCHEDULED and opens <= now < session.ends_at
+        else None
+    )
     local_start = timezone.localtime(session.starts_at, selectors.zone_of(session.program))
     local_end = timezone.localtime(session.ends_at, selectors.zone_of(session.program))
     return render(
@@ -102,6 +113,7 @@ def session_detail(request, session_id: int):
                 }
             ),
             "chat_form": ChatForm(initial={"client_message_id": uuid.uuid4().hex}),
+            "room": room,
         },
     )
 

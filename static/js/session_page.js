@@ -1,5 +1,7 @@
 // The client's session page: tech check, join (opens the video room, heartbeats over a
 // websocket while it is open), leave, "I can't connect" and the text chat alternative.
+// A link room (Jitsi, external) opens in a new window; a LiveKit room is on this page, and
+// joining or leaving asks static/js/livekit_room.js to connect or disconnect it.
 (function () {
   "use strict";
   var root = document.getElementById("session-page");
@@ -237,12 +239,17 @@
 
   function stopBeat() { if (beat) { clearInterval(beat); beat = null; } }
 
-  // Harbor gives the room's address only when asked to join (a recording the client has not
-  // agreed to pauses first). The window is opened in the click, so no popup blocker stops it,
-  // and sent to the room once the address arrives.
-  function joined(room, url) {
-    if (room) { room.opener = null; room.location.href = url; }
-    else { window.open(url, "harbor-room-" + sessionId, "noopener"); }
+  // Harbor gives the room's address (and its token) only when asked to join: a recording the
+  // client has not agreed to pauses first. A room opened as a link gets its window in the click,
+  // so no popup blocker stops it, and is sent there once the address arrives; a LiveKit room on
+  // the page connects with the token (static/js/livekit_room.js).
+  function joined(room, entry) {
+    if (entry.kind === "livekit") {
+      document.dispatchEvent(new CustomEvent("harbor:room-join", {
+        detail: { url: entry.room_url, token: entry.token }
+      }));
+    } else if (room) { room.opener = null; room.location.href = entry.room_url; }
+    else if (entry.room_url) { window.open(entry.room_url, "harbor-room-" + sessionId, "noopener"); }
     inRoom = true;
     send({ type: "join" });
     startBeat();
@@ -252,7 +259,8 @@
 
   if (joinButton) {
     joinButton.addEventListener("click", function () {
-      var room = window.open("", "harbor-room-" + sessionId);
+      var link = root.getAttribute("data-room-kind") !== "livekit";
+      var room = link ? window.open("", "harbor-room-" + sessionId) : null;
       setPresence("joining", "Joining…");
       fetch(root.getAttribute("data-join-url"), {
         method: "POST", credentials: "same-origin",
@@ -260,7 +268,7 @@
       }).then(function (r) {
         return r.json().then(function (body) { return { ok: r.ok, body: body }; });
       }).then(function (answer) {
-        if (answer.ok && answer.body.room_url) { joined(room, answer.body.room_url); return; }
+        if (answer.ok && answer.body.kind) { joined(room, answer.body); return; }
         if (room) { room.close(); }
         var error = answer.body && answer.body.error;
         setPresence("out", (error && error.message) || "The room could not be opened. Please try again.");
@@ -275,6 +283,7 @@
       inRoom = false;
       stopBeat();
       send({ type: "leave" });
+      document.dispatchEvent(new CustomEvent("harbor:room-leave"));
       leaveButton.hidden = true;
       joinButton.hidden = false;
     });

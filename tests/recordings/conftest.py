@@ -2,7 +2,8 @@
 
 client_profile   Casey Client: agreed to every recording purpose
 jordan           Jordan Park: agreed to none
-The local recorder records (RECORDING_PROVIDER_LOCAL), as in `make run`.
+The local recorder records (RECORDING_PROVIDER_LOCAL), as in `make run`; the LiveKit fake and
+its staging bucket (tests/livekit_fake.py) are here for the LiveKit recorder's tests.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from iop.consents.models import ConsentKind, ConsentMethod
 from iop.consents.services import consent_grant, consent_withdraw
 from sessions_app.models import Enrolment, Group
 from tests.factories import ClientProfileFactory, ConsentDocumentFactory, UserFactory
+from tests.livekit_fake import livekit, livekit_fake, staging_s3  # noqa: F401 - fixtures
 from tests.sessions_app.conftest import make_session
 
 RECORDING_KINDS = [

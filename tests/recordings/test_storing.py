@@ -45,9 +45,7 @@ def recorded(session, clinician, client_profile, *, seconds: int):
     start = timezone.now()
     with time_machine.travel(start, tick=False) as clock:
         room_participant_joined(session=session, user_id=client_profile.user_id, at=start)
-        recording = recording_start(
-            actor=clinician, session=session, purpose=RecordingPurpose.QA
-        )
+        recording = recording_start(actor=clinician, session=session, purpose=RecordingPurpose.QA)
         clock.shift(timedelta(seconds=seconds))
         recording_stop(actor=clinician, recording=recording)
     return recording, RecordingSegment.objects.get(recording=recording)

@@ -64,7 +64,7 @@ def test_the_session_page_shows_guidelines_and_joins_through_harbor(
     assert f'data-join-url="/sessions/{now_session.pk}/join/"' in page
     joined = browser.post(f"/sessions/{now_session.pk}/join/")
     assert joined.status_code == 200
-    assert joined.json() == {"room_url": f"https://video.example.org/{now_session.room_name}"}
+    assert joined.json()["room_url"] == f"https://video.example.org/{now_session.room_name}"
 
 
 def test_joining_a_session_not_open_is_refused_in_json(client_profile, group):
