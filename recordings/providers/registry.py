@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -19,6 +18,7 @@ from django.conf import settings
 
 from recordings.providers.base import RecordingProvider, RecordingUnavailable, RoomEvent
 from recordings.providers.base import SegmentStatus as SegmentStatus
+from recordings.providers.livekit import LiveKitRecorder
 from recordings.providers.local import LocalRecorder
 from sessions_app.selectors import WebhookRejected
 
@@ -33,6 +33,7 @@ REASONS = {
 }
 
 _local = LocalRecorder()
+_livekit = LiveKitRecorder()
 
 
 class NoRecorder:
@@ -72,18 +73,12 @@ class NoRecorder:
         raise WebhookRejected(self.reason)
 
 
-def _livekit() -> RecordingProvider:
-    module: Any = importlib.import_module("recordings.providers.livekit")
-    provider: RecordingProvider = module.LiveKitRecorder()
-    return provider
-
-
 def provider_named(name: str) -> RecordingProvider:
     """The recorder called `name`; KeyError for an unknown one."""
     if name == LOCAL:
         return _local
     if name == LIVEKIT:
-        return _livekit()
+        return _livekit
     raise KeyError(name)
 
 
@@ -91,7 +86,7 @@ def provider_for(session: Any) -> RecordingProvider:
     """The recorder for the session's room (see the module's docstring)."""
     room = session.video_provider or settings.SESSIONS_VIDEO_PROVIDER
     if room == LIVEKIT:
-        return _livekit()
+        return _livekit
     if settings.RECORDING_PROVIDER_LOCAL:
         return _local
     return NoRecorder(REASONS.get(room, REASONS["jitsi"]))

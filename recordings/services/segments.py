@@ -200,6 +200,9 @@ def segment_store(*, segment_id: int, now: datetime | None = None) -> str:
     try:
         stored = _segment_media_store(segment, provider)
     except vault.StorageFailed as error:
+        cause = error.__cause__
+        if isinstance(cause, RecordingUnavailable) and not cause.permanent:
+            return _later(segment, now, cause.reason)  # the provider's stream broke off
         return _fail(segment, f"Storage failed: {error}", now)
     except RecordingUnavailable as error:
         if error.permanent:

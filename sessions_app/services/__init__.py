@@ -53,7 +53,6 @@ from sessions_app.services.reminders import (
     reminders_schedule_upcoming,
 )
 from sessions_app.services.room import (
-    RoomEntry,
     room_join,
     room_listener_register,
     room_listener_unregister,
@@ -92,7 +91,6 @@ __all__ = [
     "room_listener_register",
     "room_listener_unregister",
     "room_notice",
-    "RoomEntry",
     "schedule_extend",
     "series_cancel_from",
     "series_create",
