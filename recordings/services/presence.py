@@ -86,7 +86,7 @@ def room_participant_joined(
     source: str = PresenceSource.PROVIDER,
 ) -> str:
     """Someone is in the room: a recording they have not agreed to pauses (its segment ends at
-    the provider before this returns). Returns "paused", "recording", "noted", "stale", ..."""
+    the provider before this returns). Returns "paused", "held", "recording", "noted" (no recording), "stale", "duplicate"."""
     return _participant_event(
         session=session,
         user_id=user_id,

@@ -228,7 +228,8 @@ def retention_days(purpose: str) -> int:
 
 def rule_apply(recording: Recording, session: Any, *, now: datetime, cause: str) -> str:
     """Pause, resume or carry on, by who is present now; under the session's lock, with the
-    recording row locked. Returns what happened: "paused", "resumed", "recording", "paused"."""
+    recording row locked. Returns what happened: "paused" (just now), "held" (still paused),
+    "resumed", "recording" (carries on), or the state of a recording no longer running."""
     present = present_user_ids(session)
     lacking = lacking_consent(present, recording.purpose, at=now)
     provider: RecordingProvider = provider_named(recording.provider)
@@ -261,16 +262,17 @@ def rule_apply(recording: Recording, session: Any, *, now: datetime, cause: str)
     if recording.state != RecordingState.PAUSED:
         return recording.state
     if lacking:
-        return "paused"
+        return "held"
     try:
         segment_open(recording, provider, session=session, present=present, now=now)
     except RecordingUnavailable as error:
-        recording.alert = f"Recording could not resume: {error.message}"[:300]
-        recording.alert_at = now
-        recording.save(update_fields=["alert", "alert_at"])
-        _audit(None, recording, recording.alert)
-        recording_announce(recording, session, [])
-        return "paused"
+        alert = f"Recording could not resume: {error.message}"[:300]
+        if alert != recording.alert:  # told once, tried again at every change and tick
+            recording.alert, recording.alert_at = alert, now
+            recording.save(update_fields=["alert", "alert_at"])
+            _audit(None, recording, alert)
+            recording_announce(recording, session, [])
+        return "held"
     recording.state = RecordingState.RECORDING
     recording.state_changed_at = now
     recording.alert = ""

