@@ -24,8 +24,10 @@ COPY . .
 RUN SECRET_KEY=collectstatic-at-build-time-only-never-serves-a-request-0123456789 \
     DEBUG=1 python manage.py collectstatic --noinput
 
-# Run as an unprivileged user that writes nowhere in the image (beat keeps its schedule in memory).
-RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin harbor
+# Run as an unprivileged user that writes nowhere in the image (beat keeps its schedule in memory)
+# but var/recordings, where compose mounts the recordings volume (it takes this owner).
+RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin harbor \
+    && mkdir -p /app/var/recordings && chown harbor /app/var/recordings && chmod 700 /app/var/recordings
 USER harbor
 
 EXPOSE 8000

@@ -13,6 +13,7 @@ DEPLOY_ENV := DEBUG=0 \
 	ALLOWED_HOSTS=harbor.example.org \
 	PUBLIC_BASE_URL=https://harbor.example.org \
 	FIELD_ENCRYPTION_KEYS=Q-CdWVMcbZ77rG0TrzjYOomhLw7ROFQnjJiPT9NZT8M= \
+	RECORDING_KEYS=deploy-check:VRjypVx47Ov2ybxyNBuSJ5w76F7VAI4GPMiMXgkF2DM= \
 	SMS_BACKEND=twilio \
 	EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend \
 	JITSI_BASE_URL=https://video.example.org \

@@ -71,6 +71,7 @@ FROM_NUMBER = "+14155550100"
 # Literals made for this bench (production refuses weak or missing ones), used nowhere else.
 SECRET_KEY = "bench-api-5Jq8vR2mXw7LpT4nZc9KdG3hYb6FsA1eU0oIyNtQ-only-for-bench-api"
 FIELD_KEY = "VGrUZzo0NqZExm3MQDVEUix97_q_l68JT_qwLMItX1g="
+RECORDING_KEY = "bench:lEOtUpnnlX-pwU1ZsxGPUSrU40qGiyEFFaj0AOJJqVE="
 P99_LIMIT_MS = 100.0
 HEALTHZ_FACTOR = 5.0
 
@@ -117,6 +118,7 @@ def production_env(bench_url: str, redis_url: str, twilio_url: str) -> dict[str,
         "REDIS_URL": redis_url,
         "SECRET_KEY": SECRET_KEY,
         "FIELD_ENCRYPTION_KEYS": FIELD_KEY,
+        "RECORDING_KEYS": RECORDING_KEY,
         "PUBLIC_BASE_URL": f"https://{PUBLIC_HOST}",
         "ALLOWED_HOSTS": PUBLIC_HOST,
         # The load generator stands where Caddy does: the one peer whose forwarded headers count.

@@ -6,6 +6,9 @@ one found. Pure functions of the values, so they can be tested without the envir
 
 from __future__ import annotations
 
+import base64
+import binascii
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -29,6 +32,13 @@ _DEV_EMAIL_BACKENDS = frozenset(
 PUBLIC_JITSI_HOSTS = frozenset({"meet.jit.si"})
 SECRET_KEY_MIN_LENGTH = 50
 SECRET_KEY_MIN_UNIQUE = 5
+# A recording key-encryption key: `id:key`, the key 32 random bytes in url-safe base64 (the
+# format of a Fernet key). The id is stored beside every data key it wraps, so it names one key
+# for ever.
+RECORDING_KEY_BYTES = 32
+_RECORDING_KEY_ID = re.compile(r"[A-Za-z0-9_-]{1,32}")
+# 32 random bytes take about 30 different values; fewer than this is not a random key.
+RECORDING_KEY_MIN_UNIQUE = 16
 
 
 @dataclass(frozen=True)
@@ -36,6 +46,7 @@ class ProductionValues:
     public_base_url: str
     secret_key: str | None
     field_encryption_keys: list[str]
+    recording_keys: list[str]
     allowed_hosts: list[str]
     sms_backend: str
     email_backend: str
@@ -63,6 +74,39 @@ def invalid_fernet_key(keys: list[str]) -> int | None:
     return None
 
 
+def recording_keys_parse(entries: list[str]) -> list[tuple[str, bytes]]:
+    """(id, key) of each `id:key` entry, in order; a ValueError names a bad entry by its
+    1-based position and never echoes it."""
+    parsed: list[tuple[str, bytes]] = []
+    for position, entry in enumerate(entries, start=1):
+        key_id, colon, encoded = entry.partition(":")
+        if not colon or not _RECORDING_KEY_ID.fullmatch(key_id):
+            raise ValueError(
+                f"entry {position} must be id:key, the id 1-32 letters, digits, - or _"
+            )
+        try:
+            key = base64.b64decode(encoded.encode(), altchars=b"-_", validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != RECORDING_KEY_BYTES:
+            raise ValueError(
+                f"entry {position} has no valid key: it must be {RECORDING_KEY_BYTES} random "
+                "bytes in url-safe base64"
+            )
+        if any(key_id == known for known, _ in parsed):
+            raise ValueError(f"entry {position} repeats the id of an earlier entry")
+        parsed.append((key_id, key))
+    return parsed
+
+
+def weak_recording_key(entries: list[str]) -> int | None:
+    """The 1-based position of the first well-formed key that is not random enough, or None."""
+    for position, (_, key) in enumerate(recording_keys_parse(entries), start=1):
+        if len(set(key)) < RECORDING_KEY_MIN_UNIQUE:
+            return position
+    return None
+
+
 def refusals(values: ProductionValues) -> list[str]:
     """Every reason this configuration must not run with DEBUG off; empty when it may."""
     found: list[str] = []
@@ -74,6 +118,13 @@ def refusals(values: ProductionValues) -> list[str]:
         found.append(f"SECRET_KEY is too weak: it {reason}")
     if not values.field_encryption_keys:
         found.append("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off")
+    if not values.recording_keys:
+        found.append("RECORDING_KEYS must be set when DEBUG is off")
+    elif (weak := weak_recording_key(values.recording_keys)) is not None:
+        found.append(
+            f"RECORDING_KEYS entry {weak} is too weak: its key is not {RECORDING_KEY_BYTES} "
+            "random bytes"
+        )
     local = sorted(LOCAL_HOSTS.intersection(h.lower() for h in values.allowed_hosts))
     if local:
         found.append(

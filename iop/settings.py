@@ -12,6 +12,7 @@ import hashlib
 import zoneinfo
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -30,6 +31,7 @@ from iop.production import (
     ProductionValues,
     invalid_fernet_key,
     livekit_refusals,
+    recording_keys_parse,
     refusals,
 )
 
@@ -81,6 +83,25 @@ def _field_keys() -> list[str]:
 
 # The first key encrypts; every key decrypts, so keys can be rotated.
 FIELD_ENCRYPTION_KEYS = _field_keys()
+
+
+def _recording_keys() -> list[str]:
+    keys = env_list("RECORDING_KEYS", [])
+    if not keys:
+        if PRODUCTION:  # refused below, with the other production rules
+            return []
+        digest = hashlib.sha256(("recording-key:" + SECRET_KEY).encode()).digest()
+        return ["dev:" + base64.urlsafe_b64encode(digest).decode()]
+    try:
+        recording_keys_parse(keys)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"RECORDING_KEYS {error}") from None
+    return keys
+
+
+# Key-encryption keys of recordings (recordings/crypto.py), `id:key` each: the first wraps new
+# data keys, every one unwraps, so keys can be rotated (recordings.crypto.data_key_rewrap).
+RECORDING_KEYS = _recording_keys()
 
 # The longest an API key may live: keys always expire, and not in the far future.
 API_KEY_MAX_DAYS = env_int("API_KEY_MAX_DAYS", 365, minimum=1)
@@ -252,10 +273,48 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STORAGES = {
+STORAGES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Recordings' encrypted media (recordings/vault.py): "filesystem" (RECORDING_STORAGE_DIR) or
+# "s3" (any S3-compatible service through django-storages). Objects are ciphertext under random
+# names; the storage never sees a plaintext byte or a name.
+RECORDING_STORAGE = env_str("RECORDING_STORAGE", "filesystem") or "filesystem"
+if RECORDING_STORAGE == "filesystem":
+    STORAGES["recordings"] = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": env_str("RECORDING_STORAGE_DIR", str(BASE_DIR / "var" / "recordings")),
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+elif RECORDING_STORAGE == "s3":
+    _bucket = env_str("RECORDING_S3_BUCKET")
+    if not _bucket:
+        raise ImproperlyConfigured("RECORDING_S3_BUCKET must be set when RECORDING_STORAGE is s3")
+    STORAGES["recordings"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": _bucket,
+            # None: AWS itself; else an S3-compatible service's URL.
+            "endpoint_url": env_str("RECORDING_S3_ENDPOINT_URL"),
+            "region_name": env_str("RECORDING_S3_REGION"),
+            # None: boto3's own chain (an instance or pod role, AWS_* variables).
+            "access_key": env_str("RECORDING_S3_ACCESS_KEY_ID"),
+            "secret_key": env_str("RECORDING_S3_SECRET_ACCESS_KEY"),
+            "addressing_style": env_str("RECORDING_S3_ADDRESSING_STYLE"),
+            "default_acl": None,
+            "file_overwrite": False,
+            # Uploads read the media's iterator in the caller's thread, never in a pool's.
+            "use_threads": False,
+        },
+    }
+else:
+    raise ImproperlyConfigured("RECORDING_STORAGE must be filesystem or s3")
+# Plaintext bytes per independently authenticated chunk: a Range read decrypts whole chunks.
+RECORDING_CHUNK_BYTES = env_int("RECORDING_CHUNK_BYTES", 4 * 1024 * 1024, minimum=64 * 1024)
 WHITENOISE_USE_FINDERS = True
 
 CACHES = {
@@ -597,6 +656,7 @@ if PRODUCTION:
             public_base_url=PUBLIC_BASE_URL,
             secret_key=_secret,
             field_encryption_keys=FIELD_ENCRYPTION_KEYS,
+            recording_keys=RECORDING_KEYS,
             allowed_hosts=ALLOWED_HOSTS,
             sms_backend=SMS_BACKEND or "",
             email_backend=EMAIL_BACKEND or "",

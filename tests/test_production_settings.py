@@ -51,6 +51,9 @@ def test_the_production_values_start():
         ("SECRET_KEY", "ab" * 30),  # 60 characters, 2 different ones
         ("FIELD_ENCRYPTION_KEYS", None),
         ("FIELD_ENCRYPTION_KEYS", "bm90LWEta2V5"),
+        ("RECORDING_KEYS", None),
+        ("RECORDING_KEYS", "k1:" + "A" * 43 + "="),  # 32 zero bytes: well-formed, not random
+        ("RECORDING_KEYS", "k1:" + "ABCD" * 10 + "ABC="),  # 3 different bytes repeated
     ],
 )
 def test_debug_off_refuses_an_unsafe_value_naming_the_variable(variable, value):
@@ -60,7 +63,7 @@ def test_debug_off_refuses_an_unsafe_value_naming_the_variable(variable, value):
     assert "ImproperlyConfigured" in result.stderr
     message = result.stderr.strip().splitlines()[-1]
     assert variable in message
-    if value is not None and variable in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS"):
+    if value is not None and variable in ("SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "RECORDING_KEYS"):
         assert value not in result.stderr  # secrets are never echoed
 
 

@@ -14,6 +14,7 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "s3cret-" + "k" * 53  # 60 characters
 FERNET_KEY = Fernet.generate_key().decode()
+RECORDING_KEY = "k1:" + Fernet.generate_key().decode()  # the same format: 32 bytes, base64
 
 # Variables settings.py reads; the subprocess starts from none of them but the ones we give.
 _SETTINGS_VARIABLES = {
@@ -22,6 +23,12 @@ _SETTINGS_VARIABLES = {
     "ALLOWED_HOSTS",
     "PUBLIC_BASE_URL",
     "FIELD_ENCRYPTION_KEYS",
+    "RECORDING_KEYS",
+    "RECORDING_STORAGE",
+    "RECORDING_STORAGE_DIR",
+    "RECORDING_CHUNK_BYTES",
+    "RECORDING_S3_BUCKET",
+    "RECORDING_S3_ENDPOINT_URL",
     "TIME_ZONE",
     "SESSION_ABSOLUTE_SECONDS",
     "SESSION_IDLE_SECONDS_STAFF",
@@ -56,6 +63,7 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         ALLOWED_HOSTS="harbor.example.org",
         PUBLIC_BASE_URL="https://harbor.example.org",
         FIELD_ENCRYPTION_KEYS=FERNET_KEY,
+        RECORDING_KEYS=RECORDING_KEY,
         SMS_BACKEND="twilio",
         EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
         JITSI_BASE_URL="https://video.example.org",
@@ -113,6 +121,11 @@ def test_development_defaults_do_not_pass_the_deploy_checks():
         ("AXES_FAILURE_LIMIT", "0"),
         ("PUBLIC_BASE_URL", "ftp://x"),
         ("FIELD_ENCRYPTION_KEYS", "nope"),
+        ("RECORDING_KEYS", "nope"),
+        ("RECORDING_KEYS", "k1:c2hvcnQ="),  # a key of 5 bytes
+        ("RECORDING_KEYS", f"{RECORDING_KEY},{RECORDING_KEY}"),  # one id twice
+        ("RECORDING_STORAGE", "ftp"),
+        ("RECORDING_CHUNK_BYTES", "1024"),
         ("TIME_ZONE", "Mars/Base"),
         ("DEBUG", "maybe"),
         ("DATABASE_URL", "mysql://db.example.org/harbor"),
@@ -148,7 +161,53 @@ def test_a_short_secret_key_is_refused_without_echoing_it():
     assert short not in result.stderr
 
 
-@pytest.mark.parametrize("variable", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS"])
+def test_a_bad_recording_key_is_named_by_position_without_echoing_it():
+    bad = "k2:not-base64-at-all!"
+
+    result = deploy_check(production_env(RECORDING_KEYS=f"{RECORDING_KEY},{bad}"))
+
+    assert result.returncode != 0
+    assert "RECORDING_KEYS entry 2" in result.stderr
+    assert "not-base64" not in result.stderr
+    assert RECORDING_KEY.split(":")[1] not in result.stderr
+
+
+def test_s3_recording_storage_needs_a_bucket():
+    result = deploy_check(production_env(RECORDING_STORAGE="s3"))
+
+    assert result.returncode != 0
+    assert "RECORDING_S3_BUCKET must be set" in result.stderr
+
+
+def test_s3_recording_storage_is_configured_from_the_environment():
+    env = production_env(
+        RECORDING_STORAGE="s3",
+        RECORDING_S3_BUCKET="harbor-recordings",
+        RECORDING_S3_ENDPOINT_URL="https://s3.example.org",
+    )
+    script = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "o = s.STORAGES['recordings']; "
+        "print(o['BACKEND'], o['OPTIONS']['bucket_name'], o['OPTIONS']['endpoint_url'])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [
+        "storages.backends.s3.S3Storage",
+        "harbor-recordings",
+        "https://s3.example.org",
+    ]
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "FIELD_ENCRYPTION_KEYS", "RECORDING_KEYS"])
 def test_production_requires_its_secrets(variable):
     result = deploy_check(production_env(**{variable: None}))
 
