@@ -159,6 +159,7 @@ INSTALLED_APPS = [
     "sessions_app",
     "crisis",
     "support",
+    "recordings",
 ]
 
 MIDDLEWARE = [
@@ -429,6 +430,19 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # recordings/: ended segments are stored encrypted (the kick after each segment ends, and
+    # this tick for the kicks the broker lost or the provider was still finishing); the consent
+    # rule re-applied to running recordings, a safety net under the join and consent events.
+    "recordings-store-tick": {
+        "task": "recordings.tasks.segments_store_tick_task",
+        "schedule": 10.0,
+        "options": {"expires": 20},
+    },
+    "recordings-rule-tick": {
+        "task": "recordings.tasks.recordings_rule_tick_task",
+        "schedule": 15.0,
+        "options": {"expires": 30},
+    },
     "api-idempotency-purge": {
         "task": "iop.api.tasks.idempotency_purge_task",
         "schedule": 3600.0,
@@ -570,6 +584,17 @@ SESSIONS_PRESENCE_TIMEOUT_SECONDS = env_int(
 )
 SESSIONS_JOIN_OPENS_MINUTES = env_int("SESSIONS_JOIN_OPENS_MINUTES", 15, minimum=0)
 SESSIONS_DIAL_IN_NUMBER = env_str("SESSIONS_DIAL_IN_NUMBER", "")
+# recordings/: which recorder a session gets. Rooms with a recording API Harbor trusts (LiveKit)
+# record through it; with RECORDING_PROVIDER_LOCAL on (development and tests: the default with
+# DEBUG) every other room records with the local recorder, which generates a real audio file and
+# trusts Harbor's own join and leave events. Production refuses it: it records no one.
+RECORDING_PROVIDER_LOCAL = env_bool("RECORDING_PROVIDER_LOCAL", DEBUG)
+if PRODUCTION and RECORDING_PROVIDER_LOCAL:
+    raise ImproperlyConfigured(
+        "RECORDING_PROVIDER_LOCAL must be off with DEBUG off: the local recorder records no one"
+    )
+# The local recorder's file follows the segment's length, up to this many seconds.
+RECORDING_LOCAL_MAX_SECONDS = env_int("RECORDING_LOCAL_MAX_SECONDS", 600, minimum=1)
 # crisis/: follow-ups after a resolved crisis (hours), the grace before an overdue one goes to
 # a supervisor, and how long check-ins stay stepped up.
 _follow_up_hours = env_list("CRISIS_FOLLOW_UP_HOURS", ["24", "72", "168"])

@@ -43,6 +43,7 @@ STAFF_BANNER = "staff.banner"  # under the live-feed status on every staff page
 STAFF_DASHBOARD = "staff.dashboard"  # cards under the dashboard's caseload and feed
 # Panels given the page's session: context(request, session)
 PORTAL_SESSION = "portal.session"  # on a client's session page, in its trouble box
+PORTAL_SESSION_ROOM = "portal.session_room"  # on a client's session page, under "Join"
 STAFF_SESSION = "staff.session"  # on a staff session page, above the roster
 # Wherever a client is offered ways to catch up on a session they missed (a make-up is the
 # sessions app's own; a consented recording's catch-up registers here): context(request, session)
@@ -61,6 +62,7 @@ PANEL_SLOTS = (
     STAFF_BANNER,
     STAFF_DASHBOARD,
     PORTAL_SESSION,
+    PORTAL_SESSION_ROOM,
     STAFF_SESSION,
     PORTAL_SESSION_CATCH_UP,
     PORTAL_BANNER,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", portal.session_list, name="list"),
     path("<int:session_id>/", portal.session_detail, name="detail"),
     path("<int:session_id>/tech-check/", portal.tech_check, name="tech_check"),
+    path("<int:session_id>/join/", portal.join, name="join"),
     path("<int:session_id>/trouble/", portal.trouble, name="trouble"),
     path("<int:session_id>/makeup/", portal.makeup_new, name="makeup"),
     path("makeups/<int:makeup_id>/answer/", portal.makeup_answer, name="makeup_answer"),

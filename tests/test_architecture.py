@@ -21,8 +21,14 @@ CORE = "iop"
 CORE_COMPOSITION = {"iop/settings.py", "iop/urls.py"}
 # Which domain app may use which (through selectors and services only). Sessions reads the
 # crisis app's latest-risk rule for the roll call; support reads sessions (the session a ticket
-# concerns, the client's tech checks, attendance) and screens chat through crisis.
-ALLOWED = {("sessions_app", "crisis"), ("support", "sessions_app"), ("support", "crisis")}
+# concerns, the client's tech checks, attendance) and screens chat through crisis; recordings
+# reads sessions (who runs a session, who is expected, its room) and hears its room's joins.
+ALLOWED = {
+    ("sessions_app", "crisis"),
+    ("support", "sessions_app"),
+    ("support", "crisis"),
+    ("recordings", "sessions_app"),
+}
 PUBLIC_ROOMS = ("selectors", "services")
 # A room is a module or, once it outgrows one file, a package.
 ROOMS: tuple[str | tuple[str, ...], ...] = (

@@ -198,3 +198,12 @@ def test_livekit_as_the_default_provider_needs_its_server_and_keys_even_in_devel
 
     assert result.returncode != 0
     assert "LIVEKIT_URL" in result.stderr.strip().splitlines()[-1]
+
+
+def test_debug_off_refuses_the_local_recorder():
+    """The local recorder records no one: a production Harbor must not pretend to record."""
+    assert _start(production_env(RECORDING_PROVIDER_LOCAL="0")).returncode == 0
+    result = _start(production_env(RECORDING_PROVIDER_LOCAL="1"))
+
+    assert result.returncode != 0
+    assert "RECORDING_PROVIDER_LOCAL" in result.stderr.strip().splitlines()[-1]

@@ -84,6 +84,8 @@ RULES: dict[str, tuple[int | str, ...]] = {
     "ours_client": (200, 404, 403, 403, 403, 403, 403, 403, LOGIN),
     "ours_client_act": (302, 404, 403, 403, 403, 403, 403, 403, LOGIN),
     "ours_client_write": (400, 404, 403, 403, 403, 403, 403, 403, LOGIN),
+    # A JSON action refused for what the object's state is (joining a session that is over).
+    "ours_client_conflict": (409, 404, 403, 403, 403, 403, 403, 403, LOGIN),
     # Clinical staff: the care team, the program's supervisor, the administrator.
     "clinical": (403, 403, 200, 200, 200, 200, 403, 200, LOGIN),
     "clinical_ours": (403, 403, 200, 404, 200, 404, 403, 200, LOGIN),
@@ -169,6 +171,10 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "sessions_staff:alert_ack": ("staff_post_only", "staff_act"),
     # A POST makes a new private calendar link (for the person themself).
     "sessions_staff:calendar": ("staff", "staff"),
+    # Starting and stopping a session's recording: the box on the session page (who may is the
+    # service's answer, shown as a banner; the session itself is looked up first).
+    "recordings_staff:start": ("staff_post_only", "staff_act"),
+    "recordings_staff:stop": ("staff_post_only", "staff_act"),
     "support_staff:queue": ("desk", None),
     "support_staff:ticket": ("desk", None),
     "support_staff:reply": ("desk_post_only", "desk_write"),
@@ -190,6 +196,8 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "sessions:list": ("own_client", None),
     "sessions:detail": ("ours_client", None),
     "sessions:tech_check": ("client_post_only", "ours_client_write"),
+    # Our client's session is over: the room is not opened.
+    "sessions:join": ("client_post_only", "ours_client_conflict"),
     "sessions:trouble": ("client_post_only", "ours_client_act"),
     "sessions:makeup": ("ours_client", "ours_client"),
     "sessions:makeup_answer": ("client_post_only", "ours_client_act"),

@@ -129,6 +129,10 @@ class StaffProfile(models.Model):
     is_on_call = models.BooleanField(
         default=False, help_text="Receives the on-call live feed (replaced by the rota in crisis/)."
     )
+    may_use_education_recordings = models.BooleanField(
+        default=False,
+        help_text="May play recordings made for education (each segment's people consented).",
+    )
 
     def __str__(self) -> str:
         return f"{self.user} ({self.program})"

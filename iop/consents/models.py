@@ -10,6 +10,10 @@ class ConsentKind(models.TextChoices):
     RECORDING_THERAPEUTIC = "recording_therapeutic", "Recording for therapeutic review"
     RECORDING_QA = "recording_qa", "Recording for quality assurance"
     RECORDING_EDUCATION = "recording_education", "Recording for education"
+    RECORDING_CATCHUP = (
+        "recording_catchup",
+        "Recording for catch-up by group members who missed",
+    )
     EMERGENCY_CONTACT = "emergency_contact", "Emergency-contact disclosure"
     SMS = "sms", "Text messages"
     LOCATION = "location", "Location sharing"

@@ -10,6 +10,7 @@ from iop.accounts.models import ClientProfile, Role, User
 from iop.accounts.selectors import clients_visible_to
 from iop.audit.models import Action
 from iop.audit.services import access_record
+from iop.consents import receivers
 from iop.consents.models import (
     ConsentAction,
     ConsentDocument,
@@ -96,6 +97,12 @@ def consent_grant(
             note=note.strip()[:300],
         )
         access_record(actor=actor, action=Action.CREATE, client=client, obj=record)
+        receivers.consent_changed(
+            client=client,
+            kind=record.kind,
+            granted=record.action == ConsentAction.GRANT,
+            at=record.recorded_at,
+        )
     return record
 
 
@@ -128,4 +135,10 @@ def consent_withdraw(
             note=note.strip()[:300],
         )
         access_record(actor=actor, action=Action.CREATE, client=client, obj=record)
+        receivers.consent_changed(
+            client=client,
+            kind=record.kind,
+            granted=record.action == ConsentAction.GRANT,
+            at=record.recorded_at,
+        )
     return record

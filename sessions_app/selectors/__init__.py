@@ -5,7 +5,8 @@ expected.py     who is expected at a session, who runs it, make-up targets, cale
 pages.py        the pages' reads: staff list and roster, portal rows, make-up queue (audited)
 
 It also re-exports what other apps need of the video rooms (sessions_app/video.py): how a
-participant is named in a room, and LiveKit's signed webhooks read and verified.
+participant is named in a room, LiveKit's signed webhooks read and verified, and
+`WebhookRejected`, what a provider's webhook parser raises on a bad signature.
 """
 
 from sessions_app.selectors.expected import (
@@ -18,6 +19,7 @@ from sessions_app.selectors.expected import (
     facilitator_ids,
     is_expected,
     makeup_targets,
+    session_for_room,
 )
 from sessions_app.selectors.pages import (
     MAKEUP_AFTER,
@@ -117,6 +119,7 @@ __all__ = [
     "session_rows_between",
     "sessions_between",
     "sessions_upcoming_for",
+    "session_for_room",
     "sessions_visible_to",
     "supervised_program_ids",
     "tech_check_latest_for",

@@ -77,6 +77,12 @@ def facilitator_ids(session: Session) -> list[int]:
     return sorted(ids)
 
 
+def session_for_room(room_name: str) -> Session | None:
+    """The session whose video room this is (a provider's events name the room), for Harbor
+    itself: a webhook has no viewer."""
+    return Session.objects.select_related("program", "group").filter(room_name=room_name).first()
+
+
 def care_team_ids(client: ClientProfile) -> list[int]:
     return list(client.care_team.values_list("clinician_id", flat=True))
 

@@ -12,6 +12,9 @@ joining.py     tech_check_record, trouble_report (and trouble_handler_register: 
                apps add to it, e.g. support's ticket), chat_send (once per message id),
                calendar_feed_for, calendar_feed_regenerate, reminder_preference_set
 makeups.py     makeup_request, makeup_decide
+room.py        room_join (the room's address, after the listeners heard of the join:
+               room_listener_register, e.g. recordings' consent gate), room_notice (what the
+               facilitators and the clients' session pages are told, for apps above sessions)
 reminders.py   reminders_schedule, reminders_cancel, reminders_schedule_upcoming
 access.py      who may change what (may_manage_*, require_*), used by the services above
 """
@@ -49,6 +52,12 @@ from sessions_app.services.reminders import (
     reminders_schedule,
     reminders_schedule_upcoming,
 )
+from sessions_app.services.room import (
+    room_join,
+    room_listener_register,
+    room_listener_unregister,
+    room_notice,
+)
 from sessions_app.services.schedule import session_cancel, session_create, session_reschedule
 from sessions_app.services.series import (
     schedule_extend,
@@ -78,6 +87,10 @@ __all__ = [
     "reminders_cancel",
     "reminders_schedule",
     "reminders_schedule_upcoming",
+    "room_join",
+    "room_listener_register",
+    "room_listener_unregister",
+    "room_notice",
     "schedule_extend",
     "series_cancel_from",
     "series_create",

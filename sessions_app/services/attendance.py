@@ -33,6 +33,7 @@ from sessions_app.models import (
 from sessions_app.models.attendance import CLOSING_EVENTS, CORRECTABLE, OPENING_EVENTS
 from sessions_app.selectors import expected_clients, is_expected, program_settings
 from sessions_app.services.access import require_manage_session
+from sessions_app.services.room import room_presence_recorded
 
 if TYPE_CHECKING:
     from sessions_app.video import ProviderEvent
@@ -154,6 +155,10 @@ def attendance_event_record(
         attendance, _ = attendance_recompute(session, client, now=now)
         access_record(actor=actor, action=Action.CREATE, client=client, obj=event)
         attendance_changed(attendance, session=session, client_name=client.user.display_name)
+        if kind in OPENING_EVENTS or kind in CLOSING_EVENTS:
+            room_presence_recorded(
+                session=session, user_id=client.user_id, joined=kind in OPENING_EVENTS, at=at
+            )
     return event
 
 

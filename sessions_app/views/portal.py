@@ -27,7 +27,7 @@ from iop.permissions_policy import permissions_allowed
 from sessions_app import ical, selectors, services
 from sessions_app.forms import ReminderPreferenceForm, TargetForm
 from sessions_app.models import MakeUpRequest, Session, SessionStatus
-from sessions_app.video import provider_for
+from sessions_app.video import RoomEntry, provider_for
 
 SPEEDTEST_MAX_BYTES = 5_000_000
 
@@ -37,6 +37,14 @@ def _session(request, session_id: int) -> Session:
         return selectors.session_get_for(request.user, session_id)
     except Session.DoesNotExist:
         raise Http404("No such session.") from None
+
+
+def _room_on_page(session: Session, user) -> RoomEntry:
+    """What the page carries before anyone joins: the kind of room and, for LiveKit, its server.
+    The address with its token (a Jitsi JWT, a LiveKit token) comes from `join` only, after
+    Harbor has heard of the join (a recording the client has not agreed to pauses first)."""
+    entry = provider_for(session).room_entry(session, user=user, moderator=False)
+    return RoomEntry(kind=entry.kind, url=entry.url if entry.kind == "livekit" else "")
 
 
 @client_required
@@ -81,7 +89,7 @@ def session_detail(request, session_id: int):
             and opens <= now < session.ends_at,
             "opens": opens,
             "over": session.ends_at <= now,
-            "room": provider_for(session).room_entry(session, user=request.user, moderator=False),
+            "room": _room_on_page(session, request.user),
             "dial_in": row.dial_in_number
             or settings.SESSIONS_DIAL_IN_NUMBER
             or settings.CLINIC_CRISIS_LINE,
@@ -137,6 +145,20 @@ def tech_check(request, session_id: int):
     return JsonResponse(
         {"id": check.pk, "passed": check.passed, "problems": check.problems}, status=201
     )
+
+
+@client_required
+@never_cache
+@require_POST
+def join(request, session_id: int):
+    """The room's address, answered only once Harbor has heard of the join (a recording without
+    the client's consent has paused by then): the page opens the room with it."""
+    session = _session(request, session_id)
+    try:
+        entry = services.room_join(actor=request.user, session=session)
+    except (ValidationError, DomainError) as error:
+        return _error_json(error)
+    return JsonResponse({"kind": entry.kind, "room_url": entry.url, "token": entry.token})
 
 
 @login_required

@@ -68,8 +68,12 @@
     while (tiles.firstChild) { tiles.removeChild(tiles.firstChild); }
   }
 
-  function join() {
+  // The portal's page gets its token from Harbor's join answer (the event's detail), never
+  // from the page itself; the staff page carries its facilitator's token.
+  function join(e) {
     if (room) { return; }
+    var given = (e && e.detail) || {};
+    var token = given.token || root.getAttribute("data-livekit-token");
     if (!LK) { show("failed", "The video room could not load. Please reload the page."); return; }
     var E = LK.RoomEvent;
     room = new LK.Room({ adaptiveStream: true, dynacast: true });
@@ -95,7 +99,7 @@
     show("connecting", "Connecting to the video room…");
     setButtons(true);
     var current = room;
-    current.connect(root.getAttribute("data-livekit-url"), root.getAttribute("data-livekit-token"))
+    current.connect(given.url || root.getAttribute("data-livekit-url"), token)
       .then(function () {
         if (room !== current) { return null; }
         show("connected", "You are in the video room.");
@@ -119,7 +123,7 @@
 
   document.addEventListener("harbor:room-join", join);
   document.addEventListener("harbor:room-leave", leave);
-  if (joinButton) { joinButton.addEventListener("click", join); }
+  if (joinButton) { joinButton.addEventListener("click", function () { join(); }); }
   if (leaveButton) { leaveButton.addEventListener("click", leave); }
   window.addEventListener("pagehide", leave);
   show("idle", "");

@@ -217,6 +217,10 @@
       else if (m.type === "left") { setPresence("out", "You left the session."); }
       else if (m.type === "chat") { chatArrived(m.payload); }
       else if (m.type === "chat_stored") { settle(m.id, m.message_id); }
+      else if (m.payload && m.type !== "error") {
+        // Events of other apps (a recording's state) are for their panels on this page.
+        document.dispatchEvent(new CustomEvent("harbor:session-event", { detail: m }));
+      }
       else if (m.type === "error" && !(m.id && chatRefused(m.id, m.message))) {
         setPresence(inRoom ? "in" : "out", m.message);
       }
@@ -235,18 +239,43 @@
 
   function stopBeat() { if (beat) { clearInterval(beat); beat = null; } }
 
+  // Harbor gives the room's address (and its token) only when asked to join: a recording the
+  // client has not agreed to pauses first. A room opened as a link gets its window in the click,
+  // so no popup blocker stops it, and is sent there once the address arrives; a LiveKit room on
+  // the page connects with the token (static/js/livekit_room.js).
+  function joined(room, entry) {
+    if (entry.kind === "livekit") {
+      document.dispatchEvent(new CustomEvent("harbor:room-join", {
+        detail: { url: entry.room_url, token: entry.token }
+      }));
+    } else if (room) { room.opener = null; room.location.href = entry.room_url; }
+    else if (entry.room_url) { window.open(entry.room_url, "harbor-room-" + sessionId, "noopener"); }
+    inRoom = true;
+    send({ type: "join" });
+    startBeat();
+    joinButton.hidden = true;
+    if (leaveButton) { leaveButton.hidden = false; }
+  }
+
   if (joinButton) {
     joinButton.addEventListener("click", function () {
-      var url = root.getAttribute("data-room-url");
-      if (root.getAttribute("data-room-kind") === "livekit") {
-        document.dispatchEvent(new CustomEvent("harbor:room-join"));
-      } else if (url) { window.open(url, "harbor-room-" + sessionId, "noopener"); }
-      inRoom = true;
-      send({ type: "join" });
-      startBeat();
-      joinButton.hidden = true;
-      if (leaveButton) { leaveButton.hidden = false; }
+      var link = root.getAttribute("data-room-kind") !== "livekit";
+      var room = link ? window.open("", "harbor-room-" + sessionId) : null;
       setPresence("joining", "Joining…");
+      fetch(root.getAttribute("data-join-url"), {
+        method: "POST", credentials: "same-origin",
+        headers: { "Accept": "application/json", "X-CSRFToken": csrf }
+      }).then(function (r) {
+        return r.json().then(function (body) { return { ok: r.ok, body: body }; });
+      }).then(function (answer) {
+        if (answer.ok && answer.body.kind) { joined(room, answer.body); return; }
+        if (room) { room.close(); }
+        var error = answer.body && answer.body.error;
+        setPresence("out", (error && error.message) || "The room could not be opened. Please try again.");
+      }).catch(function () {
+        if (room) { room.close(); }
+        setPresence("out", "The room could not be opened. Please try again.");
+      });
     });
   }
   if (leaveButton) {

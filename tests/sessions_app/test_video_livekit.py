@@ -132,21 +132,30 @@ def test_the_portal_session_page_connects_to_the_room_itself(live_session, clien
 
     assert response.status_code == 200
     assert f'data-livekit-url="{SERVER}"' in page and 'data-room-kind="livekit"' in page
-    assert 'data-room-url=""' in page  # no link to open in a new window
     assert "vendor/livekit-client/livekit-client.umd.js" in page and "js/livekit_room.js" in page
-    token = page.split('data-livekit-token="', 1)[1].split('"', 1)[0]
-    assert _claims(token).identity == f"harbor-user-{client_profile.user.pk}"
     assert "camera=(self)" in response["Permissions-Policy"]
+    # The token is not on the page: joining asks Harbor for it (recordings hear the join first).
+    assert 'data-livekit-token=""' in page
+    joined = sign_in(client_profile.user).post(f"/sessions/{live_session.pk}/join/").json()
+    assert joined["kind"] == "livekit" and joined["room_url"] == SERVER
+    assert _claims(joined["token"]).identity == f"harbor-user-{client_profile.user.pk}"
 
 
 def test_a_jitsi_session_page_still_opens_a_link(group, client_profile, settings):
     settings.JITSI_BASE_URL = "https://meet.example.org"
     session = make_session(group, starts_at=timezone.now() - timedelta(minutes=5))
 
-    page = sign_in(client_profile.user).get(f"/sessions/{session.pk}/").content.decode()
+    browser = sign_in(client_profile.user)
+    page = browser.get(f"/sessions/{session.pk}/").content.decode()
 
-    assert f'data-room-url="https://meet.example.org/{session.room_name}"' in page
-    assert "livekit" not in page
+    assert 'data-room-kind="link"' in page and "livekit" not in page
+    assert session.room_name not in page  # the address comes with the join
+    joined = browser.post(f"/sessions/{session.pk}/join/").json()
+    assert joined == {
+        "kind": "link",
+        "room_url": f"https://meet.example.org/{session.room_name}",
+        "token": "",
+    }
 
 
 def test_the_portal_page_says_when_livekit_is_not_set_up(live_session, client_profile, settings):

@@ -50,13 +50,28 @@ def test_a_client_no_longer_enrolled_does_not_see_later_sessions(client_profile,
 # --- the session page ------------------------------------------------------------------------------
 
 
-def test_the_session_page_shows_guidelines_and_a_room_link(client_profile, now_session, settings):
+def test_the_session_page_shows_guidelines_and_joins_through_harbor(
+    client_profile, now_session, settings
+):
     settings.JITSI_BASE_URL = "https://video.example.org"
-    page = sign_in(client_profile.user).get(f"/sessions/{now_session.pk}/").content.decode()
+    browser = sign_in(client_profile.user)
+    page = browser.get(f"/sessions/{now_session.pk}/").content.decode()
 
     assert "Be kind." in page
-    assert f'data-room-url="https://video.example.org/{now_session.room_name}"' in page
     assert 'id="join-button"' in page
+    # The room's address is not on the page: joining asks for it (recordings hear the join first).
+    assert now_session.room_name not in page
+    assert f'data-join-url="/sessions/{now_session.pk}/join/"' in page
+    joined = browser.post(f"/sessions/{now_session.pk}/join/")
+    assert joined.status_code == 200
+    assert joined.json()["room_url"] == f"https://video.example.org/{now_session.room_name}"
+
+
+def test_joining_a_session_not_open_is_refused_in_json(client_profile, group):
+    later = make_session(group, starts_at=timezone.now() + timedelta(hours=3))
+    answer = sign_in(client_profile.user).post(f"/sessions/{later.pk}/join/")
+    assert answer.status_code == 409
+    assert answer.json()["error"]["message"] == "This session is not open to join now."
 
 
 def test_the_tech_check_is_stored_and_judged(client_profile, now_session):

@@ -84,6 +84,8 @@ CONSENT_TEXTS = {
     ConsentKind.SMS: "We may send you text messages: reminders, check-ins and messages from your care team.",
     ConsentKind.LOCATION: "When you press 'I need help now', your browser may share your location with the on-call clinician.",
     ConsentKind.FAMILY: "Family members you name may take part in family sessions and be told about your progress.",
+    # Last, so the demo's grant pattern of the kinds above stays as it was.
+    ConsentKind.RECORDING_CATCHUP: "If a group member misses a session for a technical reason, they may watch its recording for a short time to catch up.",
 }
 
 

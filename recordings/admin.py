@@ -1,0 +1,1 @@
+"""The recordings admin: retention settings and legal holds only (recordings are never edited)."""

@@ -1,0 +1,1 @@
+"""The recordings API: its viewsets come with playback and access requests."""

@@ -1,0 +1,1 @@
+"""What the recordings API views share."""

@@ -1,0 +1,83 @@
+"""The consent rule (DESIGN invariant 4): who present lacks active consent for a purpose.
+
+Staff count as consenting: being recorded at work is part of their employment terms, so only
+clients hold recording consents in the ledger. Anyone else (a person with neither a client
+record nor a staff role, or an inactive account) never counts as consenting.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import connection
+
+from iop.accounts.models import User
+from iop.consents.models import ConsentKind
+from iop.consents.selectors import consent_active_among
+from recordings.models import CONSENT_FOR_PURPOSE, RecordingPurpose
+
+# pg_advisory_xact_lock's first key: every decision about a session's recording takes this lock
+# with the session's id, so a join, a leave, a consent change and a start never interleave.
+_LOCK_SPACE = 0x52454331  # "REC1"
+
+
+def session_lock(session_id: int) -> None:
+    """Serialise recording decisions for one session until the transaction ends."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, session_id & 0x7FFFFFFF]
+        )
+
+
+@dataclass(frozen=True)
+class Lacking:
+    user_id: int
+    client_id: int | None
+    name: str
+
+
+def lacking_consent(user_ids: Iterable[int], purpose: str, *, at: datetime) -> list[Lacking]:
+    """The people among `user_ids` without active consent for the purpose at `at`, by name."""
+    kind = CONSENT_FOR_PURPOSE[purpose]
+    people = list(
+        User.objects.filter(pk__in=set(user_ids)).select_related("client_profile").order_by("pk")
+    )
+    clients = [p.client_profile for p in people if p.is_client and hasattr(p, "client_profile")]
+    consenting = consent_active_among(clients, kind, at=at)
+    found = []
+    for person in people:
+        if person.is_active and person.is_staff_member:
+            continue
+        client = getattr(person, "client_profile", None) if person.is_client else None
+        if person.is_active and client is not None and client.pk in consenting:
+            continue
+        found.append(
+            Lacking(person.pk, client.pk if client is not None else None, person.display_name)
+        )
+    return sorted(found, key=lambda lacking: (lacking.name, lacking.user_id))
+
+
+def names(people: list[Lacking]) -> str:
+    shown = [p.name for p in people]
+    if len(shown) <= 1:
+        return "".join(shown)
+    return ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def refusal_reason(people: list[Lacking], purpose: str) -> str:
+    """ "Jordan P. has not agreed to recording for quality assurance" """
+    kind = ConsentKind(CONSENT_FOR_PURPOSE[purpose])
+    verb = "has" if len(people) == 1 else "have"
+    return f"{names(people)} {verb} not agreed to {kind.label.lower()}"
+
+
+def pause_text(people: list[Lacking], purpose: str) -> str:
+    """What the facilitator sees: who, and for which purpose."""
+    label = RecordingPurpose(purpose).label.lower()
+    return f"Recording paused: not everyone has agreed ({names(people)} — {label})"
+
+
+# What every client in the room sees: it names nobody.
+PAUSED_FOR_ROOM = "Recording paused: not everyone has agreed"

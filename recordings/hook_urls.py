@@ -1,0 +1,7 @@
+"""Recording providers' webhooks, under /hooks/recordings/."""
+
+from django.urls import URLPattern
+
+app_name = "recordings_hooks"
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,32 @@
+"""What recordings shows in other pages (iop/slots.py): the recording box on the staff session
+page, and whether the session is being recorded on the client's session page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from iop import slots
+from recordings.selectors import room_indicator_for, session_recording_panel
+
+
+def staff_session(request: HttpRequest, session: Any) -> dict[str, Any] | None:
+    return {"panel": session_recording_panel(request.user, session)}
+
+
+def portal_session_room(request: HttpRequest, session: Any) -> dict[str, Any] | None:
+    return {"indicator": room_indicator_for(request.user, session)}
+
+
+def register() -> None:
+    slots.register_panel(
+        slots.STAFF_SESSION,
+        slots.Panel("recordings", "recordings/staff/_session_panel.html", staff_session, order=10),
+    )
+    slots.register_panel(
+        slots.PORTAL_SESSION_ROOM,
+        slots.Panel(
+            "recordings", "recordings/portal/_room_indicator.html", portal_session_room, order=10
+        ),
+    )

@@ -1,0 +1,45 @@
+"""Every write of recordings. Rooms:
+
+recording.py   recording_start, recording_stop (who may: access.py), and rule_apply: pause,
+               resume or carry on by who is present (under the session's recording lock)
+presence.py    room_participant_joined, room_participant_left, room_events_record (a provider's
+               webhook events), presence_changed (sessions' room listener: joins through Harbor
+               and the session page), consent_changed (the consent ledger's receiver),
+               recordings_rule_check, recordings_rule_tick
+segments.py    segment_store (an ended segment's media, encrypted into the vault),
+               segments_store_tick
+
+Shared by the services above, not services themselves: segments.py's segment_open, segment_end
+and participants_add (they run under a service's lock and transaction). The consent rule itself
+(who present lacks consent, the words that say so, the session's lock) is recordings/consent_rule.py.
+"""
+
+from recordings.services.access import may_record, require_may_record
+from recordings.services.presence import (
+    consent_changed,
+    presence_changed,
+    recordings_rule_check,
+    recordings_rule_tick,
+    room_events_record,
+    room_participant_joined,
+    room_participant_left,
+)
+from recordings.services.recording import recording_start, recording_stop, retention_days
+from recordings.services.segments import segment_store, segments_store_tick
+
+__all__ = [
+    "consent_changed",
+    "may_record",
+    "presence_changed",
+    "recording_start",
+    "recording_stop",
+    "recordings_rule_check",
+    "recordings_rule_tick",
+    "require_may_record",
+    "retention_days",
+    "room_events_record",
+    "room_participant_joined",
+    "room_participant_left",
+    "segment_store",
+    "segments_store_tick",
+]

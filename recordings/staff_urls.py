@@ -1,0 +1,12 @@
+"""Staff recordings pages, under /staff/recordings/ (behind the staff two-factor gate)."""
+
+from django.urls import path
+
+from recordings.views import staff
+
+app_name = "recordings_staff"
+
+urlpatterns = [
+    path("sessions/<int:session_id>/start/", staff.recording_start, name="start"),
+    path("sessions/<int:session_id>/stop/", staff.recording_stop, name="stop"),
+]

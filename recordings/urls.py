@@ -1,0 +1,7 @@
+"""Client recordings pages, under /recordings/."""
+
+from django.urls import URLPattern
+
+app_name = "recordings"
+
+urlpatterns: list[URLPattern] = []

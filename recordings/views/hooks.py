@@ -1,0 +1,1 @@
+"""Webhooks from recording providers (LiveKit's egress and participant events) come here."""
