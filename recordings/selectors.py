@@ -180,3 +180,26 @@ def segments_playable_for(
         detail=f"segments checked for {purpose}",
     )
     return found
+
+
+def client_access_until(person: Any, recording: Recording, *, at: datetime | None = None):
+    """Until when a client may play a recording they appear in: the later of an approved,
+    unexpired access request and an unexpired catch-up offer; None when they may not."""
+    from recordings.models import AccessRequestState, CatchUpOffer, RecordingAccessRequest
+
+    at = at or timezone.now()
+    profile_id = getattr(getattr(person, "client_profile", None), "pk", None)
+    if profile_id is None:
+        return None
+    untils = [
+        *RecordingAccessRequest.objects.filter(
+            recording=recording,
+            client_id=profile_id,
+            state=AccessRequestState.APPROVED,
+            access_until__gt=at,
+        ).values_list("access_until", flat=True),
+        *CatchUpOffer.objects.filter(
+            recording=recording, client_id=profile_id, access_until__gt=at
+        ).values_list("access_until", flat=True),
+    ]
+    return max(untils, default=None)

@@ -31,6 +31,10 @@ class Scope(models.TextChoices):
     CRISIS_WRITE = "crisis:write", "Open, acknowledge and resolve crisis events"
     SUPPORT_READ = "support:read", "Read tech-support tickets and their conversation"
     SUPPORT_WRITE = "support:write", "Open tech-support tickets for clients, reply, change status"
+    RECORDINGS_READ = (
+        "recordings:read",
+        "Read session recordings' records and clients' access requests (never their media)",
+    )
 
 
 KEY_PREFIX = "hbr"
