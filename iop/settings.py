@@ -443,6 +443,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 15.0,
         "options": {"expires": 30},
     },
+    # recordings/: recordings past their retention are crypto-shredded, then their objects
+    # deleted (and deletes that failed retried).
+    "recordings-purge-tick": {
+        "task": "recordings.tasks.recordings_purge_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     "api-idempotency-purge": {
         "task": "iop.api.tasks.idempotency_purge_task",
         "schedule": 3600.0,

@@ -8,6 +8,8 @@ presence.py    room_participant_joined, room_participant_left, room_events_recor
                recordings_rule_check, recordings_rule_tick
 segments.py    segment_store (an ended segment's media, encrypted into the vault),
                segments_store_tick
+purge.py       recordings_purge_tick (crypto-shredding, then the objects), recording_legal_hold_set,
+               recording_retention_set (admin: days per purpose; due dates move with it)
 
 Shared by the services above, not services themselves: segments.py's segment_open, segment_end
 and participants_add (they run under a service's lock and transaction). The consent rule itself
@@ -24,6 +26,11 @@ from recordings.services.presence import (
     room_participant_joined,
     room_participant_left,
 )
+from recordings.services.purge import (
+    recording_legal_hold_set,
+    recording_retention_set,
+    recordings_purge_tick,
+)
 from recordings.services.recording import recording_start, recording_stop, retention_days
 from recordings.services.segments import segment_store, segments_store_tick
 
@@ -31,8 +38,11 @@ __all__ = [
     "consent_changed",
     "may_record",
     "presence_changed",
+    "recording_legal_hold_set",
+    "recording_retention_set",
     "recording_start",
     "recording_stop",
+    "recordings_purge_tick",
     "recordings_rule_check",
     "recordings_rule_tick",
     "require_may_record",
