@@ -60,7 +60,7 @@ class LegalHoldForm(ServiceForm):
 
 
 HOLD_FIELDS = ("legal_hold", "legal_hold_reason")
-SHOWN = [
+SHOWN: tuple[str, ...] = (
     "uuid",
     "session",
     "purpose",
@@ -76,7 +76,7 @@ SHOWN = [
     "purged_at",
     "alert",
     "alert_at",
-]
+)
 
 
 @admin.register(Recording)
@@ -101,7 +101,7 @@ class RecordingAdmin(AuditedAdminMixin, ServiceAdmin):
     date_hierarchy = "started_at"
     fieldsets = [
         (None, {"fields": SHOWN}),
-        ("Legal hold", {"fields": list(HOLD_FIELDS)}),
+        ("Legal hold", {"fields": HOLD_FIELDS}),
     ]
     readonly_fields = SHOWN
 
@@ -116,7 +116,7 @@ class RecordingAdmin(AuditedAdminMixin, ServiceAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.purged_at is not None:
-            return [*SHOWN, *HOLD_FIELDS]  # nothing left to hold
+            return (*SHOWN, *HOLD_FIELDS)  # nothing left to hold
         return SHOWN
 
     def save_model(self, request, obj, form, change):
