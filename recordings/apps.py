@@ -9,8 +9,8 @@ class RecordingsConfig(AppConfig):
     def ready(self):
         from iop.accounts import demo
         from iop.consents import receivers
-        from recordings.demo import seed_recordings
         from recordings import panels
+        from recordings.demo import seed_recordings
         from recordings.services import consent_changed, presence_changed
         from sessions_app.services import room_listener_register
 

@@ -119,7 +119,7 @@ def _record(
             )
             participants_add(segment, [facilitator.pk, *present], begin)
             made.append(segment)
-        stopped = made[-1].ended_at if made else started
+        stopped: datetime = (made[-1].ended_at if made else None) or started
         recording.stopped_at = stopped
         recording.stopped_by = facilitator
         recording.state_changed_at = stopped

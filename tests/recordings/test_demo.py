@@ -14,9 +14,9 @@ from recordings.demo import EXPIRED_TITLE, QA_TITLE, THERAPEUTIC_TITLE
 from recordings.models import Recording, RecordingPurpose, RecordingState, SegmentState
 from recordings.selectors import segments_playable_for
 from recordings.services import recordings_purge_tick
-from tests.recordings.vault_fixtures import recording_storage  # noqa: F401
+from tests.recordings.vault_fixtures import recording_storage as recording_storage
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("recording_storage")]
 
 
 def plays(segment) -> bytes:
@@ -32,8 +32,9 @@ def plays(segment) -> bytes:
 
 
 def test_seeding_makes_the_demo_recordings_and_the_purge_removes_the_expired_one(
-    settings, recording_storage
+    settings, tmp_path
 ):
+    recording_storage = tmp_path / "recordings"
     settings.DEBUG = True  # seed_demo refuses a production configuration
     call_command("seed_demo")
 
@@ -71,7 +72,7 @@ def test_seeding_makes_the_demo_recordings_and_the_purge_removes_the_expired_one
     assert Recording.objects.filter(session__title=EXPIRED_TITLE, purged_at=None).count() == 1
 
 
-def test_the_recordings_seeder_is_quick(settings, recording_storage):
+def test_the_recordings_seeder_is_quick(settings):
     """Seeding the recordings (five segments stored encrypted) takes a few seconds at most."""
     from iop.accounts.demo import seeders
 
