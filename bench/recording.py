@@ -583,6 +583,10 @@ def join_run(args: argparse.Namespace, fake) -> None:
     from recordings.providers.base import RoomEvent
     from recordings.services import recording_start, room_events_record, room_participant_joined
 
+    import logging
+
+    for noisy in ("werkzeug", "moto"):  # moto's S3 server logs every upload
+        logging.getLogger(noisy).setLevel(logging.ERROR)
     clinic = _clinic(video_provider="livekit", starts_ago=timedelta(minutes=5))
     session = clinic["session"]
     jordan = clinic["jordan"]
