@@ -577,13 +577,13 @@ def join_main(args: argparse.Namespace) -> None:
 
 
 def join_run(args: argparse.Namespace, fake) -> None:
+    import logging
+
     from django.utils import timezone
 
     from recordings.models import RecordingPurpose, RecordingState
     from recordings.providers.base import RoomEvent
     from recordings.services import recording_start, room_events_record, room_participant_joined
-
-    import logging
 
     for noisy in ("werkzeug", "moto"):  # moto's S3 server logs every upload
         logging.getLogger(noisy).setLevel(logging.ERROR)
