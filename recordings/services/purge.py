@@ -131,6 +131,7 @@ def _discard_at_providers(leftovers: list[tuple[str, str]]) -> None:
             continue
         for ref in refs:
             try:
+                provider.segment_stop(provider_ref=ref)  # idempotent: one never stopped
                 provider.segment_media_discard(provider_ref=ref)
             except Exception:  # noqa: BLE001 - its media is unreadable to nobody but the provider
                 log.exception("purge: the provider did not discard %s", ref)
