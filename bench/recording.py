@@ -55,8 +55,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -361,7 +363,15 @@ class _Database:
             _recreate_database(self.maintenance_url, drop_only=True)
 
 
-def _clinic(*, video_provider: str, starts_ago: timedelta) -> dict:
+@dataclass(frozen=True)
+class BenchClinic:
+    clinician: Any  # the facilitator
+    casey: Any  # agreed to QA recording
+    jordan: Any  # did not
+    session: Any
+
+
+def _clinic(*, video_provider: str, starts_ago: timedelta) -> BenchClinic:
     """A program, a facilitator, a group of two clients (Casey agreed to QA recording, Jordan
     did not) and a group session."""
     from django.utils import timezone
@@ -378,15 +388,15 @@ def _clinic(*, video_provider: str, starts_ago: timedelta) -> dict:
         UserFactory,
     )
 
-    program = ProgramFactory(name="Bench recording IOP")
-    clinician = StaffFactory(
+    program: Any = ProgramFactory(name="Bench recording IOP")
+    clinician: Any = StaffFactory(
         email="clinician@bench.harbor", password=None, profile__program=program
     )
-    casey = ClientProfileFactory(
+    casey: Any = ClientProfileFactory(
         user=UserFactory(email="casey@bench.harbor", full_name="Casey Client", password=None),
         program=program,
     )
-    jordan = ClientProfileFactory(
+    jordan: Any = ClientProfileFactory(
         user=UserFactory(email="jordan@bench.harbor", full_name="Jordan Park", password=None),
         program=program,
     )
@@ -398,7 +408,7 @@ def _clinic(*, video_provider: str, starts_ago: timedelta) -> dict:
     consent_grant(
         actor=clinician,
         client=casey,
-        document=ConsentDocumentFactory(kind=ConsentKind.RECORDING_QA),
+        document=ConsentDocumentFactory(kind=ConsentKind.RECORDING_QA),  # type: ignore[arg-type]
         method=ConsentMethod.PAPER,
     )
     starts = timezone.now() - starts_ago
@@ -413,19 +423,13 @@ def _clinic(*, video_provider: str, starts_ago: timedelta) -> dict:
         local_date=starts.date(),
         video_provider=video_provider,
     )
-    return {
-        "program": program,
-        "clinician": clinician,
-        "casey": casey,
-        "jordan": jordan,
-        "session": session,
-    }
+    return BenchClinic(clinician=clinician, casey=casey, jordan=jordan, session=session)
 
 
 # -- part purge -----------------------------------------------------------------------------------
 
 
-def purge_seed(count: int, clinic: dict) -> None:
+def purge_seed(count: int, clinic: BenchClinic) -> None:
     """`count` expired recordings, one stored segment each, its object real (1 KiB sealed)."""
     from django.db import transaction
     from django.utils import timezone
@@ -447,16 +451,17 @@ def purge_seed(count: int, clinic: dict) -> None:
     for first in range(0, count, step):
         with transaction.atomic():
             recordings = []
+            key_bytes = {}
             for _ in range(min(step, count - first)):
                 key = data_key_new()
                 recordings.append(
                     Recording(
-                        session=clinic["session"],
+                        session=clinic.session,
                         purpose=RecordingPurpose.QA,
                         provider="local",
                         state=RecordingState.STOPPED,
                         state_changed_at=stopped,
-                        started_by=clinic["clinician"],
+                        started_by=clinic.clinician,
                         started_at=stopped - timedelta(minutes=50),
                         stopped_at=stopped,
                         kek_id=key.kek_id,
@@ -464,6 +469,7 @@ def purge_seed(count: int, clinic: dict) -> None:
                         purge_due_at=stopped + timedelta(days=90),
                     )
                 )
+                key_bytes[recordings[-1].uuid] = key.wrapped
             Recording.objects.bulk_create(recordings)
             segments = []
             for recording in recordings:
@@ -480,7 +486,7 @@ def purge_seed(count: int, clinic: dict) -> None:
                 from recordings.crypto import WrappedKey
 
                 stored = media_write(
-                    key=WrappedKey(kek_id=recording.kek_id, wrapped=bytes(recording.wrapped_key)),
+                    key=WrappedKey(kek_id=recording.kek_id, wrapped=key_bytes[recording.uuid]),
                     aad=segment.aad,
                     chunks=[media],
                 )
@@ -588,11 +594,11 @@ def join_run(args: argparse.Namespace, fake) -> None:
     for noisy in ("werkzeug", "moto"):  # moto's S3 server logs every upload
         logging.getLogger(noisy).setLevel(logging.ERROR)
     clinic = _clinic(video_provider="livekit", starts_ago=timedelta(minutes=5))
-    session = clinic["session"]
-    jordan = clinic["jordan"]
-    room_participant_joined(session=session, user_id=clinic["casey"].user_id, at=timezone.now())
+    session = clinic.session
+    jordan = clinic.jordan
+    room_participant_joined(session=session, user_id=clinic.casey.user_id, at=timezone.now())
     recording = recording_start(
-        actor=clinic["clinician"], session=session, purpose=RecordingPurpose.QA
+        actor=clinic.clinician, session=session, purpose=RecordingPurpose.QA
     )
     assert recording.provider == "livekit", recording.provider
     print(

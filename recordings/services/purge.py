@@ -18,9 +18,10 @@ hold whose purge is overdue lets the next tick purge it.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import defaultdict
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -63,23 +64,30 @@ def _due(now: datetime) -> Any:
     )
 
 
-def _kept_days(recording: dict[str, Any], now: datetime) -> int:
-    since: datetime = recording["stopped_at"] or recording["started_at"]
-    return max(0, (now - since).days)
+class _Claimed(NamedTuple):
+    pk: int
+    uuid: uuid.UUID
+    provider: str
+    started_at: datetime
+    stopped_at: datetime | None
+
+    def kept_days(self, now: datetime) -> int:
+        return max(0, (now - (self.stopped_at or self.started_at)).days)
 
 
 def _shred(now: datetime, batch: int) -> tuple[int, list[tuple[str, str]]]:
     """Destroy the data keys of up to `batch` due recordings, in one transaction: (how many,
     the (provider, provider_ref) of their segments never stored, to discard at the provider)."""
     with transaction.atomic():
-        claimed = list(
-            _due(now)
+        claimed = [
+            _Claimed(*row)
+            for row in _due(now)
             .select_for_update(skip_locked=True)
-            .values("pk", "uuid", "provider", "stopped_at", "started_at")[:batch]
-        )
+            .values_list("pk", "uuid", "provider", "started_at", "stopped_at")[:batch]
+        ]
         if not claimed:
             return 0, []
-        ids = [row["pk"] for row in claimed]
+        ids = [row.pk for row in claimed]
         Recording.objects.filter(pk__in=ids).update(
             wrapped_key=None,
             kek_id="",
@@ -87,7 +95,7 @@ def _shred(now: datetime, batch: int) -> tuple[int, list[tuple[str, str]]]:
             state_changed_at=now,
             purged_at=now,
         )
-        providers = {row["pk"]: row["provider"] for row in claimed}
+        providers = {row.pk: row.provider for row in claimed}
         leftovers = [
             (providers[recording_id], ref)
             for recording_id, ref in RecordingSegment.objects.filter(
@@ -106,12 +114,7 @@ def _shred(now: datetime, batch: int) -> tuple[int, list[tuple[str, str]]]:
             actor=None,
             action=Action.DELETE,
             entries=[
-                (
-                    None,
-                    OBJECT,
-                    row["uuid"],
-                    f"purged after {_kept_days(row, now)} days: key destroyed",
-                )
+                (None, OBJECT, row.uuid, f"purged after {row.kept_days(now)} days: key destroyed")
                 for row in claimed
             ],
         )
