@@ -434,7 +434,7 @@ def purge_seed(count: int, clinic: BenchClinic) -> None:
     from django.db import transaction
     from django.utils import timezone
 
-    from recordings.crypto import data_key_new
+    from recordings.crypto import WrappedKey, data_key_new
     from recordings.models import (
         Recording,
         RecordingPurpose,
@@ -483,8 +483,6 @@ def purge_seed(count: int, clinic: BenchClinic) -> None:
                     content_type="audio/wav",
                     stored_at=stopped,
                 )
-                from recordings.crypto import WrappedKey
-
                 stored = media_write(
                     key=WrappedKey(kek_id=recording.kek_id, wrapped=key_bytes[recording.uuid]),
                     aad=segment.aad,
