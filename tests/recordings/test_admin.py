@@ -141,3 +141,16 @@ def test_staff_without_admin_rights_do_not_reach_it(clinician, recording):
         change_url(recording), {"legal_hold": "on", "legal_hold_reason": "x"}
     ).status_code in (302, 403)
     assert not Recording.objects.get(pk=recording.pk).legal_hold
+
+
+def test_a_purged_recording_shows_as_a_tombstone_with_nothing_to_hold(admin_user, recording):
+    Recording.objects.filter(pk=recording.pk).update(purge_due_at=timezone.now())
+    assert recordings_purge_tick() == 1
+    browser = sign_in(admin_user)
+
+    page = browser.get(change_url(recording))
+    assert page.status_code == 200
+    assert 'name="legal_hold"' not in page.content.decode()
+    browser.post(change_url(recording), {"legal_hold": "on", "legal_hold_reason": "Late"})
+    purged = Recording.objects.get(pk=recording.pk)
+    assert not purged.legal_hold and purged.state == RecordingState.PURGED
