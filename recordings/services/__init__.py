@@ -8,6 +8,9 @@ presence.py    room_participant_joined, room_participant_left, room_events_recor
                recordings_rule_check, recordings_rule_tick
 segments.py    segment_store (an ended segment's media, encrypted into the vault),
                segments_store_tick
+playback.py    playback_link_create (signed, short-lived links to the segments one may play for
+               a purpose, audited), playback_media_for (a link's media, every check made again
+               at each request), play_refusal (who may play for which purpose)
 
 Shared by the services above, not services themselves: segments.py's segment_open, segment_end
 and participants_add (they run under a service's lock and transaction). The consent rule itself
@@ -15,6 +18,13 @@ and participants_add (they run under a service's lock and transaction). The cons
 """
 
 from recordings.services.access import may_record, require_may_record
+from recordings.services.playback import (
+    PlaybackLink,
+    PlaybackMedia,
+    play_refusal,
+    playback_link_create,
+    playback_media_for,
+)
 from recordings.services.presence import (
     consent_changed,
     presence_changed,
@@ -28,8 +38,13 @@ from recordings.services.recording import recording_start, recording_stop, reten
 from recordings.services.segments import segment_store, segments_store_tick
 
 __all__ = [
+    "PlaybackLink",
+    "PlaybackMedia",
     "consent_changed",
     "may_record",
+    "play_refusal",
+    "playback_link_create",
+    "playback_media_for",
     "presence_changed",
     "recording_start",
     "recording_stop",
