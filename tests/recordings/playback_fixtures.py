@@ -73,7 +73,7 @@ def make_recording(session, clinician, client_profile, jordan, clock, media_dir)
     return make
 
 
-def plaintext(segment: RecordingSegment) -> bytes:
+def plaintext(segment) -> bytes:
     """The segment's media, decrypted straight from the vault (what the player must get)."""
     recording = segment.recording
     key = crypto.WrappedKey(kek_id=recording.kek_id, wrapped=bytes(recording.wrapped_key))
