@@ -352,3 +352,13 @@ def test_tampered_media_is_refused_plainly_never_a_server_error(played, media_di
     response = browser.get(link.segments[0].url, headers={"range": f"bytes={CHUNK + 10}-"})
     assert response.status_code == 409
     assert response.content.decode() == "This recording's stored media failed its integrity check."
+
+
+def test_a_head_request_tells_the_size_and_reads_nothing(played):
+    browser, link, media = played
+    response = browser.head(link.segments[0].url, headers={"range": "bytes=10-19"})
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes 10-19/{len(media)}"
+    assert response["Content-Length"] == "10" and response.content == b""
+    whole = browser.head(link.segments[0].url)
+    assert whole.status_code == 200 and whole["Content-Length"] == str(len(media))
