@@ -275,10 +275,12 @@ def _claims(token: str) -> dict[str, Any] | None:
     return claims
 
 
-def playback_media_for(viewer: Actor, token: str) -> PlaybackMedia:
+def playback_media_for(viewer: Actor, token: str, *, fresh: bool = True) -> PlaybackMedia:
     """A link's media, checked again now: the link is this person's (else NotFound) and young
     enough, they may still play the recording for its purpose, and everyone in the segment
-    still consents (else NotAllowed); the recording is not purged (else Conflict)."""
+    still consents (else NotAllowed); the recording is not purged (else Conflict).
+    `fresh=False` leaves out the link's age: a response already under way is checked again
+    between chunks, and may outlive the link that started it."""
     from recordings.crypto import WrappedKey
     from recordings.selectors import recordings_visible_to
     from recordings.vault import StoredMedia
@@ -288,7 +290,8 @@ def playback_media_for(viewer: Actor, token: str) -> PlaybackMedia:
     if person is None or claims is None or claims["u"] != person.pk:
         raise NotFound("No such playback link.")
     try:
-        signing.loads(token, salt=_SALT, max_age=settings.RECORDING_PLAYBACK_LINK_SECONDS)
+        if fresh:
+            signing.loads(token, salt=_SALT, max_age=settings.RECORDING_PLAYBACK_LINK_SECONDS)
     except signing.SignatureExpired:
         raise NotAllowed(
             "This playback link has expired: open the recording again for a new one."

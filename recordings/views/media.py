@@ -3,20 +3,25 @@
 Every request, each Range request of a player included, is checked again from the start
 (services.playback_media_for): the link's age, the person, their grant, the recording not purged
 and the consent of everyone in the segment. A withdrawal therefore refuses the next Range
-request. Only the chunks a range lies in are read and decrypted (recordings/vault.py).
+request; a response already under way is checked again before each further chunk, so it ends
+short too (a player that asked for `bytes=0-` reads one response for a whole segment). Only the
+chunks a range lies in are read and decrypted (recordings/vault.py). Under ASGI the body is an
+async iterator that reads a chunk at a time: Django would read a sync iterator whole into memory.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
+from asgiref.sync import sync_to_async
 from django.contrib.auth.decorators import login_required
+from django.core.handlers.asgi import ASGIRequest
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_safe
 
-from iop.domain import Conflict, NotAllowed, NotFound
+from iop.domain import Conflict, DomainError, NotAllowed, NotFound
 from recordings import services
 
 log = logging.getLogger(__name__)
@@ -63,19 +68,41 @@ def _refused(status: int, text: str) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
-def _guarded(first: bytes, rest: Iterator[bytes], where: str) -> Iterator[bytes]:
-    """The body once its first piece is read: a failure further on ends it short (the headers
-    are sent), logged, never a traceback."""
-    from recordings.vault import MediaTampered, StorageFailed
+class _Body:
+    """The body once its first piece is read. Before each further piece the link is checked
+    again (not its age); a refusal or a failure ends the body short (the headers are sent),
+    logged, never a traceback."""
 
-    if first:
-        yield first
-    try:
-        yield from rest
-    except MediaTampered:
-        log.error("recordings: %s failed its integrity check mid-stream", where)
-    except StorageFailed:
-        log.warning("recordings: reading %s failed mid-stream", where)
+    def __init__(self, request, token: str, first: bytes, rest: Iterator[bytes], where: str):
+        self.request, self.token, self.where = request, token, where
+        self.first, self.rest = first, rest
+
+    def _next(self) -> bytes | None:
+        from recordings.vault import MediaTampered, StorageFailed
+
+        try:
+            services.playback_media_for(self.request.user, self.token, fresh=False)
+            return next(self.rest, None)
+        except DomainError as refusal:
+            log.info("recordings: %s stopped mid-stream: %s", self.where, refusal.message)
+        except MediaTampered:
+            log.error("recordings: %s failed its integrity check mid-stream", self.where)
+        except StorageFailed:
+            log.warning("recordings: reading %s failed mid-stream", self.where)
+        return None
+
+    def __iter__(self) -> Iterator[bytes]:
+        if self.first:
+            yield self.first
+        while (piece := self._next()) is not None:
+            yield piece
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        if self.first:
+            yield self.first
+        read = sync_to_async(self._next)
+        while (piece := await read()) is not None:
+            yield piece
 
 
 @login_required
@@ -120,8 +147,9 @@ def play(request, token: str):
         except StorageFailed:
             log.warning("recordings: reading %s failed", where)
             return _refused(503, UNREADABLE)
+        body = _Body(request, token, first, pieces, where)
         response = StreamingHttpResponse(
-            _guarded(first, pieces, where),
+            body.__aiter__() if isinstance(request, ASGIRequest) else iter(body),
             status=206 if asked else 200,
             content_type=found.content_type,
         )

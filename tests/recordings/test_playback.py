@@ -362,3 +362,59 @@ def test_a_head_request_tells_the_size_and_reads_nothing(played):
     assert response["Content-Length"] == "10" and response.content == b""
     whole = browser.head(link.segments[0].url)
     assert whole.status_code == 200 and whole["Content-Length"] == str(len(media))
+
+
+def test_a_withdrawal_ends_a_response_already_under_way(played, clinician, jordan):
+    browser, link, _ = played
+    response = browser.get(link.segments[1].url)  # one response for the whole segment
+    pieces = iter(response.streaming_content)
+    first = next(pieces)
+    assert len(first) == CHUNK
+
+    withdraw(jordan, ConsentKind.RECORDING_THERAPEUTIC, by=clinician)
+
+    assert list(pieces) == []  # nothing more of it goes out
+
+
+def test_a_stream_outlives_its_link_but_not_the_consent(played, clock, settings):
+    browser, link, media = played
+    response = browser.get(link.segments[0].url)
+    pieces = iter(response.streaming_content)
+    first = next(pieces)
+
+    clock.shift(timedelta(seconds=settings.RECORDING_PLAYBACK_LINK_SECONDS + 1))
+
+    assert first + b"".join(pieces) == media
+
+
+def test_tampering_further_on_ends_the_body_short_never_a_server_error(played, media_dir):
+    browser, link, media = played
+    segment = Recording.objects.get().segments.get(index=0)
+    stored = media_dir / segment.object_key
+    data = bytearray(stored.read_bytes())
+    data[3 * (CHUNK + 28) + 50] ^= 0x01  # a byte of the fourth chunk
+    stored.write_bytes(bytes(data))
+
+    response = browser.get(link.segments[0].url)
+
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == media[: 3 * CHUNK]
+
+
+def test_under_asgi_the_body_is_read_a_chunk_at_a_time(played):
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    browser, link, media = played
+
+    async def fetch():
+        client = AsyncClient()
+        client.cookies = browser.cookies
+        response = await client.get(link.segments[0].url, headers={"range": "bytes=100-"})
+        return response, [piece async for piece in response.streaming_content]
+
+    response, pieces = async_to_sync(fetch)()
+
+    assert response.status_code == 206 and response.is_async
+    assert b"".join(pieces) == media[100:]
+    assert len(pieces) == -(-len(media) // CHUNK)  # one piece per chunk
