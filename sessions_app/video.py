@@ -185,11 +185,14 @@ def livekit_webhook_event(headers: dict[str, str], body: bytes) -> WebhookEvent:
             raise WebhookMalformed("The webhook's body is not UTF-8.") from None
         raise WebhookRejected("The webhook's signature is wrong.") from None
     try:
-        return WebhookReceiver(verifier).receive(text, token)
+        event = WebhookReceiver(verifier).receive(text, token)
     except Exception:  # the SDK raises jwt's errors, ValueError and bare Exception alike
         if _livekit_signed(verifier, token, body):
             raise WebhookMalformed("The webhook's body is not a LiveKit event.") from None
         raise WebhookRejected("The webhook's signature is wrong.") from None
+    if not event.event:  # `{}` or `[]` parse as an empty event: LiveKit always names one
+        raise WebhookMalformed("The webhook names no event.")
+    return event
 
 
 def _livekit_signed(verifier: TokenVerifier, token: str, body: bytes) -> bool:
