@@ -64,15 +64,17 @@ def status_note(segment: RecordingSegment, status: str, at: datetime) -> None:
 
 def store_due_now(segment: RecordingSegment, now: datetime) -> bool:
     """The segment's file is finished at the provider: store it now rather than at the next
-    look. A segment a worker holds (its lease is far ahead) is left to that worker."""
+    look (False when it is due already). A segment a worker holds (its lease is far ahead)
+    is left to that worker."""
     waiting = RecordingSegment.objects.filter(
-        pk=segment.pk, state=SegmentState.STORING, store_due_at__lte=now + STORE_WAIT
-    )
-    if not waiting.exists():
-        return False
-    waiting.update(store_due_at=now)
-    transaction.on_commit(partial(_kick_store, segment.pk))
-    return True
+        pk=segment.pk,
+        state=SegmentState.STORING,
+        store_due_at__gt=now,
+        store_due_at__lte=now + STORE_WAIT,
+    ).update(store_due_at=now)
+    if waiting:
+        transaction.on_commit(partial(_kick_store, segment.pk))
+    return bool(waiting)
 
 
 def recording_tell(recording: Recording, session: Any, alert: str, now: datetime) -> bool:
