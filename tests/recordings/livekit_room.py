@@ -29,14 +29,14 @@ class Answer:
 
 
 def post_webhook(headers: dict[str, str], body: bytes, client: Client | None = None):
-    extra = {"HTTP_USER_AGENT": headers.get("User-Agent", "LiveKit")}
+    sent = {"User-Agent": headers.get("User-Agent", "LiveKit")}
     if "Authorization" in headers:
-        extra["HTTP_AUTHORIZATION"] = headers["Authorization"]
+        sent["Authorization"] = headers["Authorization"]
     return (client or Client()).post(
         HOOK,
         data=body,
         content_type=headers.get("Content-Type", "application/webhook+json"),
-        **extra,
+        headers=sent,
     )
 
 

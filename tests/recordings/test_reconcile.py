@@ -219,3 +219,37 @@ def test_a_room_whose_lock_is_held_by_a_join_is_left_for_the_next_tick(
         release.set()
         worker.join()
     assert recordings_reconcile_tick() == 1
+
+
+def test_storage_failing_mid_upload_fails_the_segment_with_nothing_stored_or_playable(
+    live_session, livekit, clinician, client_profile, staging_s3, settings, tmp_path
+):
+    """The storage half of "storage failing mid-upload" for a LiveKit segment (the vault's own
+    tests: test_vault.py and test_vault_s3.py; the local recorder's: test_storing.py)."""
+    from recordings.selectors import segments_playable_for
+
+    folder = tmp_path / "full-disk"
+    settings.RECORDING_CHUNK_BYTES = 64 * 1024
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "recordings": {
+            "BACKEND": "tests.recordings.test_vault.DiskFillsUp",  # full after two chunks
+            "OPTIONS": {"location": str(folder)},
+        },
+    }
+    livekit.complete_on_stop = False
+    recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
+    recording_stop(actor=clinician, recording=recording)
+    livekit.finish(segment.provider_ref, media=bytes(range(256)) * 4096)  # 1 MiB
+
+    assert segment_store(segment_id=segment.pk) == "failed"
+
+    segment.refresh_from_db()
+    recording.refresh_from_db()
+    assert segment.state == SegmentState.FAILED and segment.object_key == ""
+    assert segment.error.startswith("Storage failed") and segment.plaintext_size is None
+    assert not folder.exists() or list(folder.iterdir()) == []  # no half-written object
+    assert recording.alert.startswith("Segment 1 could not be stored")
+    assert segments_playable_for(clinician, recording, recording.purpose) == []
+    assert segment_store(segment_id=segment.pk) == "skipped"
+    assert staging_s3.keys() == []  # nor a plaintext copy left in staging
