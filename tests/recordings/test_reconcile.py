@@ -9,11 +9,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
 from django.db import connections, transaction
 from django.utils import timezone
 from livekit.protocol.egress import EgressStatus
 
 from iop.audit.models import AccessLog
+from iop.realtime.groups import user_group
 from recordings.consent_rule import session_lock
 from recordings.models import RecordingSegment, RecordingState, SegmentState
 from recordings.providers.registry import provider_named
@@ -29,6 +32,7 @@ from sessions_app.selectors import zone_of
 from tests.conftest import sign_in
 from tests.livekit_fake import Fail, Hang
 from tests.recordings.livekit_room import recording_under_way
+from tests.recordings.test_pages import receive
 
 pytestmark = pytest.mark.django_db
 
@@ -174,7 +178,13 @@ def test_livekit_down_during_the_tick_changes_nothing_and_the_next_tick_mends(
 
 
 def test_livekit_down_for_longer_than_the_silence_tells_the_facilitator(
-    live_session, livekit, clinician, client_profile, clock, settings
+    live_session,
+    livekit,
+    clinician,
+    client_profile,
+    clock,
+    settings,
+    django_capture_on_commit_callbacks,
 ):
     settings.RECORDING_EGRESS_SILENCE_SECONDS = 120
     recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
@@ -182,12 +192,19 @@ def test_livekit_down_for_longer_than_the_silence_tells_the_facilitator(
     heard = timezone.now()
     clock.shift(timedelta(seconds=121))
     livekit.fail(Fail("unavailable", "down"))
+    layer = get_channel_layer()
+    staff = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(clinician.pk), staff)
 
-    assert recordings_reconcile_tick() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert recordings_reconcile_tick() == 1
 
     recording.refresh_from_db()
     local = timezone.localtime(heard, zone_of(live_session.program))
     assert recording.alert == f"The recorder stopped reporting at {local:%H:%M}."
+    told = receive(layer, staff)
+    assert told["event"] == "recording.changed"
+    assert told["payload"]["alert"] == recording.alert
     assert recording.state == RecordingState.RECORDING  # Harbor cannot know more: it says so
 
 
