@@ -78,10 +78,11 @@ def store_due_now(segment: RecordingSegment, now: datetime) -> bool:
 
 
 def recording_tell(recording: Recording, session: Any, alert: str, now: datetime) -> bool:
-    """Set the recording's alert and tell the facilitator (once: an unchanged alert is quiet)."""
+    """Set the recording's alert ("" takes it back) and tell the facilitator (once: an
+    unchanged alert is quiet)."""
     if recording.alert == alert:
         return False
-    recording.alert, recording.alert_at = alert[:300], now
+    recording.alert, recording.alert_at = alert[:300], (now if alert else None)
     recording.save(update_fields=["alert", "alert_at"])
     access_record(
         actor=None,
@@ -89,7 +90,7 @@ def recording_tell(recording: Recording, session: Any, alert: str, now: datetime
         client=None,
         object_type=OBJECT,
         object_id=str(recording.uuid),
-        detail=f"alert: {alert}"[:255],
+        detail=f"alert: {alert}"[:255] if alert else "alert taken back",
     )
     lacking = []
     if recording.state == RecordingState.PAUSED:

@@ -52,7 +52,7 @@ from recordings.services.egress import (
 log = logging.getLogger(__name__)
 
 # A stopped recording's room is still compared this long (a stop LiveKit never took).
-RECENTLY = timedelta(hours=6)
+RECENTLY = timedelta(hours=2)
 UNFINISHED = (SegmentState.RECORDING, SegmentState.STORING)
 
 
@@ -131,6 +131,7 @@ def _compare(
         ref = segment.provider_ref
         if ref in running:
             if segment.state == SegmentState.RECORDING:
+                changed += _heard_again(session, segment, now)
                 status_note(segment, "active", now)
             continue
         if segment.state == SegmentState.STORING:
@@ -167,6 +168,21 @@ def _compare(
     return changed, sorted(running - set(unfinished))
 
 
+def _silence_text(session: Any, heard: datetime) -> str:
+    return f"The recorder stopped reporting at {clock_text(session, heard)}."
+
+
+def _heard_again(session: Any, segment: RecordingSegment, now: datetime) -> int:
+    """A recording segment LiveKit reports again after a silence: the facilitator's alert about
+    that silence (and only that one) is taken back."""
+    heard = segment.provider_status_at or segment.started_at
+    recording = segment.recording
+    if recording.alert != _silence_text(session, heard):
+        return 0
+    recording = Recording.objects.select_for_update().get(pk=segment.recording_id)
+    return int(recording_tell(recording, session, "", now))
+
+
 def _silences(session: Any, listed: list[SegmentStatus] | None, now: datetime) -> int:
     """(d) Segments nothing has been heard of for too long: the facilitator is told."""
     limit = now - timedelta(seconds=settings.RECORDING_EGRESS_SILENCE_SECONDS)
@@ -177,7 +193,7 @@ def _silences(session: Any, listed: list[SegmentStatus] | None, now: datetime) -
             heard = segment.provider_status_at or segment.started_at
             if heard >= limit:
                 continue
-            alert = f"The recorder stopped reporting at {clock_text(session, heard)}."
+            alert = _silence_text(session, heard)
         else:
             unfinished = segment.provider_status not in FINAL and (
                 running is None or segment.provider_ref in running

@@ -207,6 +207,12 @@ def test_livekit_down_for_longer_than_the_silence_tells_the_facilitator(
     assert told["payload"]["alert"] == recording.alert
     assert recording.state == RecordingState.RECORDING  # Harbor cannot know more: it says so
 
+    clock.shift(timedelta(seconds=30))  # LiveKit is back and still recording
+    assert recordings_reconcile_tick() == 1
+    recording.refresh_from_db()
+    assert recording.alert == "" and recording.state == RecordingState.RECORDING
+    assert AccessLog.objects.filter(detail="alert taken back").count() == 1
+
 
 @pytest.mark.django_db(transaction=True)
 def test_a_room_whose_lock_is_held_by_a_join_is_left_for_the_next_tick(
@@ -270,3 +276,9 @@ def test_storage_failing_mid_upload_fails_the_segment_with_nothing_stored_or_pla
     assert segments_playable_for(clinician, recording, recording.purpose) == []
     assert segment_store(segment_id=segment.pk) == "skipped"
     assert staging_s3.keys() == []  # nor a plaintext copy left in staging
+
+
+def test_beat_runs_the_reconcile_every_thirty_seconds(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["recordings-reconcile-tick"]
+    assert entry["task"] == recordings_reconcile_tick_task.name
+    assert entry["schedule"] == 30.0 and entry["options"]["expires"] < 30
