@@ -344,3 +344,48 @@ def test_the_signature_is_the_sdks_over_the_exact_body(live_session, livekit):
     token = AccessToken(livekit.api_key, livekit.api_secret).with_sha256(digest).to_jwt()
     assert post_webhook({"Authorization": token}, body).status_code == 200
     assert post_webhook({"Authorization": token}, body + b" ").status_code == 403
+
+
+# --- end to end: a real HTTP server, the fake's own webhooks, a real worker -----------------------
+
+
+def _until(check, seconds: float = 20.0):
+    """Wait for a worker's result (the only wait here: a real worker runs on its own time)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if check():
+            return
+        time.sleep(0.1)
+    raise AssertionError("the worker did not get there in time")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_end_to_end_a_join_pauses_and_the_ended_egress_is_stored_by_a_worker(
+    live_server, live_session, livekit, run_worker, clinician, client_profile, jordan
+):
+    livekit.complete_on_stop = False  # the egress ends when the test says, as LiveKit's would
+    livekit.webhook_to = f"{live_server.url}{HOOK}"
+    recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
+
+    with run_worker(("default",)):
+        joined = livekit.participant(
+            "participant_joined", room_name=live_session.room_name, identity=identity(jordan)
+        )
+        assert joined is not None and joined.answered == 200
+        # The egress was stopped before the hook answered (the worker may have asked since).
+        assert "StopEgress" in livekit.methods()
+        recording.refresh_from_db()
+        assert recording.state == RecordingState.PAUSED
+
+        ended = livekit.finish(segment.provider_ref)  # egress_ended, signed, over HTTP
+        assert ended.status == EgressStatus.EGRESS_COMPLETE
+        assert livekit.sent[-1].event.event == "egress_ended" and livekit.sent[-1].answered == 200
+
+        def stored() -> bool:
+            segment.refresh_from_db()
+            return segment.state == SegmentState.STORED
+
+        _until(stored)
+    assert segment.provider_status == "complete" and segment.object_key
