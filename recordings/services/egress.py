@@ -116,7 +116,7 @@ def segment_lost(
     why = status.error or (
         "LiveKit ended the recording." if status.status == "complete" else "The recorder failed."
     )
-    alert = f"The recorder stopped reporting at {when}: {why}"
+    alert = f"The recorder stopped reporting at {when}: {why.rstrip('.')}."
     segment.ended_at = now
     segment.ended_reason = f"The recorder stopped at {when}: {why}"[:300]
     segment.provider_status, segment.provider_status_at = status.status, now

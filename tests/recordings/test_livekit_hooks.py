@@ -278,7 +278,9 @@ def test_an_egress_failing_while_recording_fails_its_segment_tells_the_facilitat
     assert segment.state == SegmentState.FAILED and not segment.object_key
     assert segment.error == (error or "The recorder failed.")
     assert recording.alert.startswith("The recorder stopped reporting at ")
-    assert (error or "The recorder failed.") in recording.alert
+    assert recording.alert.endswith(
+        f": {error or 'The recorder failed'}. Recording went on as a new segment."
+    )
     # Everyone present still agrees: the rule starts a new segment (a new egress).
     assert recording.state == RecordingState.RECORDING
     second = RecordingSegment.objects.get(recording=recording, state=SegmentState.RECORDING)
