@@ -238,6 +238,7 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "crisis_hooks:voice_prompt": ("post_only", "unsigned_hook"),
     "crisis_hooks:voice_pressed": ("post_only", "unsigned_hook"),
     "sessions_hooks:webhook": ("post_only", "unsigned_hook"),
+    "recordings_hooks:livekit": ("post_only", "unsigned_hook"),
 }
 
 # Not walked here: the API (tests/api/test_personas.py walks it), Django's admin (its own
