@@ -446,6 +446,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 15.0,
         "options": {"expires": 30},
     },
+    # LiveKit's webhooks are hints: every 30 s each LiveKit room with a running recording (or a
+    # segment still being stored) is compared with ListEgress: lost egresses end their segment,
+    # lost egress_ended webhooks are made up for, and an egress Harbor does not know is stopped.
+    "recordings-reconcile-tick": {
+        "task": "recordings.tasks.recordings_reconcile_tick_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "api-idempotency-purge": {
         "task": "iop.api.tasks.idempotency_purge_task",
         "schedule": 3600.0,
@@ -598,6 +606,10 @@ if PRODUCTION and RECORDING_PROVIDER_LOCAL:
     )
 # The local recorder's file follows the segment's length, up to this many seconds.
 RECORDING_LOCAL_MAX_SECONDS = env_int("RECORDING_LOCAL_MAX_SECONDS", 600, minimum=1)
+# A LiveKit egress Harbor has heard nothing from for this long (LiveKit unreachable while it
+# records, or an egress stopped but never finished) is reported to the facilitator by the
+# reconcile tick (recordings/services/reconcile.py).
+RECORDING_EGRESS_SILENCE_SECONDS = env_int("RECORDING_EGRESS_SILENCE_SECONDS", 120, minimum=30)
 # crisis/: follow-ups after a resolved crisis (hours), the grace before an overdue one goes to
 # a supervisor, and how long check-ins stay stepped up.
 _follow_up_hours = env_list("CRISIS_FOLLOW_UP_HOURS", ["24", "72", "168"])

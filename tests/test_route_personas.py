@@ -240,6 +240,7 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "crisis_hooks:voice_prompt": ("post_only", "unsigned_hook"),
     "crisis_hooks:voice_pressed": ("post_only", "unsigned_hook"),
     "sessions_hooks:webhook": ("post_only", "unsigned_hook"),
+    "recordings_hooks:livekit": ("post_only", "unsigned_hook"),
     # Recordings: clinical staff see those of their sessions and caseload; a client those
     # they are in. Playing is by a link made for one person (tests/recordings/test_playback.py).
     "recordings_staff:list": ("clinical", None),

@@ -8,6 +8,9 @@ presence.py    room_participant_joined, room_participant_left, room_events_recor
                recordings_rule_check, recordings_rule_tick
 segments.py    segment_store (an ended segment's media, encrypted into the vault),
                segments_store_tick
+egress.py      egress_event_record (LiveKit's egress webhooks: noted, stored now, or a lost
+               capture ended with the facilitator told), segment_lost
+reconcile.py   recordings_reconcile_tick (ListEgress against Harbor's segments every 30 s)
 playback.py    playback_link_create (signed, short-lived links to the segments one may play for
                a purpose, audited), playback_media_for (a link's media, every check made again
                at each request), play_refusal (who may play for which purpose)
@@ -18,6 +21,7 @@ and participants_add (they run under a service's lock and transaction). The cons
 """
 
 from recordings.services.access import may_record, require_may_record
+from recordings.services.egress import egress_event_record
 from recordings.services.playback import (
     PlaybackLink,
     PlaybackMedia,
@@ -34,6 +38,7 @@ from recordings.services.presence import (
     room_participant_joined,
     room_participant_left,
 )
+from recordings.services.reconcile import recordings_reconcile_tick
 from recordings.services.recording import recording_start, recording_stop, retention_days
 from recordings.services.segments import segment_store, segments_store_tick
 
@@ -41,6 +46,7 @@ __all__ = [
     "PlaybackLink",
     "PlaybackMedia",
     "consent_changed",
+    "egress_event_record",
     "may_record",
     "play_refusal",
     "playback_link_create",
@@ -48,6 +54,7 @@ __all__ = [
     "presence_changed",
     "recording_start",
     "recording_stop",
+    "recordings_reconcile_tick",
     "recordings_rule_check",
     "recordings_rule_tick",
     "require_may_record",
