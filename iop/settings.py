@@ -315,6 +315,9 @@ else:
     raise ImproperlyConfigured("RECORDING_STORAGE must be filesystem or s3")
 # Plaintext bytes per independently authenticated chunk: a Range read decrypts whole chunks.
 RECORDING_CHUNK_BYTES = env_int("RECORDING_CHUNK_BYTES", 4 * 1024 * 1024, minimum=64 * 1024)
+# How long a playback link (recordings/services/playback.py) is good for: every Range request
+# re-checks it, so a link cannot be kept and replayed later.
+RECORDING_PLAYBACK_LINK_SECONDS = env_int("RECORDING_PLAYBACK_LINK_SECONDS", 300, minimum=10)
 WHITENOISE_USE_FINDERS = True
 
 CACHES = {

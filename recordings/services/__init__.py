@@ -11,6 +11,9 @@ segments.py    segment_store (an ended segment's media, encrypted into the vault
 egress.py      egress_event_record (LiveKit's egress webhooks: noted, stored now, or a lost
                capture ended with the facilitator told), segment_lost
 reconcile.py   recordings_reconcile_tick (ListEgress against Harbor's segments every 30 s)
+playback.py    playback_link_create (signed, short-lived links to the segments one may play for
+               a purpose, audited), playback_media_for (a link's media, every check made again
+               at each request), play_refusal (who may play for which purpose)
 
 Shared by the services above, not services themselves: segments.py's segment_open, segment_end
 and participants_add (they run under a service's lock and transaction). The consent rule itself
@@ -19,6 +22,13 @@ and participants_add (they run under a service's lock and transaction). The cons
 
 from recordings.services.access import may_record, require_may_record
 from recordings.services.egress import egress_event_record
+from recordings.services.playback import (
+    PlaybackLink,
+    PlaybackMedia,
+    play_refusal,
+    playback_link_create,
+    playback_media_for,
+)
 from recordings.services.presence import (
     consent_changed,
     presence_changed,
@@ -33,9 +43,14 @@ from recordings.services.recording import recording_start, recording_stop, reten
 from recordings.services.segments import segment_store, segments_store_tick
 
 __all__ = [
+    "PlaybackLink",
+    "PlaybackMedia",
     "consent_changed",
     "egress_event_record",
     "may_record",
+    "play_refusal",
+    "playback_link_create",
+    "playback_media_for",
     "presence_changed",
     "recording_start",
     "recording_stop",
