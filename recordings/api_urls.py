@@ -2,8 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
+from recordings import api
+
 app_name = "recordings_api"
 
 router = SimpleRouter()
+router.register("recordings", api.RecordingViewSet, basename="recording")
 
 urlpatterns = router.urls

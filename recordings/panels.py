@@ -1,5 +1,6 @@
 """What recordings shows in other pages (iop/slots.py): the recording box on the staff session
-page, and whether the session is being recorded on the client's session page."""
+page, whether the session is being recorded on the client's session page, and the links to the
+recordings pages in the portal's and the staff menus."""
 
 from __future__ import annotations
 
@@ -19,7 +20,25 @@ def portal_session_room(request: HttpRequest, session: Any) -> dict[str, Any] | 
     return {"indicator": room_indicator_for(request.user, session)}
 
 
+def _is_clinical(user: Any) -> bool:
+    return bool(getattr(user, "is_clinical", False))
+
+
+def _is_client(user: Any) -> bool:
+    return bool(getattr(user, "is_client", False))
+
+
 def register() -> None:
+    slots.register_link(
+        slots.PORTAL_NAV,
+        slots.Link("recordings", "Recordings", "recordings:list", order=40, shown_to=_is_client),
+    )
+    slots.register_link(
+        slots.STAFF_NAV,
+        slots.Link(
+            "recordings", "Recordings", "recordings_staff:list", order=40, shown_to=_is_clinical
+        ),
+    )
     slots.register_panel(
         slots.STAFF_SESSION,
         slots.Panel("recordings", "recordings/staff/_session_panel.html", staff_session, order=10),

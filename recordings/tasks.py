@@ -38,3 +38,8 @@ def recordings_purge_tick_task() -> int:
         purged += done
         if done < PURGE_BATCH or time.monotonic() - started > PURGE_SECONDS:
             return purged
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=240, time_limit=300)
+def recordings_reconcile_tick_task() -> int:
+    return services.recordings_reconcile_tick()

@@ -1,1 +1,6 @@
-"""The recordings API: its viewsets come with playback and access requests."""
+"""The recordings API: recordings (list, read, start, stop, playback links); access requests
+come with their own viewset."""
+
+from recordings.api.recordings import RecordingViewSet
+
+__all__ = ["RecordingViewSet"]

@@ -125,6 +125,11 @@ class RecordingSegment(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_reason = models.CharField(max_length=300, blank=True)
     provider_ref = models.CharField(max_length=200, blank=True)
+    # What the provider last said of its capture ("active", "complete", "failed": its webhooks
+    # and the reconcile's ListEgress) and when; a terminal word is never replaced by "active"
+    # (webhooks arrive out of order). Empty until it first reports.
+    provider_status = models.CharField(max_length=12, blank=True)
+    provider_status_at = models.DateTimeField(null=True, blank=True)
     object_key = models.CharField(max_length=200, blank=True)
     plaintext_size = models.BigIntegerField(null=True, blank=True)
     ciphertext_size = models.BigIntegerField(null=True, blank=True)

@@ -10,6 +10,12 @@ segments.py    segment_store (an ended segment's media, encrypted into the vault
                segments_store_tick
 purge.py       recordings_purge_tick (crypto-shredding, then the objects), recording_legal_hold_set,
                recording_retention_set (admin: days per purpose; due dates move with it)
+egress.py      egress_event_record (LiveKit's egress webhooks: noted, stored now, or a lost
+               capture ended with the facilitator told), segment_lost
+reconcile.py   recordings_reconcile_tick (ListEgress against Harbor's segments every 30 s)
+playback.py    playback_link_create (signed, short-lived links to the segments one may play for
+               a purpose, audited), playback_media_for (a link's media, every check made again
+               at each request), play_refusal (who may play for which purpose)
 
 Shared by the services above, not services themselves: segments.py's segment_open, segment_end
 and participants_add (they run under a service's lock and transaction). The consent rule itself
@@ -17,6 +23,14 @@ and participants_add (they run under a service's lock and transaction). The cons
 """
 
 from recordings.services.access import may_record, require_may_record
+from recordings.services.egress import egress_event_record
+from recordings.services.playback import (
+    PlaybackLink,
+    PlaybackMedia,
+    play_refusal,
+    playback_link_create,
+    playback_media_for,
+)
 from recordings.services.presence import (
     consent_changed,
     presence_changed,
@@ -31,18 +45,26 @@ from recordings.services.purge import (
     recording_retention_set,
     recordings_purge_tick,
 )
+from recordings.services.reconcile import recordings_reconcile_tick
 from recordings.services.recording import recording_start, recording_stop, retention_days
 from recordings.services.segments import segment_store, segments_store_tick
 
 __all__ = [
+    "PlaybackLink",
+    "PlaybackMedia",
     "consent_changed",
+    "egress_event_record",
     "may_record",
+    "play_refusal",
+    "playback_link_create",
+    "playback_media_for",
     "presence_changed",
     "recording_legal_hold_set",
     "recording_retention_set",
     "recording_start",
     "recording_stop",
     "recordings_purge_tick",
+    "recordings_reconcile_tick",
     "recordings_rule_check",
     "recordings_rule_tick",
     "require_may_record",

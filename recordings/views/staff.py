@@ -1,18 +1,19 @@
-"""Staff pages: start and stop a session's recording (the box on the staff session page)."""
+"""Staff pages: the recordings one may see, one of them with its player for a chosen purpose,
+and starting and stopping a session's recording (the box on the staff session page)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from iop.accounts.decorators import staff_required
 from iop.domain import DomainError
 from iop.form_errors import error_message
 from recordings import selectors, services
-from recordings.models import RecordingPurpose
+from recordings.models import Recording, RecordingPurpose
 from sessions_app.selectors import session_get_for
 
 
@@ -21,6 +22,58 @@ def _session(request, session_id: int):
         return session_get_for(request.user, session_id)
     except ObjectDoesNotExist:
         raise Http404("No such session among yours.") from None
+
+
+def _clinical(request) -> None:
+    if not request.user.is_clinical:
+        raise PermissionDenied("Recordings are for clinical staff.")
+
+
+@staff_required
+def recordings(request):
+    _clinical(request)
+    rows = list(selectors.recordings_listed_for(request.user)[:100])
+    selectors.recordings_read_record(request.user, rows)
+    return render(request, "recordings/staff/list.html", {"recordings": rows})
+
+
+@staff_required
+def recording(request, recording_id: int):
+    """The recording's segments; with ?purpose= (why it is played), a player for each segment
+    that may be played for it, and the reason for each withheld."""
+    _clinical(request)
+    try:
+        found = selectors.recording_get_for(request.user, recording_id)
+    except Recording.DoesNotExist:
+        raise Http404("No such recording among yours.") from None
+    selectors.recordings_read_record(request.user, [found])
+    purpose = request.GET.get("purpose", "")
+    link, refusal = None, ""
+    if purpose:
+        try:
+            link = services.playback_link_create(
+                actor=request.user, recording=found, purpose=purpose
+            )
+        except (ValidationError, DomainError) as error:
+            refusal = error_message(error)
+    links = {s.index: s for s in link.segments} if link else {}
+    withheld = {s.index: s for s in link.withheld} if link else {}
+    rows = [
+        {"segment": s, "link": links.get(s.index), "withheld": withheld.get(s.index)}
+        for s in selectors.segments_of(found)
+    ]
+    return render(
+        request,
+        "recordings/staff/detail.html",
+        {
+            "recording": found,
+            "rows": rows,
+            "purpose": purpose,
+            "purposes": RecordingPurpose.choices,
+            "link": link,
+            "refusal": refusal,
+        },
+    )
 
 
 def _back(session_id: int):

@@ -2,7 +2,8 @@
 
 Everything "ours" belongs to `client_profile` in the test program: a group they are enrolled in,
 a past session with their attendance, a make-up request, a safety plan, a crisis event, the
-program's escalation policy, an on-call shift and a tech-support ticket; and a help article and
+program's escalation policy, an on-call shift, a tech-support ticket and a recording of the past
+session with them in it; and a help article and
 a clinic-wide announcement, which every caller may read. The other caseload and the other
 program get the same client-identifying rows, so a leak shows as a foreign name or record number in a body.
 """
@@ -17,6 +18,14 @@ from django.utils import timezone
 from crisis.models import CrisisEvent, CrisisSource, OnCallShift, SafetyPlan, StepTarget
 from crisis.services import crisis_open, escalation_policy_save, safety_plan_save
 from iop.accounts.models import ClientProfile, User
+from recordings.models import (
+    Recording,
+    RecordingPurpose,
+    RecordingSegment,
+    RecordingState,
+    SegmentParticipant,
+    SegmentState,
+)
 from sessions_app.models import (
     Attendance,
     AttendanceStatus,
@@ -44,6 +53,45 @@ class Clinic:
     ticket: Ticket
     help_article_id: int = 0
     announcement_id: int = 0
+    recording_id: int = 0
+
+
+def _recording(session: Session, client: ClientProfile, facilitator: User) -> Recording:
+    """A stopped recording of the session, the client in its one stored segment. Its media is
+    never written: the walkers make playback links, they never play them."""
+    from recordings.crypto import data_key_new
+
+    key = data_key_new()
+    recording = Recording.objects.create(
+        session=session,
+        purpose=RecordingPurpose.THERAPEUTIC,
+        provider="local",
+        state=RecordingState.STOPPED,
+        state_changed_at=session.ends_at,
+        started_by=facilitator,
+        started_at=session.starts_at,
+        stopped_at=session.ends_at,
+        stopped_by=facilitator,
+        kek_id=key.kek_id,
+        wrapped_key=key.wrapped,
+    )
+    segment = RecordingSegment.objects.create(
+        recording=recording,
+        index=0,
+        state=SegmentState.STORED,
+        started_at=session.starts_at,
+        ended_at=session.ends_at,
+        object_key="never-written",
+        plaintext_size=0,
+        ciphertext_size=0,
+        chunk_size=4096,
+        content_type="audio/wav",
+        stored_at=session.ends_at,
+    )
+    SegmentParticipant.objects.create(
+        segment=segment, user=client.user, joined_at=session.starts_at
+    )
+    return recording
 
 
 def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
@@ -131,4 +179,5 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         ticket,
         help_article_id=article.pk,
         announcement_id=announcement.pk,
+        recording_id=_recording(past, client, clinician).pk,
     )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("recordings", "0002_default_retention"),
+        ("recordings", "0003_segment_provider_status"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
