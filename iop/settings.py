@@ -446,6 +446,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 15.0,
         "options": {"expires": 30},
     },
+    # recordings/: recordings past their retention are crypto-shredded, then their objects
+    # deleted (and deletes that failed retried).
+    "recordings-purge-tick": {
+        "task": "recordings.tasks.recordings_purge_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     # LiveKit's webhooks are hints: every 30 s each LiveKit room with a running recording (or a
     # segment still being stored) is compared with ListEgress: lost egresses end their segment,
     # lost egress_ended webhooks are made up for, and an egress Harbor does not know is stopped.

@@ -7,8 +7,10 @@ class RecordingsConfig(AppConfig):
     verbose_name = "Recordings: consent-gated, encrypted session recordings"
 
     def ready(self):
+        from iop.accounts import demo
         from iop.consents import receivers
         from recordings import panels
+        from recordings.demo import seed_recordings
         from recordings.services import consent_changed, presence_changed
         from sessions_app.services import room_listener_register
 
@@ -18,3 +20,4 @@ class RecordingsConfig(AppConfig):
         room_listener_register("recordings", presence_changed)
         # A withdrawal pauses the recordings of rooms the client is in; a grant may resume one.
         receivers.register("recordings", consent_changed)
+        demo.register("recordings", seed_recordings, order=30)

@@ -108,6 +108,7 @@ class SegmentState(models.TextChoices):
     STORED = "stored", "Stored"
     FAILED = "failed", "Failed"
     DISCARDED = "discarded", "Discarded"
+    PURGED = "purged", "Purged (key destroyed)"
 
 
 class RecordingSegment(models.Model):
@@ -157,7 +158,13 @@ class RecordingSegment(models.Model):
                 fields=["store_due_at"],
                 condition=Q(state="storing", store_due_at__isnull=False),
                 name="segment_store_due",
-            )
+            ),
+            # Objects of purged segments not deleted yet (a failed delete is retried).
+            models.Index(
+                fields=["id"],
+                condition=Q(state="purged") & ~Q(object_key=""),
+                name="segment_purge_left",
+            ),
         ]
 
     def __str__(self) -> str:

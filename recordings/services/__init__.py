@@ -8,6 +8,8 @@ presence.py    room_participant_joined, room_participant_left, room_events_recor
                recordings_rule_check, recordings_rule_tick
 segments.py    segment_store (an ended segment's media, encrypted into the vault),
                segments_store_tick
+purge.py       recordings_purge_tick (crypto-shredding, then the objects), recording_legal_hold_set,
+               recording_retention_set (admin: days per purpose; due dates move with it)
 egress.py      egress_event_record (LiveKit's egress webhooks: noted, stored now, or a lost
                capture ended with the facilitator told), segment_lost
 reconcile.py   recordings_reconcile_tick (ListEgress against Harbor's segments every 30 s)
@@ -38,6 +40,11 @@ from recordings.services.presence import (
     room_participant_joined,
     room_participant_left,
 )
+from recordings.services.purge import (
+    recording_legal_hold_set,
+    recording_retention_set,
+    recordings_purge_tick,
+)
 from recordings.services.reconcile import recordings_reconcile_tick
 from recordings.services.recording import recording_start, recording_stop, retention_days
 from recordings.services.segments import segment_store, segments_store_tick
@@ -52,8 +59,11 @@ __all__ = [
     "playback_link_create",
     "playback_media_for",
     "presence_changed",
+    "recording_legal_hold_set",
+    "recording_retention_set",
     "recording_start",
     "recording_stop",
+    "recordings_purge_tick",
     "recordings_reconcile_tick",
     "recordings_rule_check",
     "recordings_rule_tick",
