@@ -136,16 +136,41 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(autouse=True)
-def recordings_media_scratch(settings, tmp_path_factory):
-    """Recordings' media (the demo seeder stores some) go to a scratch folder, never var/."""
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "recordings": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path_factory.getbasetemp() / "recordings-media")},
-        },
+@pytest.fixture(scope="session", autouse=True)
+def recordings_media_scratch(tmp_path_factory):
+    """Recordings' media (the demo seeder stores some) go to a scratch folder, never var/: in
+    this process and in the servers and workers tests start (daphne reads the media it plays
+    from where this process stored it), so set before any of them."""
+    import os
+
+    from django.test import override_settings
+
+    folder = str(tmp_path_factory.getbasetemp() / "recordings-media")
+    previous = {
+        name: os.environ.get(name) for name in ("RECORDING_STORAGE", "RECORDING_STORAGE_DIR")
     }
+    os.environ.update(RECORDING_STORAGE="filesystem", RECORDING_STORAGE_DIR=folder)
+    from django.conf import settings
+
+    scratch = override_settings(
+        STORAGES={
+            **settings.STORAGES,
+            "recordings": {
+                "BACKEND": "django.core.files.storage.FileSystemStorage",
+                "OPTIONS": {"location": folder},
+            },
+        }
+    )
+    scratch.enable()
+    try:
+        yield folder
+    finally:
+        scratch.disable()
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 # -- ending the run ---------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """In a real browser: the facilitator starts a recording from the session page; a client who has
 not agreed joins and both pages show the pause, live (the facilitator with who and why, the
-room naming nobody); they leave and it goes on, as a new segment."""
+room naming nobody); they leave and it goes on, as a new segment; a supervisor then plays the quality-assurance
+recording in the browser's own player."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from recordings.models import Recording, RecordingSegment, RecordingState
+from iop.audit.models import AccessLog
+from recordings.models import Recording, RecordingSegment, RecordingState, SegmentState
+from recordings.services import segments_store_tick
 from tests.browser.conftest import chromium  # noqa: F401 - fixture
 from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 from tests.sessions_app.conftest import make_session
@@ -27,6 +30,7 @@ def test_a_recording_pauses_for_a_client_who_has_not_agreed_and_resumes_when_the
     client_profile,
     jordan,
     group,
+    supervisor,
 ):
     session = make_session(
         group, starts_at=timezone.now() - timedelta(minutes=2), minutes=60, title="Tuesday group"
@@ -78,3 +82,28 @@ def test_a_recording_pauses_for_a_client_who_has_not_agreed_and_resumes_when_the
     staff.get_by_role("button", name="Stop recording").click()
     expect(staff.locator("#recording-state")).to_have_attribute("data-state", "none")
     expect(indicator).to_be_hidden()
+
+    # The worker's store tick (run here, as beat would) encrypts both segments into the vault;
+    # the program's supervisor plays the recording for quality assurance.
+    assert segments_store_tick() == 2
+    assert set(recording.segments.values_list("state", flat=True)) == {SegmentState.STORED}
+    review = _signed_in(media_browser, asgi_server_url, supervisor).new_page()
+    review.goto(f"/staff/recordings/{recording.pk}/")
+    review.select_option("#purpose", "qa")
+    review.get_by_role("button", name="Play").click()
+    players = review.locator("#segments audio")
+    expect(players).to_have_count(2)
+    # The browser's own player loads the decrypted media through the signed, short-lived link.
+    duration = players.first.evaluate(
+        """audio => new Promise((resolve, reject) => {
+            audio.addEventListener("loadedmetadata", () => resolve(audio.duration));
+            audio.addEventListener("error", () => reject(new Error("media error")));
+            audio.preload = "auto";
+            audio.load();
+        })"""
+    )
+    assert duration > 0
+    played = AccessLog.objects.filter(
+        actor=supervisor, object_id=str(recording.uuid), detail__startswith="playback for qa"
+    )
+    assert played.exists()
