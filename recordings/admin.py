@@ -10,9 +10,9 @@ from __future__ import annotations
 from django.contrib import admin
 
 from iop.audit.admin_mixins import AuditedAdminMixin
+from iop.service_admin import ServiceAdmin, ServiceForm
 from recordings import services
 from recordings.models import Recording, RecordingRetention
-from sessions_app.admin import ServiceAdmin, ServiceForm
 
 
 class RetentionForm(ServiceForm):
@@ -20,9 +20,9 @@ class RetentionForm(ServiceForm):
         model = RecordingRetention
         fields = ["days"]
 
-    def call(self, data):
+    def call(self, data, existing):
         return services.recording_retention_set(
-            actor=self.request.user, purpose=self.instance.purpose, days=data["days"]
+            actor=self.actor, purpose=self.instance.purpose, days=data["days"]
         )
 
 
@@ -50,9 +50,9 @@ class LegalHoldForm(ServiceForm):
             "legal_hold_reason": "Required to place a hold (a case, a complaint, a subpoena).",
         }
 
-    def call(self, data):
+    def call(self, data, existing):
         return services.recording_legal_hold_set(
-            actor=self.request.user,
+            actor=self.actor,
             recording=self.instance,
             hold=bool(data.get("legal_hold")),
             reason=data.get("legal_hold_reason") or "",

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -40,7 +41,7 @@ from recordings.providers.registry import LOCAL, provider_named
 from recordings.services.recording import retention_days
 from recordings.services.segments import data_key_for, participants_add, segment_store
 from sessions_app import services as sessions
-from sessions_app.models import Enrolment, Group, Session
+from sessions_app.selectors import enrolments_visible_to, groups_visible_to, sessions_visible_to
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +52,13 @@ EXPIRED_TITLE = "Catch-up group (demo, expired)"
 SEGMENT_SECONDS = 6
 
 
-def _past_session(clinic: DemoClinic, group: Group, title: str, starts_at: datetime) -> Session:
-    found = Session.objects.filter(group=group, title=title).order_by("-starts_at").first()
+def _past_session(clinic: DemoClinic, group: Any, title: str, starts_at: datetime) -> Any:
+    found = (
+        sessions_visible_to(clinic.staff["admin"])
+        .filter(group=group, title=title)
+        .order_by("-starts_at")
+        .first()
+    )
     if found is not None:
         return found
     return sessions.session_create(
@@ -72,7 +78,7 @@ def _agreeing(user_ids: list[int], purpose: str, *, at: datetime) -> list[int]:
 
 
 def _record(
-    session: Session,
+    session: Any,
     purpose: str,
     facilitator: User,
     segments: list[list[int]],
@@ -144,12 +150,14 @@ def seed_recordings(clinic: DemoClinic, *, now: datetime | None = None) -> None:
     if not settings.DEBUG or clinic.program.name != DEMO_PROGRAM:
         return  # the evening program's clinic only: one set of demo recordings is enough
     now = now or timezone.now()
-    group = Group.objects.filter(program=clinic.program, name=GROUP).first()
+    admin = clinic.staff["admin"]
+    group = groups_visible_to(admin).filter(program=clinic.program, name=GROUP).first()
     if group is None:
         return
     facilitator = clinic.staff["clinician1"]
     members = list(
-        Enrolment.objects.filter(group=group)
+        enrolments_visible_to(admin)
+        .filter(group=group)
         .order_by("client__user__full_name")
         .values_list("client__user_id", flat=True)
     )

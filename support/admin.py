@@ -19,7 +19,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
-from support.admin_tickets import ServiceAdmin, ServiceForm  # also registers the desk's set-up
+from iop.service_admin import ServiceAdmin, ServiceForm
+from support import admin_tickets  # noqa: F401 - registers the desk's set-up
 from support.markdown_text import render
 from support.models import Announcement, Guide, HelpArticle, TechTopic
 from support.services import (

@@ -7,6 +7,7 @@ names anyone in a recording: segments give how many were in them.
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -21,7 +22,6 @@ from iop.domain import NotAllowed
 from iop.viewer import api_key_of
 from recordings import selectors, services
 from recordings.models import Recording, RecordingPurpose, RecordingState
-from sessions_app.models import Session
 from sessions_app.selectors import sessions_visible_to
 
 
@@ -66,7 +66,7 @@ class RecordingDetailSerializer(RecordingSerializer):
 
 class RecordingStartSerializer(serializers.Serializer):
     session = serializers.PrimaryKeyRelatedField(
-        queryset=Session.objects.none(),
+        queryset=sessions_visible_to(AnonymousUser()),  # none; the caller's, set in __init__
         error_messages={"does_not_exist": "No session with id {pk_value} is visible to you."},
         style={"base_template": "input.html"},
     )
