@@ -443,6 +443,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 15.0,
         "options": {"expires": 30},
     },
+    # Clients' access requests past their decision time go to the program's supervisors.
+    "recordings-access-escalate-tick": {
+        "task": "recordings.tasks.recording_access_requests_escalate_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     "api-idempotency-purge": {
         "task": "iop.api.tasks.idempotency_purge_task",
         "schedule": 3600.0,
@@ -595,6 +601,12 @@ if PRODUCTION and RECORDING_PROVIDER_LOCAL:
     )
 # The local recorder's file follows the segment's length, up to this many seconds.
 RECORDING_LOCAL_MAX_SECONDS = env_int("RECORDING_LOCAL_MAX_SECONDS", 600, minimum=1)
+# Clients' access to recordings they appear in: a clinician decides a request within this many
+# hours (else it goes to the program's supervisors); approved access and a catch-up offer after
+# a session missed for a technical reason last this many days.
+RECORDING_ACCESS_DECISION_HOURS = env_int("RECORDING_ACCESS_DECISION_HOURS", 72, minimum=1)
+RECORDING_ACCESS_DAYS = env_int("RECORDING_ACCESS_DAYS", 14, minimum=1)
+RECORDING_CATCHUP_ACCESS_DAYS = env_int("RECORDING_CATCHUP_ACCESS_DAYS", 14, minimum=1)
 # crisis/: follow-ups after a resolved crisis (hours), the grace before an overdue one goes to
 # a supervisor, and how long check-ins stay stepped up.
 _follow_up_hours = env_list("CRISIS_FOLLOW_UP_HOURS", ["24", "72", "168"])

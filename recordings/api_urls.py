@@ -2,8 +2,13 @@
 
 from rest_framework.routers import SimpleRouter
 
+from recordings import api
+
 app_name = "recordings_api"
 
 router = SimpleRouter()
+router.register(
+    "recording-requests", api.RecordingAccessRequestViewSet, basename="recording-request"
+)
 
 urlpatterns = router.urls

@@ -9,4 +9,6 @@ app_name = "recordings_staff"
 urlpatterns = [
     path("sessions/<int:session_id>/start/", staff.recording_start, name="start"),
     path("sessions/<int:session_id>/stop/", staff.recording_stop, name="stop"),
+    path("requests/", staff.access_requests, name="requests"),
+    path("requests/<int:request_id>/decide/", staff.access_request_decide, name="request_decide"),
 ]

@@ -1,1 +1,5 @@
-"""The recordings API: its viewsets come with playback and access requests."""
+"""The recordings API: its viewsets (access requests here; recordings and playback with them)."""
+
+from recordings.api.access_requests import RecordingAccessRequestViewSet
+
+__all__ = ["RecordingAccessRequestViewSet"]

@@ -8,6 +8,11 @@ presence.py    room_participant_joined, room_participant_left, room_events_recor
                recordings_rule_check, recordings_rule_tick
 segments.py    segment_store (an ended segment's media, encrypted into the vault),
                segments_store_tick
+access_requests.py
+               access_request_create, access_request_decide, access_request_withdraw,
+               recording_access_requests_escalate_tick (overdue requests to the supervisors)
+catch_up.py    catch_up_offer_create, catch_up_offers_for_session (called after a catch-up
+               recording stops or stores a segment, and by sessions' attendance listener)
 
 Shared by the services above, not services themselves: segments.py's segment_open, segment_end
 and participants_add (they run under a service's lock and transaction). The consent rule itself
@@ -15,6 +20,14 @@ and participants_add (they run under a service's lock and transaction). The cons
 """
 
 from recordings.services.access import may_record, require_may_record
+from recordings.services.access_requests import (
+    access_request_create,
+    access_request_decide,
+    access_request_withdraw,
+    may_decide,
+    recording_access_requests_escalate_tick,
+)
+from recordings.services.catch_up import catch_up_offer_create, catch_up_offers_for_session
 from recordings.services.presence import (
     consent_changed,
     presence_changed,
@@ -28,6 +41,13 @@ from recordings.services.recording import recording_start, recording_stop, reten
 from recordings.services.segments import segment_store, segments_store_tick
 
 __all__ = [
+    "access_request_create",
+    "access_request_decide",
+    "access_request_withdraw",
+    "catch_up_offer_create",
+    "catch_up_offers_for_session",
+    "may_decide",
+    "recording_access_requests_escalate_tick",
     "consent_changed",
     "may_record",
     "presence_changed",
