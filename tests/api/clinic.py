@@ -17,6 +17,15 @@ from django.utils import timezone
 from crisis.models import CrisisEvent, CrisisSource, OnCallShift, SafetyPlan, StepTarget
 from crisis.services import crisis_open, escalation_policy_save, safety_plan_save
 from iop.accounts.models import ClientProfile, User
+from recordings.models import (
+    Recording,
+    RecordingAccessRequest,
+    RecordingPurpose,
+    RecordingSegment,
+    RecordingState,
+    SegmentParticipant,
+    SegmentState,
+)
 from sessions_app.models import (
     Attendance,
     AttendanceStatus,
@@ -44,6 +53,8 @@ class Clinic:
     ticket: Ticket
     help_article_id: int = 0
     announcement_id: int = 0
+    recording_id: int = 0
+    access_request_id: int = 0
 
 
 def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
@@ -51,6 +62,38 @@ def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
     group.facilitators.add(facilitator)
     Enrolment.objects.create(group=group, client=client, starts_on=date(2020, 1, 1))
     return group
+
+
+def _stored_recording(session: Session, client: ClientProfile, clinician: User) -> Recording:
+    """A stopped recording of the session with one stored segment the client is in, and the
+    client's waiting access request (rows only: no media is read by these tests)."""
+    now = timezone.now()
+    recording = Recording.objects.create(
+        session=session,
+        purpose=RecordingPurpose.THERAPEUTIC,
+        provider="local",
+        state=RecordingState.STOPPED,
+        state_changed_at=now,
+        started_by=clinician,
+        started_at=session.starts_at,
+        stopped_at=session.ends_at,
+        stopped_by=clinician,
+        kek_id="test",
+        wrapped_key=b"not-a-real-key",
+    )
+    segment = RecordingSegment.objects.create(
+        recording=recording,
+        index=0,
+        state=SegmentState.STORED,
+        started_at=session.starts_at,
+        ended_at=session.ends_at,
+        object_key=f"test/{recording.uuid}/0",
+        stored_at=now,
+    )
+    SegmentParticipant.objects.create(
+        segment=segment, user=client.user, joined_at=session.starts_at
+    )
+    return recording
 
 
 def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: str) -> Clinic:
@@ -119,6 +162,13 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         shown_from=timezone.now() - timedelta(hours=1),
         shown_to=timezone.now() + timedelta(days=1),
     )
+    recording = _stored_recording(past, client, clinician)
+    access_request = RecordingAccessRequest.objects.create(
+        recording=recording,
+        client=client,
+        reason=f"{name}: to hear it again",
+        due_at=timezone.now() + timedelta(hours=72),
+    )
     return Clinic(
         client,
         group,
@@ -131,4 +181,6 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         ticket,
         help_article_id=article.pk,
         announcement_id=announcement.pk,
+        recording_id=recording.pk,
+        access_request_id=access_request.pk,
     )

@@ -35,7 +35,7 @@ from recordings.services import (
 )
 from tests.conftest import sign_in
 from tests.factories import StaffFactory
-from tests.recordings.access_fixtures import media_dir, messages_about, qa_recording  # noqa: F401
+from tests.recordings.access_fixtures import messages_about
 from tests.recordings.conftest import withdraw
 
 pytestmark = pytest.mark.django_db

@@ -21,12 +21,7 @@ from sessions_app.services import (
     session_finalise,
     trouble_report,
 )
-from tests.recordings.access_fixtures import (  # noqa: F401
-    join,
-    media_dir,
-    messages_about,
-    stored_recording,
-)
+from tests.recordings.access_fixtures import join, messages_about, stored_recording
 
 pytestmark = pytest.mark.django_db
 
