@@ -71,7 +71,7 @@ def access_request_get_for(viewer: Viewer, request_id: int) -> RecordingAccessRe
 
 def access_queue_for(viewer: Viewer) -> list[RecordingAccessRequest]:
     """The staff queue: waiting requests first (the longest overdue first), then the decided."""
-    rows = list(
+    rows: list[RecordingAccessRequest] = list(
         access_requests_visible_to(viewer)
         .annotate(
             waiting=Case(

@@ -186,7 +186,9 @@ def segments_playable_for(
     return found
 
 
-def client_access_until(person: Any, recording: Recording, *, at: datetime | None = None):
+def client_access_until(
+    person: Any, recording: Recording, *, at: datetime | None = None
+) -> datetime | None:
     """Until when a client may play a recording they appear in: the later of an approved,
     unexpired access request and an unexpired catch-up offer; None when they may not."""
     from recordings.models import AccessRequestState, CatchUpOffer, RecordingAccessRequest
@@ -195,7 +197,7 @@ def client_access_until(person: Any, recording: Recording, *, at: datetime | Non
     profile_id = getattr(getattr(person, "client_profile", None), "pk", None)
     if profile_id is None:
         return None
-    untils = [
+    untils: list[datetime | None] = [
         *RecordingAccessRequest.objects.filter(
             recording=recording,
             client_id=profile_id,
@@ -206,4 +208,4 @@ def client_access_until(person: Any, recording: Recording, *, at: datetime | Non
             recording=recording, client_id=profile_id, access_until__gt=at
         ).values_list("access_until", flat=True),
     ]
-    return max(untils, default=None)
+    return max((u for u in untils if u is not None), default=None)

@@ -134,7 +134,9 @@ def _deciders(request: RecordingAccessRequest, client: ClientProfile) -> list[Us
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def _tell_staff(people: list[User], request: RecordingAccessRequest, *, key: str, text: str):
+def _tell_staff(
+    people: list[User], request: RecordingAccessRequest, *, key: str, text: str
+) -> None:
     for person in people:
         if not person.email:
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -35,7 +36,7 @@ MISSED = AttendanceStatus.TECHNICAL_ISSUE
 log = logging.getLogger(__name__)
 
 
-def catch_up_recordings(session) -> list[Recording]:
+def catch_up_recordings(session: Any) -> list[Recording]:
     """The session's catch-up recordings that may be offered: stopped, with stored segments."""
     return list(
         Recording.objects.filter(
@@ -90,7 +91,7 @@ def catch_up_offer_create(
 
 
 def catch_up_offers_for_session(
-    *, session, now: datetime | None = None, client_ids: list[int] | None = None
+    *, session: Any, now: datetime | None = None, client_ids: list[int] | None = None
 ) -> list[CatchUpOffer]:
     """Offer every ready catch-up recording of an ended session to each client whose attendance
     there is a technical issue (or only to `client_ids`); returns the offers made now."""
@@ -112,7 +113,7 @@ def catch_up_offers_for_session(
     return made
 
 
-def attendance_settled(*, session, client_id: int, status: str) -> None:
+def attendance_settled(*, session: Any, client_id: int, status: str) -> None:
     """sessions' attendance listener: a technical issue may be offered the catch-up recording."""
     if status == MISSED:
         catch_up_offers_for_session(session=session, client_ids=[client_id])
