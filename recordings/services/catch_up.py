@@ -29,10 +29,9 @@ from recordings.models import (
     SegmentState,
 )
 from recordings.services.access_requests import recording_path, tell_client
-from sessions_app.models import AttendanceStatus
-from sessions_app.selectors import clients_with_status
+from sessions_app.selectors import TECHNICAL_ISSUE, clients_with_status
 
-MISSED = AttendanceStatus.TECHNICAL_ISSUE
+MISSED = TECHNICAL_ISSUE
 log = logging.getLogger(__name__)
 
 

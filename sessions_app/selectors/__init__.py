@@ -10,6 +10,7 @@ participant is named in a room, LiveKit's signed webhooks read and verified, and
 """
 
 from sessions_app.selectors.expected import (
+    TECHNICAL_ISSUE,
     calendar_sessions_for,
     care_team_ids,
     client_upcoming,
@@ -89,6 +90,7 @@ __all__ = [
     "calendar_sessions_for",
     "care_team_ids",
     "clients_with_status",
+    "TECHNICAL_ISSUE",
     "chat_messages_visible_to",
     "chat_of",
     "client_expected_q",

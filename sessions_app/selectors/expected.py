@@ -12,6 +12,7 @@ from django.db.models import Q
 from iop.accounts.models import ClientProfile, User
 from sessions_app.models import (
     Attendance,
+    AttendanceStatus,
     Enrolment,
     Group,
     MakeUpRequest,
@@ -86,6 +87,11 @@ def session_for_room(room_name: str) -> Session | None:
 
 def care_team_ids(client: ClientProfile) -> list[int]:
     return list(client.care_team.values_list("clinician_id", flat=True))
+
+
+# The attendance result of a client who could not take part for a technical reason (for apps
+# above sessions, which read attendance through this module).
+TECHNICAL_ISSUE: str = AttendanceStatus.TECHNICAL_ISSUE.value
 
 
 def clients_with_status(session: Session, status: str) -> list[ClientProfile]:
