@@ -369,3 +369,27 @@ def test_the_staff_queue_flags_overdue_and_decides(
     asked.refresh_from_db()
     assert asked.state == AccessRequestState.APPROVED
     assert asked.decision_reason == "For your review."
+
+
+def test_the_care_team_hears_it_live_and_supervisors_when_overdue(
+    qa_recording, client_profile, clinician, supervisor, django_capture_on_commit_callbacks
+):
+    from iop.realtime.publish import FEED_OBJECT_TYPE
+
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = access_request_create(actor=client_profile.user, recording=qa_recording)
+    heard = AccessLog.objects.filter(object_type=FEED_OBJECT_TYPE, client=client_profile)
+    assert set(heard.values_list("actor_id", flat=True)) == {clinician.pk}
+    with (
+        time_machine.travel(asked.due_at + timedelta(minutes=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        recording_access_requests_escalate_tick()
+    assert set(heard.values_list("actor_id", flat=True)) == {clinician.pk, supervisor.pk}
+
+
+def test_the_dashboard_links_clinical_staff_to_the_queue(clinician, support_agent):
+    assert "/staff/recordings/requests/" in sign_in(clinician).get("/staff/").content.decode()
+    assert (
+        "/staff/recordings/requests/" not in sign_in(support_agent).get("/staff/").content.decode()
+    )

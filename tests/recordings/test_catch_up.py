@@ -148,3 +148,23 @@ def test_no_offer_while_the_session_runs(
     catch_up()
     assert catch_up_offers_for_session(session=session) == []
     assert not CatchUpOffer.objects.exists()
+
+
+def test_the_catch_up_panel_shows_the_offer_to_its_client(
+    session, jordan, client_profile, catch_up, django_capture_on_commit_callbacks
+):
+    from django.test import RequestFactory
+
+    from recordings.panels import portal_catch_up
+
+    cannot_connect(session, jordan, django_capture_on_commit_callbacks)
+    recording = catch_up()
+    with after_the_end(session):
+        catch_up_offers_for_session(session=session)
+    request = RequestFactory().get("/")
+    request.user = jordan.user
+    shown = portal_catch_up(request, session)
+    assert shown is not None and shown["open"]
+    assert shown["url"] == f"/recordings/{recording.pk}/"
+    request.user = client_profile.user
+    assert portal_catch_up(request, session) is None
