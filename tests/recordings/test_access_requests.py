@@ -393,3 +393,14 @@ def test_the_dashboard_links_clinical_staff_to_the_queue(clinician, support_agen
     assert (
         "/staff/recordings/requests/" not in sign_in(support_agent).get("/staff/").content.decode()
     )
+
+
+def test_beat_runs_the_escalation_tick(asked, supervisor, settings):
+    from iop.celery import app
+    from recordings.tasks import recording_access_requests_escalate_tick_task
+
+    entry = settings.CELERY_BEAT_SCHEDULE["recordings-access-escalate-tick"]
+    assert entry["task"] in app.tasks
+    assert recording_access_requests_escalate_tick_task() == 0
+    with time_machine.travel(asked.due_at + timedelta(seconds=1), tick=False):
+        assert recording_access_requests_escalate_tick_task() == 1
