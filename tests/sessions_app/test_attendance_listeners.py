@@ -56,7 +56,9 @@ def test_listeners_hear_every_result_when_a_session_is_finalised(
     heard, group, client_profile, django_capture_on_commit_callbacks
 ):
     session = make_session(group, starts_at=timezone.now() - timedelta(hours=2), minutes=60)
-    with time_machine.travel(session.ends_at + timedelta(minutes=10), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            session_finalise(session=session)
+    with (
+        time_machine.travel(session.ends_at + timedelta(minutes=10), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        session_finalise(session=session)
     assert heard == [(session.pk, client_profile.pk, AttendanceStatus.NO_SHOW)]
