@@ -24,7 +24,7 @@ from recordings.models import AccessRequestState, Recording, RecordingAccessRequ
 from recordings.selectors import recording_get_for
 
 
-class AccessRequestSerializer(serializers.ModelSerializer):
+class RecordingAccessRequestSerializer(serializers.ModelSerializer):
     client = serializers.IntegerField(source="client_id")
     recording = serializers.IntegerField(source="recording_id")
     session = serializers.IntegerField(source="recording.session_id")
@@ -49,12 +49,12 @@ class AccessRequestSerializer(serializers.ModelSerializer):
         ]
 
 
-class AccessRequestCreateSerializer(serializers.Serializer):
+class RecordingAccessRequestCreateSerializer(serializers.Serializer):
     recording = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
     reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
 
 
-class DecisionSerializer(serializers.Serializer):
+class AccessDecisionSerializer(serializers.Serializer):
     reason = serializers.CharField(
         required=False,
         allow_blank=True,
@@ -72,38 +72,38 @@ def _person(request) -> None:
 @extend_schema_view(
     list=extend_schema(
         parameters=[OpenApiParameter("state", str, enum=AccessRequestState.values)],
-        responses={200: AccessRequestSerializer(many=True), **READ_ERRORS},
+        responses={200: RecordingAccessRequestSerializer(many=True), **READ_ERRORS},
         description="Requests the caller may see: a client their own; staff those they may "
         "decide; an API key (recordings:read) its program's.",
     ),
-    retrieve=extend_schema(responses={200: AccessRequestSerializer, **READ_ERRORS}),
+    retrieve=extend_schema(responses={200: RecordingAccessRequestSerializer, **READ_ERRORS}),
     create=extend_schema(
-        request=AccessRequestCreateSerializer,
-        responses={201: AccessRequestSerializer, **WRITE_ERRORS},
+        request=RecordingAccessRequestCreateSerializer,
+        responses={201: RecordingAccessRequestSerializer, **WRITE_ERRORS},
         description="A client asks for access to a stored recording they appear in (409 if a "
         "request for it is already waiting). Clients only.",
     ),
     approve=extend_schema(
-        request=DecisionSerializer,
-        responses={200: AccessRequestSerializer, **WRITE_ERRORS},
+        request=AccessDecisionSerializer,
+        responses={200: RecordingAccessRequestSerializer, **WRITE_ERRORS},
         description="The client's care team, the session's facilitators or a supervisor of "
         "the program approve, with a reason: access for a limited time.",
     ),
     decline=extend_schema(
-        request=DecisionSerializer,
-        responses={200: AccessRequestSerializer, **WRITE_ERRORS},
+        request=AccessDecisionSerializer,
+        responses={200: RecordingAccessRequestSerializer, **WRITE_ERRORS},
         description="As approve, declining; the reason is required.",
     ),
     withdraw=extend_schema(
         request=None,
-        responses={200: AccessRequestSerializer, **WRITE_ERRORS},
+        responses={200: RecordingAccessRequestSerializer, **WRITE_ERRORS},
         description="The client takes back a request still waiting for a decision.",
     ),
 )
 class RecordingAccessRequestViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
-    serializer_class = AccessRequestSerializer
+    serializer_class = RecordingAccessRequestSerializer
     queryset = RecordingAccessRequest.objects.none()
     lookup_value_regex = r"\d+"
     required_scopes = {"list": Scope.RECORDINGS_READ, "retrieve": Scope.RECORDINGS_READ}
@@ -128,16 +128,16 @@ class RecordingAccessRequestViewSet(
             clients=[r.client for r in page],
             object_type=RecordingAccessRequest._meta.label,
         )
-        return self.get_paginated_response(AccessRequestSerializer(page, many=True).data)
+        return self.get_paginated_response(RecordingAccessRequestSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(AccessRequestSerializer(self._access_request()).data)
+        return Response(RecordingAccessRequestSerializer(self._access_request()).data)
 
     def create(self, request, *args, **kwargs):
         _person(request)
         if not request.user.is_client:
             raise PermissionDenied("Only a client asks for access to a recording.")
-        data = AccessRequestCreateSerializer(data=request.data)
+        data = RecordingAccessRequestCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             recording = recording_get_for(request.user, data.validated_data["recording"])
@@ -146,14 +146,16 @@ class RecordingAccessRequestViewSet(
         created = services.access_request_create(
             actor=request.user, recording=recording, reason=data.validated_data["reason"]
         )
-        return Response(AccessRequestSerializer(created).data, status=status.HTTP_201_CREATED)
+        return Response(
+            RecordingAccessRequestSerializer(created).data, status=status.HTTP_201_CREATED
+        )
 
     def _decide(self, request, *, approve: bool) -> Response:
         _person(request)
         if not request.user.is_clinical:
             raise PermissionDenied("Only clinical staff decide access requests.")
         access_request = self._access_request()
-        data = DecisionSerializer(data=request.data)
+        data = AccessDecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         decided = services.access_request_decide(
             actor=request.user,
@@ -161,7 +163,7 @@ class RecordingAccessRequestViewSet(
             approve=approve,
             reason=data.validated_data["reason"],
         )
-        return Response(AccessRequestSerializer(decided).data)
+        return Response(RecordingAccessRequestSerializer(decided).data)
 
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
@@ -179,4 +181,4 @@ class RecordingAccessRequestViewSet(
         withdrawn = services.access_request_withdraw(
             actor=request.user, request=self._access_request()
         )
-        return Response(AccessRequestSerializer(withdrawn).data)
+        return Response(RecordingAccessRequestSerializer(withdrawn).data)
