@@ -315,6 +315,9 @@ else:
     raise ImproperlyConfigured("RECORDING_STORAGE must be filesystem or s3")
 # Plaintext bytes per independently authenticated chunk: a Range read decrypts whole chunks.
 RECORDING_CHUNK_BYTES = env_int("RECORDING_CHUNK_BYTES", 4 * 1024 * 1024, minimum=64 * 1024)
+# How long a playback link (recordings/services/playback.py) is good for: every Range request
+# re-checks it, so a link cannot be kept and replayed later.
+RECORDING_PLAYBACK_LINK_SECONDS = env_int("RECORDING_PLAYBACK_LINK_SECONDS", 300, minimum=10)
 WHITENOISE_USE_FINDERS = True
 
 CACHES = {
@@ -448,6 +451,21 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "recordings.tasks.recording_access_requests_escalate_tick_task",
         "schedule": 60.0,
         "options": {"expires": 120},
+    },
+    # recordings/: recordings past their retention are crypto-shredded, then their objects
+    # deleted (and deletes that failed retried).
+    "recordings-purge-tick": {
+        "task": "recordings.tasks.recordings_purge_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
+    # LiveKit's webhooks are hints: every 30 s each LiveKit room with a running recording (or a
+    # segment still being stored) is compared with ListEgress: lost egresses end their segment,
+    # lost egress_ended webhooks are made up for, and an egress Harbor does not know is stopped.
+    "recordings-reconcile-tick": {
+        "task": "recordings.tasks.recordings_reconcile_tick_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
     },
     "api-idempotency-purge": {
         "task": "iop.api.tasks.idempotency_purge_task",
@@ -607,6 +625,10 @@ RECORDING_LOCAL_MAX_SECONDS = env_int("RECORDING_LOCAL_MAX_SECONDS", 600, minimu
 RECORDING_ACCESS_DECISION_HOURS = env_int("RECORDING_ACCESS_DECISION_HOURS", 72, minimum=1)
 RECORDING_ACCESS_DAYS = env_int("RECORDING_ACCESS_DAYS", 14, minimum=1)
 RECORDING_CATCHUP_ACCESS_DAYS = env_int("RECORDING_CATCHUP_ACCESS_DAYS", 14, minimum=1)
+# A LiveKit egress Harbor has heard nothing from for this long (LiveKit unreachable while it
+# records, or an egress stopped but never finished) is reported to the facilitator by the
+# reconcile tick (recordings/services/reconcile.py).
+RECORDING_EGRESS_SILENCE_SECONDS = env_int("RECORDING_EGRESS_SILENCE_SECONDS", 120, minimum=30)
 # crisis/: follow-ups after a resolved crisis (hours), the grace before an overdue one goes to
 # a supervisor, and how long check-ins stay stepped up.
 _follow_up_hours = env_list("CRISIS_FOLLOW_UP_HOURS", ["24", "72", "168"])

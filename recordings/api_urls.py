@@ -10,5 +10,6 @@ router = SimpleRouter()
 router.register(
     "recording-requests", api.RecordingAccessRequestViewSet, basename="recording-request"
 )
+router.register("recordings", api.RecordingViewSet, basename="recording")
 
 urlpatterns = router.urls

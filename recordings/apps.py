@@ -7,8 +7,10 @@ class RecordingsConfig(AppConfig):
     verbose_name = "Recordings: consent-gated, encrypted session recordings"
 
     def ready(self):
+        from iop.accounts import demo
         from iop.consents import receivers
         from recordings import panels
+        from recordings.demo import seed_recordings
         from recordings.services import consent_changed, presence_changed
         from recordings.services.catch_up import attendance_settled
         from sessions_app.services import attendance_listener_register, room_listener_register
@@ -21,3 +23,4 @@ class RecordingsConfig(AppConfig):
         receivers.register("recordings", consent_changed)
         # A client who missed a session with a technical issue is offered its catch-up recording.
         attendance_listener_register("recordings", attendance_settled)
+        demo.register("recordings", seed_recordings, order=30)

@@ -31,6 +31,16 @@ def session_lock(session_id: int) -> None:
         )
 
 
+def session_lock_try(session_id: int) -> bool:
+    """The session's lock if nobody holds it now (a tick skips a session that is busy)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_try_advisory_xact_lock(%s, %s)", [_LOCK_SPACE, session_id & 0x7FFFFFFF]
+        )
+        row = cursor.fetchone()
+    return bool(row and row[0])
+
+
 @dataclass(frozen=True)
 class Lacking:
     user_id: int

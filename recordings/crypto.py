@@ -67,6 +67,11 @@ def data_key_new() -> WrappedKey:
     return _wrap(keyset, primary, keks[primary])
 
 
+def primary_kek_id() -> str:
+    """The id of the key that wraps new data keys (and rewraps old ones)."""
+    return _keks(tuple(settings.RECORDING_KEYS))[0]
+
+
 def data_key_rewrap(key: WrappedKey) -> WrappedKey:
     """The same data key wrapped by the primary key (unchanged when it already is)."""
     primary, keks = _keks(tuple(settings.RECORDING_KEYS))

@@ -1,6 +1,7 @@
 """What recordings shows in other pages (iop/slots.py): the recording box on the staff session
-page, whether the session is being recorded on the client's session page, the link to the
-clients' access requests, and a catch-up recording wherever a missed session is caught up."""
+page, whether the session is being recorded on the client's session page, the links to the
+recordings pages in the portal's and the staff menus and to the clients' access requests, and a
+catch-up recording wherever a missed session is caught up."""
 
 from __future__ import annotations
 
@@ -40,7 +41,21 @@ def _is_clinical(user: Any) -> bool:
     return bool(getattr(user, "is_clinical", False))
 
 
+def _is_client(user: Any) -> bool:
+    return bool(getattr(user, "is_client", False))
+
+
 def register() -> None:
+    slots.register_link(
+        slots.PORTAL_NAV,
+        slots.Link("recordings", "Recordings", "recordings:list", order=40, shown_to=_is_client),
+    )
+    slots.register_link(
+        slots.STAFF_NAV,
+        slots.Link(
+            "recordings", "Recordings", "recordings_staff:list", order=40, shown_to=_is_clinical
+        ),
+    )
     slots.register_panel(
         slots.PORTAL_SESSION_CATCH_UP,
         slots.Panel(

@@ -5,6 +5,9 @@ recordings_visible_to(viewer)               the recordings a viewer may know of
 recording_get_for(viewer, id)               one of them (else Recording.DoesNotExist)
 session_recording_panel(viewer, session)    the staff session page's recording box
 room_indicator_for(viewer, session)         what a client in the room sees (names nobody)
+recordings_listed_for(viewer)               the visible ones, newest first, with segment counts
+recordings_read_record(viewer, recordings)  the audit rows of reading them (clients in them)
+segments_of(recording)                      its segments with how many were in each
 segments_playable_for(viewer, recording, purpose)
                                             each stored segment, playable for that purpose or
                                             withheld with the reason (everyone in it must still
@@ -17,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from iop.accounts.models import Role
@@ -209,3 +213,49 @@ def client_access_until(
         ).values_list("access_until", flat=True),
     ]
     return max((u for u in untils if u is not None), default=None)
+
+
+# -- lists and details of recordings (the pages and the API) -----------------------------------
+
+
+def recordings_listed_for(viewer: Viewer) -> QuerySet[Recording]:
+    """The recordings a viewer may see, newest first, each with its number of segments."""
+    count = (
+        RecordingSegment.objects.filter(recording=OuterRef("pk"))
+        .order_by()
+        .values("recording")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        recordings_visible_to(viewer)
+        .select_related("session")
+        .annotate(segment_count=Coalesce(Subquery(count), 0))
+        .order_by("-started_at", "-id")
+    )
+
+
+def recordings_read_record(viewer: Viewer, recordings: list[Recording]) -> None:
+    """Audit a read of recordings' records: one row per client in them, in one query (a client
+    reading their own: one row for themself, since they are shown nobody else)."""
+    from iop.accounts.models import ClientProfile
+
+    person = person_of(viewer)
+    clients = ClientProfile.objects.filter(
+        user_id__in=SegmentParticipant.objects.filter(
+            segment__recording__in=[r.pk for r in recordings]
+        ).values("user_id")
+    )
+    if person is not None and person.role == Role.CLIENT:
+        clients = clients.filter(user=person)
+    access_record_list(
+        actor=viewer, clients=list(clients.only("pk")), object_type="recordings.Recording"
+    )
+
+
+def segments_of(recording: Recording) -> list[RecordingSegment]:
+    """A recording's segments (the caller has scoped the recording), each with how many people
+    were in it (`participant_count`): names are for playback's withheld reasons only."""
+    return list(
+        recording.segments.annotate(participant_count=Count("participant_rows")).order_by("index")
+    )

@@ -1,8 +1,8 @@
-"""Client recordings pages, under /recordings/."""
+"""Client recordings pages, under /recordings/; and every player's media (staff's too)."""
 
 from django.urls import path
 
-from recordings.views import portal
+from recordings.views import media, portal
 
 app_name = "recordings"
 
@@ -17,4 +17,7 @@ urlpatterns = [
         portal.request_withdraw,
         name="request_withdraw",
     ),
+    path("", portal.recordings, name="list"),
+    path("<int:recording_id>/", portal.recording, name="detail"),
+    path("play/<str:token>/", media.play, name="play"),
 ]

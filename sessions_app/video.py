@@ -16,6 +16,8 @@ LiveKit one LiveKit's signed participant_joined / participant_left.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import json
 from dataclasses import dataclass
@@ -38,6 +40,12 @@ PARTICIPANT_PREFIX = "harbor-user-"
 
 class WebhookRejected(Exception):
     """The webhook is not from the provider (bad signature) or not readable."""
+
+
+class WebhookMalformed(WebhookRejected):
+    """The webhook is signed by the provider but its body is not an event it could have sent
+    (a hook may answer 400 rather than 403; callers that only catch WebhookRejected still
+    refuse it)."""
 
 
 @dataclass(frozen=True)
@@ -169,15 +177,33 @@ def livekit_webhook_event(headers: dict[str, str], body: bytes) -> WebhookEvent:
     token = token.removeprefix("Bearer ").strip()  # LiveKit sends the bare JWT
     if not token:
         raise WebhookRejected("The webhook is not signed.")
+    verifier = TokenVerifier(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET)
     try:
         text = body.decode()
     except UnicodeDecodeError:
-        raise WebhookRejected("The webhook's body is not UTF-8.") from None
-    receiver = WebhookReceiver(TokenVerifier(settings.LIVEKIT_API_KEY, settings.LIVEKIT_API_SECRET))
-    try:
-        return receiver.receive(text, token)
-    except Exception:  # the SDK raises jwt's errors, ValueError and bare Exception alike
+        if _livekit_signed(verifier, token, body):
+            raise WebhookMalformed("The webhook's body is not UTF-8.") from None
         raise WebhookRejected("The webhook's signature is wrong.") from None
+    try:
+        event = WebhookReceiver(verifier).receive(text, token)
+    except Exception:  # the SDK raises jwt's errors, ValueError and bare Exception alike
+        if _livekit_signed(verifier, token, body):
+            raise WebhookMalformed("The webhook's body is not a LiveKit event.") from None
+        raise WebhookRejected("The webhook's signature is wrong.") from None
+    if not event.event:  # `{}` or `[]` parse as an empty event: LiveKit always names one
+        raise WebhookMalformed("The webhook names no event.")
+    return event
+
+
+def _livekit_signed(verifier: TokenVerifier, token: str, body: bytes) -> bool:
+    """Is the token ours and its `sha256` claim this body's digest (as WebhookReceiver checks)?
+    Asked only after the receiver refused, to tell a bad signature from a bad body."""
+    try:
+        claims = verifier.verify(token)
+        signed = base64.b64decode(claims.sha256 or "", validate=True)
+    except Exception:  # noqa: BLE001 - anything wrong with the token is a bad signature
+        return False
+    return bool(signed) and hmac.compare_digest(signed, hashlib.sha256(body).digest())
 
 
 def livekit_event_time(event: WebhookEvent) -> datetime:

@@ -136,6 +136,18 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def recordings_media_scratch(settings, tmp_path_factory):
+    """Recordings' media (the demo seeder stores some) go to a scratch folder, never var/."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "recordings": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.getbasetemp() / "recordings-media")},
+        },
+    }
+
+
 # -- ending the run ---------------------------------------------------------------------------
 # A run has been seen to finish every test and then sit idle forever: the interpreter waiting at
 # exit on a non-daemon thread some test left behind. Until that thread is found, name it (with

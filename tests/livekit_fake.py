@@ -318,9 +318,11 @@ class LiveKitFake:
         with self._lock:
             self._held = []
 
-    def flush(self, *, reverse: bool = False) -> list[Sent]:
+    def flush(self, *, reverse: bool = False, keep: bool = False) -> list[Sent]:
+        """Send what was held (`reverse`: newest first); `keep`: go on holding what comes next,
+        for a callable target that must only be called from the test's own thread."""
         with self._lock:
-            held, self._held = self._held or [], None
+            held, self._held = self._held or [], [] if keep else None
         for sent in reversed(held) if reverse else held:
             self._deliver(sent)
         return held

@@ -109,6 +109,8 @@ RULES: dict[str, tuple[int | str, ...]] = {
     "requester_ours": (200, 404, 404, 404, 404, 404, 404, 404, LOGIN),
     "requester_act": (302, 404, 404, 404, 404, 404, 404, 404, LOGIN),
     "requester_write": (400, 404, 404, 404, 404, 404, 404, 404, LOGIN),
+    # A link made for someone else (or no link at all) does not exist.
+    "nobodys_link": (404, 404, 404, 404, 404, 404, 404, 404, LOGIN),
 }
 
 # Route → (GET rule, POST rule), the POST rule None where no form posts (an empty form is then
@@ -244,6 +246,14 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "crisis_hooks:voice_prompt": ("post_only", "unsigned_hook"),
     "crisis_hooks:voice_pressed": ("post_only", "unsigned_hook"),
     "sessions_hooks:webhook": ("post_only", "unsigned_hook"),
+    "recordings_hooks:livekit": ("post_only", "unsigned_hook"),
+    # Recordings: clinical staff see those of their sessions and caseload; a client those
+    # they are in. Playing is by a link made for one person (tests/recordings/test_playback.py).
+    "recordings_staff:list": ("clinical", None),
+    "recordings_staff:detail": ("clinical_ours", None),
+    "recordings:list": ("own_client", None),
+    "recordings:detail": ("ours_client", None),
+    "recordings:play": ("nobodys_link", None),
 }
 
 # Not walked here: the API (tests/api/test_personas.py walks it), Django's admin (its own
@@ -296,6 +306,7 @@ def path_of(page: Page, clinic: PageClinic) -> str:
     by_route: dict[tuple[str, str], object] = {
         ("accounts:password_reset_confirm", "token"): "not-a-valid-token",
         ("support:guide", "slug"): clinic.guide_slug,
+        ("recordings:play", "token"): "not-a-playback-link",
     }
     by_name: dict[str, object] = {
         "contact_id": clinic.contact_id,

@@ -190,3 +190,23 @@ def access_record_deliveries(entries: Iterable[tuple[Any, Any, Any]], *, object_
     ]
     if rows:
         AccessLog.objects.bulk_create(rows)
+
+
+def access_record_rows(
+    *, actor: Actor, action: Action | str, entries: Iterable[tuple[Any | None, str, Any, str]]
+) -> list[AccessLog]:
+    """`access_record` for many (client, object type, object id, detail) rows, in one query."""
+    rows = [
+        _row(
+            actor=actor,
+            action=action,
+            client=client,
+            object_type=object_type,
+            object_id=object_id,
+            detail=detail,
+        )
+        for client, object_type, object_id, detail in entries
+    ]
+    if rows:
+        AccessLog.objects.bulk_create(rows)
+    return rows

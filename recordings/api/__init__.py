@@ -1,5 +1,7 @@
-"""The recordings API: its viewsets (access requests here; recordings and playback with them)."""
+"""The recordings API: recordings (list, read, start, stop, playback links) and clients' access
+requests."""
 
 from recordings.api.access_requests import RecordingAccessRequestViewSet
+from recordings.api.recordings import RecordingViewSet
 
-__all__ = ["RecordingAccessRequestViewSet"]
+__all__ = ["RecordingAccessRequestViewSet", "RecordingViewSet"]

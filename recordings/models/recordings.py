@@ -108,6 +108,7 @@ class SegmentState(models.TextChoices):
     STORED = "stored", "Stored"
     FAILED = "failed", "Failed"
     DISCARDED = "discarded", "Discarded"
+    PURGED = "purged", "Purged (key destroyed)"
 
 
 class RecordingSegment(models.Model):
@@ -124,6 +125,11 @@ class RecordingSegment(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_reason = models.CharField(max_length=300, blank=True)
     provider_ref = models.CharField(max_length=200, blank=True)
+    # What the provider last said of its capture ("active", "complete", "failed": its webhooks
+    # and the reconcile's ListEgress) and when; a terminal word is never replaced by "active"
+    # (webhooks arrive out of order). Empty until it first reports.
+    provider_status = models.CharField(max_length=12, blank=True)
+    provider_status_at = models.DateTimeField(null=True, blank=True)
     object_key = models.CharField(max_length=200, blank=True)
     plaintext_size = models.BigIntegerField(null=True, blank=True)
     ciphertext_size = models.BigIntegerField(null=True, blank=True)
@@ -152,7 +158,13 @@ class RecordingSegment(models.Model):
                 fields=["store_due_at"],
                 condition=Q(state="storing", store_due_at__isnull=False),
                 name="segment_store_due",
-            )
+            ),
+            # Objects of purged segments not deleted yet (a failed delete is retried).
+            models.Index(
+                fields=["id"],
+                condition=Q(state="purged") & ~Q(object_key=""),
+                name="segment_purge_left",
+            ),
         ]
 
     def __str__(self) -> str:

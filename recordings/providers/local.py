@@ -98,6 +98,16 @@ class LocalRecorder:
         cache.set(_room_key(session.room_name), [*refs, provider_ref][-50:], STATE_SECONDS)
         return provider_ref
 
+    def segment_recorded(
+        self, *, session: Any, segment_ref: str, started: float, stopped: float
+    ) -> str:
+        """A segment already recorded between two moments (timestamps): demo data's segments,
+        whose media is then stored through the pipeline like any other."""
+        provider_ref = f"local-{segment_ref}"
+        state = {"started": started, "stopped": stopped, "room": session.room_name}
+        cache.set(_key(provider_ref), state, STATE_SECONDS)
+        return provider_ref
+
     def _state(self, provider_ref: str) -> dict[str, Any] | None:
         state = cache.get(_key(provider_ref))
         return state if isinstance(state, dict) else None

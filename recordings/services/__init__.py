@@ -13,6 +13,14 @@ access_requests.py
                recording_access_requests_escalate_tick (overdue requests to the supervisors)
 catch_up.py    catch_up_offer_create, catch_up_offers_for_session (called after a catch-up
                recording stops or stores a segment, and by sessions' attendance listener)
+purge.py       recordings_purge_tick (crypto-shredding, then the objects), recording_legal_hold_set,
+               recording_retention_set (admin: days per purpose; due dates move with it)
+egress.py      egress_event_record (LiveKit's egress webhooks: noted, stored now, or a lost
+               capture ended with the facilitator told), segment_lost
+reconcile.py   recordings_reconcile_tick (ListEgress against Harbor's segments every 30 s)
+playback.py    playback_link_create (signed, short-lived links to the segments one may play for
+               a purpose, audited), playback_media_for (a link's media, every check made again
+               at each request), play_refusal (who may play for which purpose)
 
 Shared by the services above, not services themselves: segments.py's segment_open, segment_end
 and participants_add (they run under a service's lock and transaction). The consent rule itself
@@ -28,6 +36,14 @@ from recordings.services.access_requests import (
     recording_access_requests_escalate_tick,
 )
 from recordings.services.catch_up import catch_up_offer_create, catch_up_offers_for_session
+from recordings.services.egress import egress_event_record
+from recordings.services.playback import (
+    PlaybackLink,
+    PlaybackMedia,
+    play_refusal,
+    playback_link_create,
+    playback_media_for,
+)
 from recordings.services.presence import (
     consent_changed,
     presence_changed,
@@ -37,6 +53,12 @@ from recordings.services.presence import (
     room_participant_joined,
     room_participant_left,
 )
+from recordings.services.purge import (
+    recording_legal_hold_set,
+    recording_retention_set,
+    recordings_purge_tick,
+)
+from recordings.services.reconcile import recordings_reconcile_tick
 from recordings.services.recording import recording_start, recording_stop, retention_days
 from recordings.services.segments import segment_store, segments_store_tick
 
@@ -48,11 +70,21 @@ __all__ = [
     "catch_up_offers_for_session",
     "may_decide",
     "recording_access_requests_escalate_tick",
+    "PlaybackLink",
+    "PlaybackMedia",
     "consent_changed",
+    "egress_event_record",
     "may_record",
+    "play_refusal",
+    "playback_link_create",
+    "playback_media_for",
     "presence_changed",
+    "recording_legal_hold_set",
+    "recording_retention_set",
     "recording_start",
     "recording_stop",
+    "recordings_purge_tick",
+    "recordings_reconcile_tick",
     "recordings_rule_check",
     "recordings_rule_tick",
     "require_may_record",

@@ -20,22 +20,17 @@ from recordings.consent_rule import session_lock
 from recordings.models import (
     CONSENT_FOR_PURPOSE,
     PresenceSource,
-    ProviderEventSeen,
     Recording,
     RecordingState,
     RoomPresence,
 )
 from recordings.providers.base import RoomEvent
 from recordings.providers.registry import presence_from_harbor, provider_for
+from recordings.services.egress import EGRESS_KINDS, egress_event_record, event_first_sighting
 from recordings.services.recording import active_recording_locked, rule_apply, stop_locked
 from sessions_app.selectors import session_for_room
 
 log = logging.getLogger(__name__)
-
-
-def _first_sighting(provider: str, event_id: str) -> bool:
-    _, created = ProviderEventSeen.objects.get_or_create(provider=provider, event_id=event_id)
-    return created
 
 
 def _presence_set(session: Any, user_id: int, *, present: bool, at: datetime, source: str) -> bool:
@@ -64,7 +59,7 @@ def _participant_event(
     event_id: str,
 ) -> str:
     with transaction.atomic():
-        if event_id and not _first_sighting(provider, event_id):
+        if event_id and not event_first_sighting(provider, event_id):
             return "duplicate"
         session_lock(session.pk)
         if not _presence_set(session, user_id, present=present, at=at, source=source):
@@ -121,10 +116,16 @@ def room_participant_left(
 
 
 def room_events_record(*, provider: str, events: list[RoomEvent]) -> int:
-    """A provider's webhook events: participant joins and leaves applied (each on its own);
-    returns how many changed presence. Egress events are the reconcile's (they only hint)."""
+    """A provider's webhook events, each on its own and once: participant joins and leaves
+    applied to who is present (a join someone has not agreed to stops the segment before this
+    returns), egress events to their segment (services/egress.py); returns how many changed
+    something."""
     applied = 0
     for event in events:
+        if event.kind in EGRESS_KINDS:
+            outcome = egress_event_record(provider=provider, event=event)
+            applied += outcome not in ("duplicate", "unknown")
+            continue
         if event.kind not in ("participant_joined", "participant_left") or event.user_id is None:
             continue
         session = session_for_room(event.room_name)

@@ -229,10 +229,13 @@ def retention_days(purpose: str) -> int:
     return row.days if row is not None else DEFAULT_RETENTION_DAYS[purpose]
 
 
-def rule_apply(recording: Recording, session: Any, *, now: datetime, cause: str) -> str:
+def rule_apply(
+    recording: Recording, session: Any, *, now: datetime, cause: str, alert: str = ""
+) -> str:
     """Pause, resume or carry on, by who is present now; under the session's lock, with the
     recording row locked. Returns what happened: "paused" (just now), "held" (still paused),
-    "resumed", "recording" (carries on), or the state of a recording no longer running."""
+    "resumed", "recording" (carries on), or the state of a recording no longer running.
+    `alert`: what the facilitator is still told once it resumes (else the alert is cleared)."""
     present = present_user_ids(session)
     lacking = lacking_consent(present, recording.purpose, at=now)
     provider: RecordingProvider = provider_named(recording.provider)
@@ -278,7 +281,7 @@ def rule_apply(recording: Recording, session: Any, *, now: datetime, cause: str)
         return "held"
     recording.state = RecordingState.RECORDING
     recording.state_changed_at = now
-    recording.alert = ""
+    recording.alert = alert
     recording.save(update_fields=["state", "state_changed_at", "alert"])
     _audit(None, recording, f"resumed ({cause})")
     recording_announce(recording, session, [])

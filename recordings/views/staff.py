@@ -1,5 +1,6 @@
-"""Staff pages: start and stop a session's recording (the box on the staff session page), and
-the queue of clients' access requests with its decisions."""
+"""Staff pages: the recordings one may see, one of them with its player for a chosen purpose,
+starting and stopping a session's recording (the box on the staff session page), and the queue
+of clients' access requests with its decisions."""
 
 from __future__ import annotations
 
@@ -17,7 +18,12 @@ from iop.domain import DomainError
 from iop.form_errors import error_message
 from recordings import selectors, services
 from recordings.access_selectors import access_queue_for, access_request_get_for, segment_lines
-from recordings.models import AccessRequestState, RecordingAccessRequest, RecordingPurpose
+from recordings.models import (
+    AccessRequestState,
+    Recording,
+    RecordingAccessRequest,
+    RecordingPurpose,
+)
 from sessions_app.selectors import session_get_for
 
 
@@ -26,6 +32,58 @@ def _session(request, session_id: int):
         return session_get_for(request.user, session_id)
     except ObjectDoesNotExist:
         raise Http404("No such session among yours.") from None
+
+
+def _clinical(request) -> None:
+    if not request.user.is_clinical:
+        raise PermissionDenied("Recordings are for clinical staff.")
+
+
+@staff_required
+def recordings(request):
+    _clinical(request)
+    rows = list(selectors.recordings_listed_for(request.user)[:100])
+    selectors.recordings_read_record(request.user, rows)
+    return render(request, "recordings/staff/list.html", {"recordings": rows})
+
+
+@staff_required
+def recording(request, recording_id: int):
+    """The recording's segments; with ?purpose= (why it is played), a player for each segment
+    that may be played for it, and the reason for each withheld."""
+    _clinical(request)
+    try:
+        found = selectors.recording_get_for(request.user, recording_id)
+    except Recording.DoesNotExist:
+        raise Http404("No such recording among yours.") from None
+    selectors.recordings_read_record(request.user, [found])
+    purpose = request.GET.get("purpose", "")
+    link, refusal = None, ""
+    if purpose:
+        try:
+            link = services.playback_link_create(
+                actor=request.user, recording=found, purpose=purpose
+            )
+        except (ValidationError, DomainError) as error:
+            refusal = error_message(error)
+    links = {s.index: s for s in link.segments} if link else {}
+    withheld = {s.index: s for s in link.withheld} if link else {}
+    rows = [
+        {"segment": s, "link": links.get(s.index), "withheld": withheld.get(s.index)}
+        for s in selectors.segments_of(found)
+    ]
+    return render(
+        request,
+        "recordings/staff/detail.html",
+        {
+            "recording": found,
+            "rows": rows,
+            "purpose": purpose,
+            "purposes": RecordingPurpose.choices,
+            "link": link,
+            "refusal": refusal,
+        },
+    )
 
 
 def _back(session_id: int):
@@ -64,7 +122,7 @@ def recording_stop(request, session_id: int):
     return _back(session.pk)
 
 
-def _clinical(view):
+def _clinical_only(view):
     """Clinical staff only (support agents decide nothing about recordings)."""
 
     @staff_required
@@ -77,7 +135,7 @@ def _clinical(view):
     return wrapped
 
 
-@_clinical
+@_clinical_only
 def access_requests(request):
     """The queue of clients' access requests the viewer may see: waiting first, overdue flagged;
     each with what approval would cover (segments withheld, and who in them no longer agrees)."""
@@ -106,7 +164,7 @@ def access_requests(request):
     return render(request, "recordings/staff/access_requests.html", {"rows": rows, "now": now})
 
 
-@_clinical
+@_clinical_only
 @require_POST
 def access_request_decide(request, request_id: int):
     try:

@@ -68,6 +68,7 @@ from sessions_app.selectors.visibility import (
 )
 from sessions_app.video import (
     PARTICIPANT_PREFIX,
+    WebhookMalformed,
     WebhookRejected,
     livekit_event_time,
     livekit_webhook_event,
@@ -77,6 +78,7 @@ from sessions_app.video import (
 __all__ = [
     "MAKEUP_AFTER",
     "PARTICIPANT_PREFIX",
+    "WebhookMalformed",
     "WebhookRejected",
     "livekit_event_time",
     "livekit_webhook_event",

@@ -2,7 +2,8 @@
 
 Everything "ours" belongs to `client_profile` in the test program: a group they are enrolled in,
 a past session with their attendance, a make-up request, a safety plan, a crisis event, the
-program's escalation policy, an on-call shift and a tech-support ticket; and a help article and
+program's escalation policy, an on-call shift, a tech-support ticket and a recording of the past
+session with them in it; and a help article and
 a clinic-wide announcement, which every caller may read. The other caseload and the other
 program get the same client-identifying rows, so a leak shows as a foreign name or record number in a body.
 """
@@ -57,29 +58,24 @@ class Clinic:
     access_request_id: int = 0
 
 
-def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
-    group = Group.objects.create(program=client.program, name=name, capacity=5)
-    group.facilitators.add(facilitator)
-    Enrolment.objects.create(group=group, client=client, starts_on=date(2020, 1, 1))
-    return group
+def _recording(session: Session, client: ClientProfile, facilitator: User) -> Recording:
+    """A stopped recording of the session, the client in its one stored segment. Its media is
+    never written: the walkers make playback links, they never play them."""
+    from recordings.crypto import data_key_new
 
-
-def _stored_recording(session: Session, client: ClientProfile, clinician: User) -> Recording:
-    """A stopped recording of the session with one stored segment the client is in, and the
-    client's waiting access request (rows only: no media is read by these tests)."""
-    now = timezone.now()
+    key = data_key_new()
     recording = Recording.objects.create(
         session=session,
         purpose=RecordingPurpose.THERAPEUTIC,
         provider="local",
         state=RecordingState.STOPPED,
-        state_changed_at=now,
-        started_by=clinician,
+        state_changed_at=session.ends_at,
+        started_by=facilitator,
         started_at=session.starts_at,
         stopped_at=session.ends_at,
-        stopped_by=clinician,
-        kek_id="test",
-        wrapped_key=b"not-a-real-key",
+        stopped_by=facilitator,
+        kek_id=key.kek_id,
+        wrapped_key=key.wrapped,
     )
     segment = RecordingSegment.objects.create(
         recording=recording,
@@ -87,13 +83,24 @@ def _stored_recording(session: Session, client: ClientProfile, clinician: User) 
         state=SegmentState.STORED,
         started_at=session.starts_at,
         ended_at=session.ends_at,
-        object_key=f"test/{recording.uuid}/0",
-        stored_at=now,
+        object_key="never-written",
+        plaintext_size=0,
+        ciphertext_size=0,
+        chunk_size=4096,
+        content_type="audio/wav",
+        stored_at=session.ends_at,
     )
     SegmentParticipant.objects.create(
         segment=segment, user=client.user, joined_at=session.starts_at
     )
     return recording
+
+
+def _group(client: ClientProfile, facilitator: User, name: str) -> Group:
+    group = Group.objects.create(program=client.program, name=name, capacity=5)
+    group.facilitators.add(facilitator)
+    Enrolment.objects.create(group=group, client=client, starts_on=date(2020, 1, 1))
+    return group
 
 
 def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: str) -> Clinic:
@@ -162,7 +169,7 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         shown_from=timezone.now() - timedelta(hours=1),
         shown_to=timezone.now() + timedelta(days=1),
     )
-    recording = _stored_recording(past, client, clinician)
+    recording = _recording(past, client, clinician)
     access_request = RecordingAccessRequest.objects.create(
         recording=recording,
         client=client,

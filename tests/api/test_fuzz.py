@@ -5,7 +5,8 @@ cookie and CSRF header), fuzzing at once, each against its own daphne. Every ope
 checks below and the stateful phase; any finding fails the test with schemathesis' report.
 Bounded for CI (about two minutes on two busy cores): deterministic generation, FUZZ_EXAMPLES
 examples per operation for the key and half as many for the session callers (PHASES), and
-RUN_SECONDS for the slowest run (`pytest -m fuzz` runs it alone).
+RUN_SECONDS for the slowest run (`pytest -m fuzz` runs it alone). FUZZ_PATH_REGEX (for
+example `recordings`) fuzzes only the operations whose path matches, while working on them.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ PHASES = {
     "clinician": ("examples,fuzzing,stateful", max(EXAMPLES // 2, 1), 1),
 }
 SEED = int(os.environ.get("FUZZ_SEED", "11"))
+PATH_REGEX = os.environ.get("FUZZ_PATH_REGEX", "")
 
 
 def session_headers(browser: Client) -> list[str]:
@@ -110,6 +112,7 @@ def fuzz_command(url: str, caller: str, caller_headers: list[str]) -> list[str]:
         "--no-color",
         "--output-truncate",
         "true",
+        *(["--include-path-regex", PATH_REGEX] if PATH_REGEX else []),
         *caller_headers,
     ]
 

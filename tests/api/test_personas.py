@@ -73,6 +73,13 @@ RULES: dict[str, tuple[int, ...]] = {
     "client_create": (400, 400, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     "client_own_act": (200, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401),
     "decide": (403, 403, 400, 404, 400, 404, 403, 403, 403, 403, 403, 401),
+    # Starting a recording: clinical people reach validation; clients, support and keys do not.
+    "clinical_person_write": (403, 403, 400, 400, 400, 400, 403, 400, 403, 403, 403, 401),
+    # Stopping our (stopped) recording: its facilitator reaches the service (409); whoever else
+    # sees it is refused; keys never act.
+    "facilitator_act": (403, 404, 409, 404, 403, 404, 404, 403, 403, 403, 403, 401),
+    # Playing our recording: whoever sees it reaches validation (the purpose); keys never play.
+    "ours_person_write": (400, 404, 400, 404, 400, 404, 404, 400, 403, 403, 403, 401),
 }
 
 # (route name, method) → rule. A new route fails the test until it has a line here.
@@ -135,6 +142,11 @@ ACCESS: dict[tuple[str, str], str] = {
     ("recordings_api:recording-request-approve", "POST"): "decide",
     ("recordings_api:recording-request-decline", "POST"): "decide",
     ("recordings_api:recording-request-withdraw", "POST"): "client_own_act",
+    ("recordings_api:recording-list", "GET"): "list",
+    ("recordings_api:recording-detail", "GET"): "ours",
+    ("recordings_api:recording-list", "POST"): "clinical_person_write",
+    ("recordings_api:recording-stop", "POST"): "facilitator_act",
+    ("recordings_api:recording-playback", "POST"): "ours_person_write",
 }
 
 
@@ -206,6 +218,7 @@ def object_id(route: Route, clinic: Clinic) -> str:
         "ticket": clinic.ticket.pk,
         "help-article": clinic.help_article_id,
         "announcement": clinic.announcement_id,
+        "recording": clinic.recording_id,
     }
     for prefix, value in ids.items():
         if resource.startswith(f"{prefix}-"):

@@ -18,6 +18,8 @@ from iop.consents.services import consent_grant, consent_withdraw
 from sessions_app.models import Enrolment, Group
 from tests.factories import ClientProfileFactory, ConsentDocumentFactory, UserFactory
 from tests.livekit_fake import livekit, livekit_fake, staging_s3  # noqa: F401 - fixtures
+from tests.notify.conftest import run_worker  # noqa: F401 - fixture
+from tests.recordings.livekit_room import hooked, live_session  # noqa: F401 - fixtures
 from tests.sessions_app.conftest import make_session
 
 RECORDING_KINDS = [
