@@ -526,6 +526,8 @@ SPECTACULAR_SETTINGS = {
         "TicketSourceEnum": "support.models.tickets.TicketSource",
         "TicketEntryKindEnum": "support.models.tickets.EntryKind",
         "TicketEntryChannelEnum": "support.models.tickets.EntryChannel",
+        "RecordingStateEnum": "recordings.models.recordings.RecordingState",
+        "RecordingAccessRequestStateEnum": "recordings.models.access.AccessRequestState",
     },
 }
 

@@ -106,6 +106,7 @@ QUERIES: dict[str, tuple[int | None, ...]] = {
     "support_api:help-article-list": (3, 5, 5, 4),
     "support_api:announcement-list": (3, 7, 7, 6),
     "recordings_api:recording-request-list": (4, 6, 6, 5),
+    "recordings_api:recording-list": (5, 7, 7, 6),
 }
 
 # Lists that are not paged (a fixed, short list from the code): one plain JSON array.
