@@ -168,3 +168,22 @@ def test_the_catch_up_panel_shows_the_offer_to_its_client(
     assert shown["url"] == f"/recordings/{recording.pk}/"
     request.user = client_profile.user
     assert portal_catch_up(request, session) is None
+
+
+def test_the_offered_client_plays_it_from_the_portal_page(
+    session, jordan, catch_up, django_capture_on_commit_callbacks
+):
+    from recordings.services import playback_link_create
+    from tests.conftest import sign_in
+
+    cannot_connect(session, jordan, django_capture_on_commit_callbacks)
+    recording = catch_up()
+    with after_the_end(session):
+        catch_up_offers_for_session(session=session)
+    link = playback_link_create(actor=jordan.user, recording=recording, purpose=recording.purpose)
+    assert len(link.segments) == 1
+    page = sign_in(jordan.user).get(f"/recordings/{recording.pk}/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'id="player"' in html and 'id="access-until"' in html
+    assert 'id="request-access"' not in html  # not in it: nothing to ask for
