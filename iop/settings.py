@@ -446,6 +446,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 15.0,
         "options": {"expires": 30},
     },
+    # Clients' access requests past their decision time go to the program's supervisors.
+    "recordings-access-escalate-tick": {
+        "task": "recordings.tasks.recording_access_requests_escalate_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 120},
+    },
     # recordings/: recordings past their retention are crypto-shredded, then their objects
     # deleted (and deletes that failed retried).
     "recordings-purge-tick": {
@@ -520,6 +526,8 @@ SPECTACULAR_SETTINGS = {
         "TicketSourceEnum": "support.models.tickets.TicketSource",
         "TicketEntryKindEnum": "support.models.tickets.EntryKind",
         "TicketEntryChannelEnum": "support.models.tickets.EntryChannel",
+        "RecordingStateEnum": "recordings.models.recordings.RecordingState",
+        "RecordingAccessRequestStateEnum": "recordings.models.access.AccessRequestState",
     },
 }
 
@@ -613,6 +621,12 @@ if PRODUCTION and RECORDING_PROVIDER_LOCAL:
     )
 # The local recorder's file follows the segment's length, up to this many seconds.
 RECORDING_LOCAL_MAX_SECONDS = env_int("RECORDING_LOCAL_MAX_SECONDS", 600, minimum=1)
+# Clients' access to recordings they appear in: a clinician decides a request within this many
+# hours (else it goes to the program's supervisors); approved access and a catch-up offer after
+# a session missed for a technical reason last this many days.
+RECORDING_ACCESS_DECISION_HOURS = env_int("RECORDING_ACCESS_DECISION_HOURS", 72, minimum=1)
+RECORDING_ACCESS_DAYS = env_int("RECORDING_ACCESS_DAYS", 14, minimum=1)
+RECORDING_CATCHUP_ACCESS_DAYS = env_int("RECORDING_CATCHUP_ACCESS_DAYS", 14, minimum=1)
 # A LiveKit egress Harbor has heard nothing from for this long (LiveKit unreachable while it
 # records, or an egress stopped but never finished) is reported to the facilitator by the
 # reconcile tick (recordings/services/reconcile.py).

@@ -7,6 +7,9 @@ from recordings import api
 app_name = "recordings_api"
 
 router = SimpleRouter()
+router.register(
+    "recording-requests", api.RecordingAccessRequestViewSet, basename="recording-request"
+)
 router.register("recordings", api.RecordingViewSet, basename="recording")
 
 urlpatterns = router.urls

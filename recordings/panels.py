@@ -1,6 +1,7 @@
 """What recordings shows in other pages (iop/slots.py): the recording box on the staff session
-page, whether the session is being recorded on the client's session page, and the links to the
-recordings pages in the portal's and the staff menus."""
+page, whether the session is being recorded on the client's session page, the links to the
+recordings pages in the portal's and the staff menus and to the clients' access requests, and a
+catch-up recording wherever a missed session is caught up."""
 
 from __future__ import annotations
 
@@ -20,6 +21,22 @@ def portal_session_room(request: HttpRequest, session: Any) -> dict[str, Any] | 
     return {"indicator": room_indicator_for(request.user, session)}
 
 
+def portal_catch_up(request: HttpRequest, session: Any) -> dict[str, Any] | None:
+    from recordings.access_selectors import catch_up_offer_for
+    from recordings.services.access_requests import recording_path
+
+    offer = catch_up_offer_for(request.user, session)
+    if offer is None:
+        return None
+    from django.utils import timezone
+
+    return {
+        "offer": offer,
+        "url": recording_path(offer.recording_id),
+        "open": offer.access_until > timezone.now(),
+    }
+
+
 def _is_clinical(user: Any) -> bool:
     return bool(getattr(user, "is_clinical", False))
 
@@ -37,6 +54,22 @@ def register() -> None:
         slots.STAFF_NAV,
         slots.Link(
             "recordings", "Recordings", "recordings_staff:list", order=40, shown_to=_is_clinical
+        ),
+    )
+    slots.register_panel(
+        slots.PORTAL_SESSION_CATCH_UP,
+        slots.Panel(
+            "recordings.catch_up", "recordings/portal/_catch_up.html", portal_catch_up, order=20
+        ),
+    )
+    slots.register_link(
+        slots.STAFF_DASHBOARD_LINKS,
+        slots.Link(
+            "recordings.access_requests",
+            "Recording access requests",
+            "recordings_staff:requests",
+            order=60,
+            shown_to=_is_clinical,
         ),
     )
     slots.register_panel(

@@ -1,4 +1,5 @@
-"""Every read of recordings, given the viewer.
+"""Every read of recordings, given the viewer (clients' access requests and catch-up offers:
+recordings/access_selectors.py).
 
 recordings_visible_to(viewer)               the recordings a viewer may know of
 recording_get_for(viewer, id)               one of them (else Recording.DoesNotExist)
@@ -46,7 +47,7 @@ from sessions_app.selectors import sessions_visible_to
 
 def recordings_visible_to(viewer: Viewer) -> QuerySet[Recording]:
     """Staff: the recordings of sessions they may see, or that a client of theirs is in;
-    a client: the recordings they appear in; support agents: none."""
+    a client: the recordings they appear in or were offered to catch up; support agents: none."""
     base = Recording.objects.select_related("session", "started_by")
     key = api_key_of(viewer)
     if key is not None:
@@ -55,7 +56,10 @@ def recordings_visible_to(viewer: Viewer) -> QuerySet[Recording]:
     if person is None or not person.is_active:
         return base.none()
     if person.role == Role.CLIENT:
-        return base.filter(segments__participant_rows__user=person).distinct()
+        # The recordings they appear in, and the catch-up recordings offered to them.
+        return base.filter(
+            Q(segments__participant_rows__user=person) | Q(catch_up_offers__client__user=person)
+        ).distinct()
     if person.role not in (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN):
         return base.none()
     if person.role == Role.ADMIN:

@@ -29,6 +29,11 @@ def recordings_rule_tick_task() -> int:
 
 
 @shared_task(ignore_result=True, acks_late=True, soft_time_limit=50, time_limit=60)
+def recording_access_requests_escalate_tick_task() -> int:
+    return services.recording_access_requests_escalate_tick()
+
+
+@shared_task(ignore_result=True, acks_late=True, soft_time_limit=50, time_limit=60)
 def recordings_purge_tick_task() -> int:
     """Purge recordings past their retention, batch after batch, for up to ~40 seconds."""
     started = time.monotonic()

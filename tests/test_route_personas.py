@@ -177,6 +177,12 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     # service's answer, shown as a banner; the session itself is looked up first).
     "recordings_staff:start": ("staff_post_only", "staff_act"),
     "recordings_staff:stop": ("staff_post_only", "staff_act"),
+    "recordings_staff:requests": ("clinical", None),
+    # An empty decision is refused with a banner (302); others' requests do not exist.
+    "recordings_staff:request_decide": ("clinical_post_only", "clinical_act"),
+    # Our client already has a request waiting: the banner says so (302).
+    "recordings:request_access": ("client_post_only", "ours_client_act"),
+    "recordings:request_withdraw": ("client_post_only", "ours_client_act"),
     "support_staff:queue": ("desk", None),
     "support_staff:ticket": ("desk", None),
     "support_staff:reply": ("desk_post_only", "desk_write"),
@@ -323,6 +329,7 @@ def path_of(page: Page, clinic: PageClinic) -> str:
         "user_id": clinic.clinician_id,
         "provider": "jitsi",
         "recording_id": records.recording_id,
+        "request_id": records.access_request_id,
     }
     kwargs: dict[str, object] = {}
     for kwarg in page.kwargs:

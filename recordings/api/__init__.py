@@ -1,6 +1,7 @@
-"""The recordings API: recordings (list, read, start, stop, playback links); access requests
-come with their own viewset."""
+"""The recordings API: recordings (list, read, start, stop, playback links) and clients' access
+requests."""
 
+from recordings.api.access_requests import RecordingAccessRequestViewSet
 from recordings.api.recordings import RecordingViewSet
 
-__all__ = ["RecordingViewSet"]
+__all__ = ["RecordingAccessRequestViewSet", "RecordingViewSet"]

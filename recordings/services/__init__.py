@@ -8,6 +8,11 @@ presence.py    room_participant_joined, room_participant_left, room_events_recor
                recordings_rule_check, recordings_rule_tick
 segments.py    segment_store (an ended segment's media, encrypted into the vault),
                segments_store_tick
+access_requests.py
+               access_request_create, access_request_decide, access_request_withdraw,
+               recording_access_requests_escalate_tick (overdue requests to the supervisors)
+catch_up.py    catch_up_offer_create, catch_up_offers_for_session (called after a catch-up
+               recording stops or stores a segment, and by sessions' attendance listener)
 purge.py       recordings_purge_tick (crypto-shredding, then the objects), recording_legal_hold_set,
                recording_retention_set (admin: days per purpose; due dates move with it)
 egress.py      egress_event_record (LiveKit's egress webhooks: noted, stored now, or a lost
@@ -23,6 +28,14 @@ and participants_add (they run under a service's lock and transaction). The cons
 """
 
 from recordings.services.access import may_record, require_may_record
+from recordings.services.access_requests import (
+    access_request_create,
+    access_request_decide,
+    access_request_withdraw,
+    may_decide,
+    recording_access_requests_escalate_tick,
+)
+from recordings.services.catch_up import catch_up_offer_create, catch_up_offers_for_session
 from recordings.services.egress import egress_event_record
 from recordings.services.playback import (
     PlaybackLink,
@@ -50,6 +63,13 @@ from recordings.services.recording import recording_start, recording_stop, reten
 from recordings.services.segments import segment_store, segments_store_tick
 
 __all__ = [
+    "access_request_create",
+    "access_request_decide",
+    "access_request_withdraw",
+    "catch_up_offer_create",
+    "catch_up_offers_for_session",
+    "may_decide",
+    "recording_access_requests_escalate_tick",
     "PlaybackLink",
     "PlaybackMedia",
     "consent_changed",

@@ -43,6 +43,7 @@ from recordings.models import (
 from recordings.providers.base import RecordingProvider, RecordingUnavailable
 from recordings.providers.registry import provider_for, provider_named
 from recordings.services.access import require_may_record
+from recordings.services.catch_up import catch_up_after_commit
 from recordings.services.segments import data_key_for, participants_add, segment_end, segment_open
 
 log = logging.getLogger(__name__)
@@ -219,6 +220,8 @@ def stop_locked(
     recording.save()
     _audit(actor, recording, f"stopped: {reason}")
     recording_announce(recording, session, [])
+    if recording.purpose == RecordingPurpose.CATCHUP:
+        catch_up_after_commit(recording.pk)
 
 
 def retention_days(purpose: str) -> int:

@@ -21,9 +21,16 @@ from django.utils import timezone
 
 from iop.audit.models import Action
 from iop.audit.services import access_record
-from recordings.models import Recording, RecordingSegment, SegmentParticipant, SegmentState
+from recordings.models import (
+    Recording,
+    RecordingPurpose,
+    RecordingSegment,
+    SegmentParticipant,
+    SegmentState,
+)
 from recordings.providers.base import RecordingProvider, RecordingUnavailable
 from recordings.providers.registry import provider_named
+from recordings.services.catch_up import catch_up_after_commit
 
 if TYPE_CHECKING:
     from recordings.vault import StoredMedia
@@ -231,6 +238,8 @@ def segment_store(*, segment_id: int, now: datetime | None = None) -> str:
                 obj=segment,
                 detail=f"segment {segment.index + 1} stored encrypted ({stored.plaintext_size} bytes)",
             )
+            if recording.purpose == RecordingPurpose.CATCHUP:
+                catch_up_after_commit(recording.pk)
     if not kept:  # purged or failed meanwhile: what was just written must not stay
         vault.media_delete(object_key=stored.object_key)
         return "skipped"

@@ -10,9 +10,11 @@ participant is named in a room, LiveKit's signed webhooks read and verified, and
 """
 
 from sessions_app.selectors.expected import (
+    TECHNICAL_ISSUE,
     calendar_sessions_for,
     care_team_ids,
     client_upcoming,
+    clients_with_status,
     expected_by_session,
     expected_client_of,
     expected_clients,
@@ -89,6 +91,8 @@ __all__ = [
     "calendar_feed_by_token",
     "calendar_sessions_for",
     "care_team_ids",
+    "clients_with_status",
+    "TECHNICAL_ISSUE",
     "chat_messages_visible_to",
     "chat_of",
     "client_expected_q",

@@ -11,6 +11,8 @@ from django.db.models import Q
 
 from iop.accounts.models import ClientProfile, User
 from sessions_app.models import (
+    Attendance,
+    AttendanceStatus,
     Enrolment,
     Group,
     MakeUpRequest,
@@ -85,6 +87,23 @@ def session_for_room(room_name: str) -> Session | None:
 
 def care_team_ids(client: ClientProfile) -> list[int]:
     return list(client.care_team.values_list("clinician_id", flat=True))
+
+
+# The attendance result of a client who could not take part for a technical reason (for apps
+# above sessions, which read attendance through this module).
+TECHNICAL_ISSUE: str = AttendanceStatus.TECHNICAL_ISSUE.value
+
+
+def clients_with_status(session: Session, status: str) -> list[ClientProfile]:
+    """The clients whose attendance at the session is `status` (staff's correction first)."""
+    rows = Attendance.objects.filter(session=session).filter(
+        Q(corrected_status=status) | Q(corrected_status="", derived_status=status)
+    )
+    return list(
+        ClientProfile.objects.select_related("user")
+        .filter(pk__in=rows.values("client_id"))
+        .order_by("pk")
+    )
 
 
 def client_upcoming(client: ClientProfile, *, now: datetime, days: int = 14) -> list[Session]:

@@ -5,7 +5,9 @@ series.py      series_create, series_extend, schedule_extend, series_cancel_from
                series_reschedule_from
 enrolment.py   enrolment_create, enrolment_end
 attendance.py  attendance_event_record, provider_events_record, presence_heartbeat,
-               attendance_open_for_correction, attendance_correct, session_finalise
+               attendance_open_for_correction, attendance_correct, session_finalise (and
+               attendance_listener_register: who hears attendance results after commit, e.g.
+               recordings' catch-up offers)
 missed.py      sessions_missed_tick, sessions_finalise_tick, presence_sweep, engagement_check,
                engagement_alert_acknowledge
 joining.py     tech_check_record, trouble_report (and trouble_handler_register: what other
@@ -22,6 +24,8 @@ access.py      who may change what (may_manage_*, require_*), used by the servic
 from sessions_app.services.attendance import (
     attendance_correct,
     attendance_event_record,
+    attendance_listener_register,
+    attendance_listener_unregister,
     attendance_open_for_correction,
     presence_heartbeat,
     provider_events_record,
@@ -69,6 +73,8 @@ from sessions_app.services.series import (
 
 __all__ = [
     "attendance_correct",
+    "attendance_listener_register",
+    "attendance_listener_unregister",
     "attendance_event_record",
     "attendance_open_for_correction",
     "calendar_feed_for",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,41 @@ if TYPE_CHECKING:
 
 # Events may arrive a little after the end (a leave as the room closes, a late webhook).
 LATE_EVENT_MARGIN = timedelta(minutes=30)
+
+log = logging.getLogger(__name__)
+
+# Apps above sessions hear attendance results after they commit (recordings offers a catch-up
+# recording to a client who missed with a technical issue). A listener is called as
+# listener(session=, client_id=, status=) for a recorded event's, a correction's and the
+# finalised results; one that raises is logged and skipped. Sessions never imports them.
+AttendanceListener = Callable[..., None]
+_attendance_listeners: dict[str, AttendanceListener] = {}
+
+
+def attendance_listener_register(name: str, listener: AttendanceListener) -> None:
+    """Add (or replace, so `ready()` may run twice) who hears of attendance results."""
+    _attendance_listeners[name] = listener
+
+
+def attendance_listener_unregister(name: str) -> None:
+    _attendance_listeners.pop(name, None)
+
+
+def attendance_settled(session: Session, attendances: Iterable[Attendance]) -> None:
+    """After commit, tell the listeners each client's attendance result."""
+    results = [(a.client_id, a.status) for a in attendances]
+    if not results or not _attendance_listeners:
+        return
+
+    def tell() -> None:
+        for name, listener in list(_attendance_listeners.items()):
+            for client_id, status in results:
+                try:
+                    listener(session=session, client_id=client_id, status=status)
+                except Exception:  # noqa: BLE001 - the attendance is recorded; a listener failing
+                    log.exception("the %s attendance listener failed", name)
+
+    transaction.on_commit(tell)
 
 
 def timing_for(session: Session, row: ProgramSessionSettings) -> attendance_rules.Timing:
@@ -155,6 +191,7 @@ def attendance_event_record(
         attendance, _ = attendance_recompute(session, client, now=now)
         access_record(actor=actor, action=Action.CREATE, client=client, obj=event)
         attendance_changed(attendance, session=session, client_name=client.user.display_name)
+        attendance_settled(session, [attendance])
         if kind in OPENING_EVENTS or kind in CLOSING_EVENTS:
             room_presence_recorded(
                 session=session, user_id=client.user_id, joined=kind in OPENING_EVENTS, at=at
@@ -225,6 +262,7 @@ def attendance_correct(
         attendance_changed(
             attendance, session=session, client_name=attendance.client.user.display_name
         )
+        attendance_settled(session, [attendance])
     return attendance
 
 
@@ -307,4 +345,5 @@ def session_finalise(*, session: Session, now: datetime | None = None) -> list[A
             access_record(
                 actor=None, action=Action.UPDATE, client=attendance.client, obj=attendance
             )
+        attendance_settled(session, rows)
     return rows

@@ -20,6 +20,7 @@ from crisis.services import crisis_open, escalation_policy_save, safety_plan_sav
 from iop.accounts.models import ClientProfile, User
 from recordings.models import (
     Recording,
+    RecordingAccessRequest,
     RecordingPurpose,
     RecordingSegment,
     RecordingState,
@@ -54,6 +55,7 @@ class Clinic:
     help_article_id: int = 0
     announcement_id: int = 0
     recording_id: int = 0
+    access_request_id: int = 0
 
 
 def _recording(session: Session, client: ClientProfile, facilitator: User) -> Recording:
@@ -167,6 +169,13 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         shown_from=timezone.now() - timedelta(hours=1),
         shown_to=timezone.now() + timedelta(days=1),
     )
+    recording = _recording(past, client, clinician)
+    access_request = RecordingAccessRequest.objects.create(
+        recording=recording,
+        client=client,
+        reason=f"{name}: to hear it again",
+        due_at=timezone.now() + timedelta(hours=72),
+    )
     return Clinic(
         client,
         group,
@@ -179,5 +188,6 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         ticket,
         help_article_id=article.pk,
         announcement_id=announcement.pk,
-        recording_id=_recording(past, client, clinician).pk,
+        recording_id=recording.pk,
+        access_request_id=access_request.pk,
     )

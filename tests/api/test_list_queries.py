@@ -48,6 +48,15 @@ from iop.accounts.models import CareTeamMember
 from iop.audit.models import AccessLog
 from iop.consents.models import ConsentAction, ConsentKind, ConsentMethod, ConsentRecord
 from iop.notify.models import OutboundMessage
+from recordings.models import (
+    Recording,
+    RecordingAccessRequest,
+    RecordingPurpose,
+    RecordingSegment,
+    RecordingState,
+    SegmentParticipant,
+    SegmentState,
+)
 from sessions_app.models import (
     Attendance,
     AttendanceStatus,
@@ -96,6 +105,8 @@ QUERIES: dict[str, tuple[int | None, ...]] = {
     "support_api:ticket-list": (4, 4, 4, 5),
     "support_api:help-article-list": (3, 5, 5, 4),
     "support_api:announcement-list": (3, 7, 7, 6),
+    "recordings_api:recording-request-list": (4, 6, 6, 5),
+    "recordings_api:recording-list": (5, 7, 7, 6),
 }
 
 # Lists that are not paged (a fixed, short list from the code): one plain JSON array.
@@ -393,7 +404,55 @@ def _seed(program, clinician, other_clinician, supervisor, client_profile, admin
         for i in range(N_CLIENTS)
     )
     _seed_support(clients, admin=admin, now=now)
+    _seed_recordings(sessions, enrolled, clinician=clinician, now=now)
     return event
+
+
+def _seed_recordings(sessions, enrolled, *, clinician, now) -> None:
+    """A stored recording of each group session with its clients in it, and an access request
+    from each of them (30 from ours)."""
+    recordings = Recording.objects.bulk_create(
+        Recording(
+            session=session,
+            purpose=RecordingPurpose.THERAPEUTIC,
+            provider="local",
+            state=RecordingState.STOPPED,
+            state_changed_at=now,
+            started_by=clinician,
+            started_at=session.starts_at,
+            stopped_at=session.ends_at,
+            kek_id="test",
+            wrapped_key=b"not-a-real-key",
+        )
+        for session in sessions
+    )
+    segments = RecordingSegment.objects.bulk_create(
+        RecordingSegment(
+            recording=recording,
+            index=0,
+            state=SegmentState.STORED,
+            started_at=recording.started_at,
+            object_key=f"test/{recording.uuid}/0",
+        )
+        for recording in recordings
+    )
+    SegmentParticipant.objects.bulk_create(
+        SegmentParticipant(segment=segment, user=client.user, joined_at=segment.started_at)
+        for segment, members in zip(segments, enrolled, strict=True)
+        for client in members
+    )
+    RecordingAccessRequest.objects.bulk_create(
+        RecordingAccessRequest(
+            recording=recording,
+            client=client,
+            reason="To hear it again",
+            due_at=now + timedelta(hours=72),
+            decided_by=clinician if i % 2 else None,
+            state="approved" if i % 2 else "pending",
+        )
+        for i, (recording, members) in enumerate(zip(recordings, enrolled, strict=True))
+        for client in members
+    )
 
 
 def _seed_support(clients, *, admin, now) -> None:

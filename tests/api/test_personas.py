@@ -67,6 +67,12 @@ RULES: dict[str, tuple[int, ...]] = {
     # Tickets: the requester and the desk (support agents, admins) and the program's keys.
     "support_ours": (200, 404, 404, 404, 404, 404, 200, 200, 200, 403, 404, 401),
     "support_write": (400, 404, 404, 404, 404, 404, 400, 400, 400, 403, 404, 401),
+    # Recording access requests: a client asks (an empty body meets validation) and withdraws
+    # their own; those who may decide (care team, facilitators, the program's supervisors) meet
+    # the required reason; an administrator sees but does not decide; keys only read.
+    "client_create": (400, 400, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    "client_own_act": (200, 404, 403, 403, 403, 403, 403, 403, 403, 403, 403, 401),
+    "decide": (403, 403, 400, 404, 400, 404, 403, 403, 403, 403, 403, 401),
     # Starting a recording: clinical people reach validation; clients, support and keys do not.
     "clinical_person_write": (403, 403, 400, 400, 400, 400, 403, 400, 403, 403, 403, 401),
     # Stopping our (stopped) recording: its facilitator reaches the service (409); whoever else
@@ -130,6 +136,12 @@ ACCESS: dict[tuple[str, str], str] = {
     ("support_api:help-article-detail", "GET"): "anyone",
     ("support_api:announcement-list", "GET"): "anyone",
     ("support_api:announcement-detail", "GET"): "anyone",
+    ("recordings_api:recording-request-list", "GET"): "list",
+    ("recordings_api:recording-request-list", "POST"): "client_create",
+    ("recordings_api:recording-request-detail", "GET"): "ours",
+    ("recordings_api:recording-request-approve", "POST"): "decide",
+    ("recordings_api:recording-request-decline", "POST"): "decide",
+    ("recordings_api:recording-request-withdraw", "POST"): "client_own_act",
     ("recordings_api:recording-list", "GET"): "list",
     ("recordings_api:recording-detail", "GET"): "ours",
     ("recordings_api:recording-list", "POST"): "clinical_person_write",
@@ -192,6 +204,8 @@ def object_id(route: Route, clinic: Clinic) -> str:
     """The id of our client's object that the route's URL names."""
     resource = route.name.split(":")[-1]
     ids = {
+        # Before any shorter prefix ("recording-") that would also match.
+        "recording-request": clinic.access_request_id,
         "client": clinic.client.pk,
         "group": clinic.group.pk,
         "session": clinic.session.pk,

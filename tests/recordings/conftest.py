@@ -76,3 +76,8 @@ def session(group):
     return make_session(
         group, starts_at=timezone.now() - timedelta(minutes=5), minutes=90, title="Now group"
     )
+
+
+# The access-request and catch-up tests' stored recordings (after grant and withdraw, which
+# they use).
+from tests.recordings.access_fixtures import media_dir, qa_recording  # noqa: E402, F401, I001
