@@ -131,7 +131,7 @@ def segment_lines(viewer: Viewer, recording: Recording, *, names: bool) -> list[
             lines.append(SegmentLine(number, True, ""))
         else:
             why = p.withheld_because if names else WITHHELD_FOR_CLIENT
-            lines.append(SegmentLine(number, False, f"Segment {number} is withheld: {why}."))
+            lines.append(SegmentLine(number, False, f"Part {number} is withheld: {why}."))
     return lines
 
 

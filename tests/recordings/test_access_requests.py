@@ -256,18 +256,18 @@ def test_a_withdrawal_withholds_a_segment_and_the_client_is_told_without_names(
 
     state = access_state_for(client_profile.user, qa_recording)
     assert [line.text for line in state.withheld] == [
-        "Segment 2 is withheld: someone in it has not agreed to this use."
+        "Part 2 is withheld: someone in it has not agreed to this use."
     ]
     request = RequestFactory().get("/")
     request.user = client_profile.user
     html = render_to_string(
         "recordings/portal/_access.html", {"recording": qa_recording}, request=request
     )
-    assert "Segment 2 is withheld" in html
+    assert "Part 2 is withheld" in html
     assert "Jordan" not in html
     # Staff deciding are told who.
     [line] = [x for x in segment_lines(clinician, qa_recording, names=True) if not x.playable]
-    assert line.text == "Segment 2 is withheld: Jordan Park no longer agrees."
+    assert line.text == "Part 2 is withheld: Jordan Park no longer agrees."
 
 
 def test_the_access_partial_offers_the_form_then_the_state(qa_recording, client_profile):

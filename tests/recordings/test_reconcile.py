@@ -272,7 +272,7 @@ def test_storage_failing_mid_upload_fails_the_segment_with_nothing_stored_or_pla
     assert segment.state == SegmentState.FAILED and segment.object_key == ""
     assert segment.error.startswith("Storage failed") and segment.plaintext_size is None
     assert not folder.exists() or list(folder.iterdir()) == []  # no half-written object
-    assert recording.alert.startswith("Segment 1 could not be stored")
+    assert recording.alert.startswith("Part 1 of the recording could not be stored")
     assert segments_playable_for(clinician, recording, recording.purpose) == []
     assert segment_store(segment_id=segment.pk) == "skipped"
     assert staging_s3.keys() == []  # nor a plaintext copy left in staging

@@ -125,7 +125,7 @@ def test_storage_failing_leaves_the_segment_failed_and_nothing_stored(
     recording.refresh_from_db()
     assert segment.state == SegmentState.FAILED and not segment.object_key
     assert segment.error.startswith("Storage failed")
-    assert recording.alert.startswith("Segment 1 could not be stored")
+    assert recording.alert.startswith("Part 1 of the recording could not be stored")
     assert segment_store(segment_id=segment.pk) == "skipped"
 
 
