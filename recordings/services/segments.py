@@ -170,7 +170,9 @@ def _fail(segment: RecordingSegment, error: str, now: datetime) -> str:
         )
         if updated:
             Recording.objects.filter(pk=segment.recording_id).update(
-                alert=f"Part {segment.index + 1} of the recording could not be stored: {error}"[:300],
+                alert=f"Part {segment.index + 1} of the recording could not be stored: {error}"[
+                    :300
+                ],
                 alert_at=now,
             )
             access_record(
