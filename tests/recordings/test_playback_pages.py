@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from iop.consents.models import ConsentKind
 from recordings.models import CatchUpOffer, Recording, RecordingPurpose
-from recordings.services import recording_start, recording_stop
+from recordings.services import recording_start, recording_stop, recordings_purge_tick
 from tests.conftest import sign_in
 from tests.recordings import playback_fixtures
 from tests.recordings.playback_fixtures import plaintext, withdraw
@@ -137,3 +137,20 @@ def test_staff_pages_refuse_clients_and_portal_pages_refuse_staff(
     assert staff_page.status_code == 403
     assert sign_in(clinician).get(f"/recordings/{recording.pk}/").status_code == 403
     assert Recording.objects.count() == 1
+
+
+def test_a_purged_recording_says_so_and_offers_nothing_to_play_or_ask_for(
+    make_recording, client_profile, clinician
+):
+    recording = make_recording(THERAPEUTIC)
+    assert recordings_purge_tick(now=recording.purge_due_at + timedelta(seconds=1)) == 1
+
+    staff = page(sign_in(clinician), f"/staff/recordings/{recording.pk}/?purpose=therapeutic")
+    assert "its key was destroyed and its media deleted" in staff
+    assert "Why are you playing it?" not in staff and not PLAYERS.search(staff)
+
+    browser = sign_in(client_profile.user)
+    assert "its time ran out" in page(browser, "/recordings/")
+    portal = page(browser, f"/recordings/{recording.pk}/")
+    assert "This recording was deleted on" in portal
+    assert 'id="request-access"' not in portal and not PLAYERS.search(portal)
