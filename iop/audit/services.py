@@ -160,19 +160,11 @@ def access_record_many(
     *, actor: Actor, action: Action | str, entries: Iterable[tuple[Any | None, Model]]
 ) -> list[AccessLog]:
     """`access_record` for many (client, object) pairs, written in one query."""
-    rows = [
-        _row(
-            actor=actor,
-            action=action,
-            client=client,
-            object_type=obj._meta.label,
-            object_id=obj.pk,
-        )
-        for client, obj in entries
-    ]
-    if rows:
-        AccessLog.objects.bulk_create(rows)
-    return rows
+    return access_record_rows(
+        actor=actor,
+        action=action,
+        entries=((client, obj._meta.label, obj.pk, "") for client, obj in entries),
+    )
 
 
 def access_record_deliveries(entries: Iterable[tuple[Any, Any, Any]], *, object_type: str) -> None:
