@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import io
 import logging
+import queue
 import secrets
 import sys
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -255,8 +257,10 @@ class _Sealer:
 class _SealedFile(io.RawIOBase):
     """Sealed chunks as a read-only, unseekable file, sealed as the storage reads them: a
     FileSystemStorage writes each chunk as it comes (`chunks`); S3's uploader reads parts of a
-    fixed size (`read`). Storing in a thread of its own while the next chunk is sealed was
-    measured no faster: Tink holds the GIL while it encrypts, so that thread mostly waits."""
+    fixed size (`read`). For the filesystem, the chunks are sealed a chunk ahead in a thread
+    of their own (`_sealed_ahead`): Tink holds the GIL while it encrypts, but a file write gives
+    it up while the kernel copies, so the two overlap (bench/recording.py: media_write from 0.50
+    to 0.69 of raw AES-GCM on a 2-CPU machine)."""
 
     def __init__(self, sealed: Iterator[bytes]):
         super().__init__()
@@ -265,7 +269,7 @@ class _SealedFile(io.RawIOBase):
         self.name = "sealed"
 
     def chunks(self, chunk_size: int | None = None) -> Iterator[bytes]:
-        return self._sealed
+        return _sealed_ahead(self._sealed)
 
     def read(self, size: int | None = -1) -> bytes:
         parts: list[bytes | memoryview] = []
@@ -283,3 +287,46 @@ class _SealedFile(io.RawIOBase):
 
     def readable(self) -> bool:
         return True
+
+
+_END = object()
+
+
+def _sealed_ahead(sealed: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """The sealed chunks, sealed in a thread of their own while the caller writes the previous
+    one: a file write gives up the GIL while the kernel copies, so sealing and writing overlap.
+    An error of the sealing is raised here; closing this iterator early stops the sealing."""
+    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def hand(item: Any) -> bool:
+        while not stop.is_set():
+            try:
+                ready.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def seal() -> None:
+        try:
+            for chunk in sealed:
+                if not hand(chunk):
+                    return
+            hand(_END)
+        except BaseException as error:  # handed to the writer, raised there
+            hand(error)
+
+    sealer = threading.Thread(target=seal, name="recordings-sealer", daemon=True)
+    sealer.start()
+    try:
+        while True:
+            item = ready.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        sealer.join()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -235,6 +236,7 @@ def test_a_source_failing_mid_write_leaves_nothing_stored(recording_storage):  #
 
     assert isinstance(raised.value.__cause__, ConnectionError)
     assert list(recording_storage.iterdir()) == []
+    assert not _sealers(), "the sealing thread outlived the write"
 
 
 class DiskFillsUp(FileSystemStorage):
@@ -268,3 +270,8 @@ def test_a_storage_failing_mid_write_leaves_nothing_stored(settings, tmp_path):
         media_write(key=data_key_new(), aad=AAD, chunks=(os.urandom(CHUNK) for _ in range(50)))
 
     assert list(folder.iterdir()) == []
+    assert not _sealers(), "the sealing thread went on after the write stopped reading it"
+
+
+def _sealers() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "recordings-sealer" and t.is_alive()]
