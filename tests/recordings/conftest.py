@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from iop.consents.models import ConsentKind, ConsentMethod
@@ -81,3 +82,10 @@ def session(group):
 # The access-request and catch-up tests' stored recordings (after grant and withdraw, which
 # they use).
 from tests.recordings.access_fixtures import media_dir, qa_recording  # noqa: E402, F401, I001
+
+
+@pytest.fixture
+def clock():
+    """Time stands still for the test, and moves when it says."""
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        yield traveller

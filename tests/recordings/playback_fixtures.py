@@ -3,7 +3,7 @@
 `make_recording(purpose)` records the conftest's session (facilitated by `clinician`) in two
 segments: segment 0 with Casey alone (3 s), segment 1 with Casey and Jordan (2 s; Jordan agreed
 to the purpose in between). Chunks are small (4 KiB), so a Range read spans several of them.
-Import the fixtures: `from tests.recordings.playback_fixtures import clock, make_recording,
+Import the fixtures: `from tests.recordings.playback_fixtures import make_recording,
 media_dir  # noqa: F401`.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from recordings import crypto, vault
@@ -40,13 +39,6 @@ def media_dir(settings, tmp_path):
         },
     }
     return tmp_path / "media"
-
-
-@pytest.fixture
-def clock():
-    """Time stands still for the test, and moves when it says."""
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def joins(session, person):
@@ -86,4 +78,4 @@ def plaintext(segment) -> bytes:
     return b"".join(vault.media_read(key=key, aad=segment.aad, media=media))
 
 
-__all__ = ["clock", "grant", "make_recording", "media_dir", "plaintext", "withdraw"]
+__all__ = ["grant", "make_recording", "media_dir", "plaintext", "withdraw"]

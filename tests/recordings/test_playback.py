@@ -23,7 +23,6 @@ from tests.recordings.playback_fixtures import CHUNK, plaintext, withdraw
 pytestmark = pytest.mark.django_db
 
 # The shared fixtures, by name (a test asks for them as arguments).
-clock = playback_fixtures.clock
 make_recording = playback_fixtures.make_recording
 media_dir = playback_fixtures.media_dir
 

@@ -18,7 +18,6 @@ from tests.recordings.playback_fixtures import plaintext, withdraw
 
 pytestmark = pytest.mark.django_db
 
-clock = playback_fixtures.clock
 make_recording = playback_fixtures.make_recording
 media_dir = playback_fixtures.media_dir
 

@@ -7,7 +7,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-import time_machine
 from django.core.exceptions import ValidationError
 from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
@@ -64,12 +63,6 @@ def media_dir(settings, tmp_path):
     }
     yield tmp_path / "media"
     FlakyStorage.failing = False
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def stored_recording(session, clinician, client_profile, clock) -> Recording:

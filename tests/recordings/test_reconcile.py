@@ -8,7 +8,6 @@ import threading
 from datetime import timedelta
 
 import pytest
-import time_machine
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connections, transaction
@@ -35,12 +34,6 @@ from tests.recordings.livekit_room import recording_under_way
 from tests.recordings.test_pages import receive
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def test_a_lost_egress_ended_is_made_up_for_and_the_segment_stored_now(

@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import time_machine
 from django.utils import timezone
 
 from iop.audit.models import AccessLog
@@ -38,13 +37,6 @@ def media_dir(settings, tmp_path):
         },
     }
     return tmp_path / "media"
-
-
-@pytest.fixture
-def clock():
-    """Time stands still for the test, and moves when it says."""
-    with time_machine.travel(timezone.now(), tick=False) as traveller:
-        yield traveller
 
 
 def recorded(session, clinician, client_profile, clock, *, seconds: int):
