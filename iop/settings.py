@@ -336,10 +336,9 @@ CACHES = {
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "iop.realtime.layers.RedisChannelLayer",
-        # redis-py 8 reads with a 5 s socket timeout by default, the same 5 s channels_redis
-        # blocks in BZPOPMIN: every idle websocket died after 5 s. Read longer than that block.
+        # Its connections have no socket timeout: iop/realtime/layers.py says why.
         "CONFIG": {
-            "hosts": [{"address": REDIS_URL, "socket_timeout": 10}],
+            "hosts": [{"address": REDIS_URL}],
             "capacity": 1000,
             "expiry": 30,
         },

@@ -13,6 +13,15 @@ Its connection pools also wait for a free connection instead of failing: redis-p
 raises "Too many connections" past 100, and a burst of sockets (a queue of 200 waiting chats
 joining their groups at once) made consumers crash. A connection is waited for up to
 POOL_WAIT_SECONDS, from a pool of POOL_MAX_CONNECTIONS per process and event loop.
+
+And its connections have no socket timeout. With one, redis-py wraps every write in
+`asyncio.wait_for`, which on Python 3.11 drops a cancellation that arrives just as the write
+completes; a socket closing cancels its consumer's receive, and a receive that lost its
+cancellation went back to blocking in BZPOPMIN for ever (the consumer never finished, and
+the event loop that ran it could not close). Without one, writes and reads are plain awaits
+that cancel cleanly. Nothing waits unbounded: BZPOPMIN returns every `brpop_timeout` seconds,
+connecting is bounded by CONNECT_SECONDS, publishing by its own deadline
+(iop/realtime/publish.py), and TCP keepalive notices a peer that vanished.
 """
 
 from __future__ import annotations
@@ -30,6 +39,7 @@ from redis import asyncio as aioredis
 
 POOL_MAX_CONNECTIONS = 200
 POOL_WAIT_SECONDS = 5
+CONNECT_SECONDS = 2
 
 
 class _CancelSafeChannelLock(ChannelLock):
@@ -80,6 +90,9 @@ class RedisChannelLayer(_RedisChannelLayer):
         address = host.pop("address", None)
         if address is None:  # a sentinel or host/port entry: channels_redis' own pool
             return super().create_pool(index)
+        host["socket_timeout"] = None
+        host.setdefault("socket_connect_timeout", CONNECT_SECONDS)
+        host.setdefault("socket_keepalive", True)
         host.setdefault("max_connections", POOL_MAX_CONNECTIONS)
         host.setdefault("timeout", POOL_WAIT_SECONDS)
         return aioredis.BlockingConnectionPool.from_url(address, **host)

@@ -49,3 +49,24 @@ def test_a_burst_of_group_joins_waits_for_connections_instead_of_failing():
         await layer.flush()
 
     asyncio.run(burst())
+
+
+def test_a_cancelled_receive_ends_wherever_the_cancellation_lands():
+    """A socket closing cancels its channel receive; the receive must end, at whatever point
+    of its Redis round trips the cancellation lands. On Python 3.11, `asyncio.wait_for`
+    (which redis-py wraps each write in when a socket timeout is set) drops a cancellation
+    that arrives as the write completes, and channels_redis then blocks in BZPOPMIN again,
+    for ever: the consumer never finished and a test hung until its timeout."""
+    layer = RedisChannelLayer(**settings.CHANNEL_LAYERS["default"]["CONFIG"])
+
+    async def cancel_after(steps: int) -> None:
+        channel = await layer.new_channel()
+        receive = asyncio.ensure_future(layer.receive(channel))
+        for _ in range(steps):
+            await asyncio.sleep(0)
+        receive.cancel()
+        done, _pending = await asyncio.wait([receive], timeout=10)
+        assert done, f"the receive ignored a cancellation after {steps} loop steps"
+
+    for steps in range(40):  # one fresh loop, so a fresh connection handshake, each time
+        asyncio.run(cancel_after(steps))
