@@ -160,6 +160,7 @@ INSTALLED_APPS = [
     "crisis",
     "support",
     "recordings",
+    "messaging",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""The messaging admin (writes through services)."""

@@ -1,0 +1,1 @@
+"""What the messaging API's viewsets share."""

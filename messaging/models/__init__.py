@@ -1,0 +1,1 @@
+"""Messaging's models, one family per module."""

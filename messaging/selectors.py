@@ -1,0 +1,1 @@
+"""Every read of messaging data, given the viewer."""

@@ -1,0 +1,5 @@
+"""Client messaging pages, under /messages/."""
+
+app_name = "messaging"
+
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Messaging has no webhooks (the room exists so every app has the same shape)."""

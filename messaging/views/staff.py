@@ -1,0 +1,1 @@
+"""Staff messaging pages."""
