@@ -156,12 +156,16 @@ def test_hidden_and_held_posts_show_only_to_their_author_and_moderators(
 
 def test_a_disabled_space_is_gone_for_everyone(members, admin_user, client_profile, clinician):
     peer_space_update(actor=admin_user, space=members, is_enabled=False)
-    assert sign_in(client_profile.user).get(
-        reverse("messaging:peer_space", args=[members.pk])
-    ).status_code == 404
-    assert sign_in(clinician).get(
-        reverse("messaging_staff:peer_space", args=[members.pk])
-    ).status_code == 404
+    assert (
+        sign_in(client_profile.user)
+        .get(reverse("messaging:peer_space", args=[members.pk]))
+        .status_code
+        == 404
+    )
+    assert (
+        sign_in(clinician).get(reverse("messaging_staff:peer_space", args=[members.pk])).status_code
+        == 404
+    )
 
 
 def test_reading_the_space_is_audited_per_client_shown(members, post, peer_profile, clinician):
