@@ -28,7 +28,7 @@ def messaging_settings(settings, fast_password_hashing):
 
 
 @pytest.fixture
-def peer_profile(program, clinician) -> ClientProfile:
+def peer_profile(program, clinician):
     """A second member of our client's group (Pat), on the same clinician's caseload."""
     profile = ClientProfileFactory(
         user=UserFactory(email="pat.peer@example.org", full_name="Pat Peerson"), program=program
