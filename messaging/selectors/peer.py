@@ -165,10 +165,12 @@ def peer_page_for(viewer: Viewer, space: PeerSpace) -> PeerPage:
         )
     posts = list(rows.order_by("-created_at", "-id")[: POSTS_SHOWN * 3])
     labels = _labels(space, sorted(current))
+    facilitators = set(sessions.group_facilitator_ids(space.group))
 
     def view(post: PeerPost) -> PostView:
         if post.author_client_id is None:
-            label = f"{post.author.display_name} (facilitator)"
+            role = "facilitator" if post.author_id in facilitators else "clinic staff"
+            label = f"{post.author.display_name} ({role})"
         elif post.author_id not in current:
             label = FORMER_MEMBER
         else:

@@ -235,3 +235,15 @@ def test_keeping_a_reported_post_reviews_every_open_report_of_it(
     assert audit_details(first)[-1] == "peer space: reviewed a report"
     with pytest.raises(Conflict):
         peer_report_review(actor=clinician, report=first, hide=False)
+
+
+def test_staff_posts_say_who_wrote_them_and_in_what_role(members, clinician, supervisor):
+    peer_post_create(actor=clinician, space=members, body="Welcome, everyone.")
+    peer_post_create(actor=supervisor, space=members, body="Hello from the program.")
+    labels = {
+        v.post.body: v.author_label for v in selectors.peer_page_for(clinician, members).posts
+    }
+    assert labels == {
+        "Welcome, everyone.": f"{clinician.display_name} (facilitator)",
+        "Hello from the program.": f"{supervisor.display_name} (clinic staff)",
+    }
