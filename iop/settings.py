@@ -433,6 +433,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 300.0,
         "options": {"expires": 240},
     },
+    # messaging/: a member's report of a peer-space post is a timer row (reminder halfway, the
+    # supervisors when overdue), claimed with SKIP LOCKED.
+    "messaging-peer-report-tick": {
+        "task": "messaging.tasks.peer_report_tick_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     # recordings/: ended segments are stored encrypted (the kick after each segment ends, and
     # this tick for the kicks the broker lost or the provider was still finishing); the consent
     # rule re-applied to running recordings, a safety net under the join and consent events.

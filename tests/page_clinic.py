@@ -37,6 +37,7 @@ class PageClinic:
     ical_token: str
     guide_slug: str
     article_slug: str
+    peer: PeerClinic | None = None  # the group's peer space (messaging)
 
 
 def seed_page_clinic(
@@ -81,6 +82,7 @@ def seed_page_clinic(
         article_ids=[records.help_article_id],
         status=ArticleStatus.PUBLISHED,
     )
+    peer = seed_peer_space(records.client, clinician, admin=admin, group=records.group)
     return PageClinic(
         records,
         clinician_id=clinician.pk,
@@ -91,4 +93,33 @@ def seed_page_clinic(
         ical_token=token,
         guide_slug=guide.slug,
         article_slug=f"{name.lower()}-no-sound",
+        peer=peer,
     )
+
+
+@dataclass
+class PeerClinic:
+    space_id: int
+    post_id: int
+    report_id: int
+    member_id: int
+
+
+def seed_peer_space(client: ClientProfile, facilitator: User, *, admin: User, group) -> PeerClinic:
+    """The client's group has a peer space: the client accepted its guidelines and posted; the
+    facilitator posted, and the client reported that post."""
+    from messaging.services import (
+        peer_guidelines_accept,
+        peer_post_create,
+        peer_report_create,
+        peer_space_enable,
+    )
+
+    space = peer_space_enable(actor=admin, group=group)
+    member = peer_guidelines_accept(
+        actor=client.user, space=space, shown_name="Member", accepted=True
+    )
+    post = peer_post_create(actor=client.user, space=space, body="Hello, group.")
+    welcome = peer_post_create(actor=facilitator, space=space, body="Welcome, everyone.")
+    report = peer_report_create(actor=client.user, post=welcome, reason="Checking the queue.")
+    return PeerClinic(space.pk, post.pk, report.pk, member.pk)

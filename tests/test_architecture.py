@@ -28,6 +28,10 @@ ALLOWED = {
     ("support", "sessions_app"),
     ("support", "crisis"),
     ("recordings", "sessions_app"),
+    # messaging's peer spaces follow who is in a group today (sessions) and screen posts for
+    # crisis words, opening an event for the author (crisis; supervisors hear of overdue reports)
+    ("messaging", "sessions_app"),
+    ("messaging", "crisis"),
 }
 PUBLIC_ROOMS = ("selectors", "services")
 # A room is a module or, once it outgrows one file, a package.

@@ -254,6 +254,24 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "recordings:list": ("own_client", None),
     "recordings:detail": ("ours_client", None),
     "recordings:play": ("nobodys_link", None),
+    # Group peer spaces (messaging): a client's own group's space; its facilitators, the
+    # program's supervisors and admins moderate it. An empty form meets its field's error (400)
+    # on the client's pages and a banner (302) on the staff actions.
+    "messaging:peer_index": ("own_client", None),
+    "messaging:peer_space": ("ours_client", "ours_client_write"),
+    "messaging:peer_guidelines": ("ours_client", "ours_client_write"),
+    # Our client's own post: reporting it is refused with a banner.
+    "messaging:peer_report": ("client_post_only", "ours_client_act"),
+    "messaging_staff:peer_spaces": ("clinical", None),
+    "messaging_staff:peer_space": ("clinical_ours", None),
+    "messaging_staff:peer_post": ("clinical_post_only", "clinical_act"),
+    "messaging_staff:peer_hide": ("clinical_post_only", "clinical_act"),
+    "messaging_staff:peer_show": ("clinical_post_only", "clinical_act"),
+    "messaging_staff:peer_pin": ("clinical_post_only", "clinical_act"),
+    "messaging_staff:peer_unpin": ("clinical_post_only", "clinical_act"),
+    "messaging_staff:peer_mute": ("clinical_post_only", "clinical_act"),
+    "messaging_staff:peer_unmute": ("clinical_post_only", "clinical_act"),
+    "messaging_staff:peer_review": ("clinical_post_only", "clinical_act"),
 }
 
 # Not walked here: the API (tests/api/test_personas.py walks it), Django's admin (its own
@@ -331,6 +349,13 @@ def path_of(page: Page, clinic: PageClinic) -> str:
         "recording_id": records.recording_id,
         "request_id": records.access_request_id,
     }
+    if clinic.peer is not None:  # messaging's group peer space
+        by_name |= {
+            "space_id": clinic.peer.space_id,
+            "post_id": clinic.peer.post_id,
+            "report_id": clinic.peer.report_id,
+            "member_id": clinic.peer.member_id,
+        }
     kwargs: dict[str, object] = {}
     for kwarg in page.kwargs:
         if (page.name, kwarg) in by_route:

@@ -23,6 +23,7 @@ class CrisisSource(models.TextChoices):
     SMS_KEYWORD = "sms_keyword", "Crisis words in a text message"
     MESSAGE_KEYWORD = "message_keyword", "Crisis words in a secure message"
     SUPPORT_CHAT = "support_chat", "Crisis words in a tech-support chat"
+    PEER_POST = "peer_post", "Crisis words in a group peer space post"
     CLINICIAN = "clinician", "Opened by a clinician"
     HOTLINE = "hotline", "Call to the hotline"
     API = "api", "Integration (API)"

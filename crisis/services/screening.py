@@ -8,7 +8,10 @@ from crisis.models import CrisisEvent, CrisisSource
 from iop.accounts.models import ClientProfile
 
 # The channels other apps screen, as crisis sources.
-SCREENED_CHANNELS = {"support_chat": CrisisSource.SUPPORT_CHAT}
+SCREENED_CHANNELS = {
+    "support_chat": CrisisSource.SUPPORT_CHAT,
+    "peer_space": CrisisSource.PEER_POST,  # messaging's group peer spaces
+}
 
 
 def crisis_words_in(text: str) -> str | None:

@@ -3,6 +3,7 @@
 visibility.py   who sees what (`<noun>s_visible_to(viewer)`, `<noun>_get_for(viewer, id)`)
 expected.py     who is expected at a session, who runs it, make-up targets, calendars
 pages.py        the pages' reads: staff list and roster, portal rows, make-up queue (audited)
+membership.py   who is in a group today, for peer spaces (enrolment followed live)
 
 It also re-exports what other apps need of the video rooms (sessions_app/video.py): how a
 participant is named in a room, LiveKit's signed webhooks read and verified, and
@@ -22,6 +23,14 @@ from sessions_app.selectors.expected import (
     is_expected,
     makeup_targets,
     session_for_room,
+)
+from sessions_app.selectors.membership import (
+    group_facilitator_ids,
+    group_member_user_ids_now,
+    group_members_now,
+    group_today,
+    groups_of_member_now,
+    is_group_member_now,
 )
 from sessions_app.selectors.pages import (
     MAKEUP_AFTER,
@@ -133,4 +142,11 @@ __all__ = [
     "tech_checks_recent",
     "tech_checks_visible_to",
     "zone_of",
+    # membership.py: who is in a group today (messaging's peer spaces)
+    "group_facilitator_ids",
+    "group_member_user_ids_now",
+    "group_members_now",
+    "group_today",
+    "groups_of_member_now",
+    "is_group_member_now",
 ]

@@ -1,1 +1,0 @@
-"""Every read of messaging data, given the viewer."""
