@@ -42,13 +42,17 @@ chromium: /usr/bin/chromium
 # Browser libraries are committed under static/vendor/ (with their licences) so that `make run`
 # needs only Python and no page loads a script from a CDN. This refreshes them from the npm
 # registry at the versions package-lock.json pins; tests/test_vendor.py checks they agree.
+# axe-core is for the browser tests only (tests/browser/test_accessibility.py injects it); no
+# page loads it.
 VENDOR_LIVEKIT := static/vendor/livekit-client
+VENDOR_AXE     := static/vendor/axe-core
 
 vendor:
 	npm ci --ignore-scripts --no-audit --no-fund
-	mkdir -p $(VENDOR_LIVEKIT)
+	mkdir -p $(VENDOR_LIVEKIT) $(VENDOR_AXE)
 	cp node_modules/livekit-client/dist/livekit-client.umd.js node_modules/livekit-client/LICENSE \
 		$(VENDOR_LIVEKIT)/
+	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE $(VENDOR_AXE)/
 
 run: venv
 	$(PYTHON) -m iop.devstack run

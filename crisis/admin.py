@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from crisis.models import EscalationPolicy, EscalationStep, LocalResource, OnCallShift, StepChannel
 from crisis.services import escalation_policy_save, on_call_shift_delete, on_call_shift_save
+from iop.admin_labels import LabelledTabularInline
 from iop.domain import DomainError
 from iop.form_errors import apply_errors, error_message
 
@@ -115,7 +116,7 @@ class StepFormSet(BaseInlineFormSet):
         return []
 
 
-class EscalationStepInline(admin.TabularInline):
+class EscalationStepInline(LabelledTabularInline):
     model = EscalationStep
     form = EscalationStepForm
     formset = StepFormSet

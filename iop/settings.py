@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -194,6 +195,9 @@ CSRF_FAILURE_VIEW = "iop.error_pages.csrf_failure"
 WSGI_APPLICATION = "iop.wsgi.application"
 ASGI_APPLICATION = "iop.asgi.application"
 
+# Widgets render through TEMPLATES, so templates/ may replace one of Django's widget templates
+# (templates/admin/widgets/split_datetime.html labels the admin's date and time inputs).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",

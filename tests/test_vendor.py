@@ -26,6 +26,22 @@ def test_livekit_client_is_the_locked_version_with_its_licence():
     assert "Apache License" in (VENDOR / "livekit-client" / "LICENSE").read_text()
 
 
+def test_axe_core_is_the_locked_version_with_its_licence():
+    wanted = json.loads((ROOT / "package.json").read_text())["dependencies"]["axe-core"]
+    version = _locked("axe-core")
+    bundle = (VENDOR / "axe-core" / "axe.min.js").read_text()
+
+    assert wanted == version  # pinned exactly, so `npm ci` gives this file back
+    assert bundle.startswith(f"/*! axe v{version}\n")  # the bundle's banner names its version
+    assert "Mozilla Public License, version 2.0" in (VENDOR / "axe-core" / "LICENSE").read_text()
+
+
+def test_axe_core_is_for_the_tests_only():
+    """The accessibility checker is injected by the browser tests; no page loads it."""
+    templates = [*ROOT.glob("templates/**/*.html"), *ROOT.glob("*/templates/**/*.html")]
+    assert [str(t.relative_to(ROOT)) for t in templates if "axe.min.js" in t.read_text()] == []
+
+
 def test_no_page_loads_a_script_from_elsewhere():
     templates = [*ROOT.glob("templates/**/*.html"), *ROOT.glob("*/templates/**/*.html")]
     offenders = [

@@ -11,6 +11,7 @@ from iop.accounts.models import (
     StaffProfile,
     User,
 )
+from iop.admin_labels import LabelledTabularInline
 from iop.audit.admin_mixins import AuditedAdminMixin
 
 
@@ -76,13 +77,13 @@ class StaffProfileAdmin(admin.ModelAdmin):
         services.staff_profile_save(actor=request.user, profile=obj)
 
 
-class CareTeamInline(admin.TabularInline):
+class CareTeamInline(LabelledTabularInline):
     model = CareTeamMember
     extra = 0
     autocomplete_fields = ["clinician"]
 
 
-class EmergencyContactInline(admin.TabularInline):
+class EmergencyContactInline(LabelledTabularInline):
     model = EmergencyContact
     extra = 0
     fields = ["priority", "name", "relationship", "phone", "email"]
