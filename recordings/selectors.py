@@ -29,7 +29,7 @@ from iop.accounts.selectors import clients_visible_to
 from iop.audit.models import Action
 from iop.audit.services import access_record, access_record_list
 from iop.viewer import Viewer, api_key_of, person_of
-from recordings.consent_rule import Lacking, lacking_consent, names
+from recordings.consent_rule import Lacking, lacking_consent, lacking_in_room, names
 from recordings.live import room_text, staff_text
 from recordings.models import (
     ACTIVE_STATES,
@@ -37,7 +37,6 @@ from recordings.models import (
     RecordingPurpose,
     RecordingSegment,
     RecordingState,
-    RoomPresence,
     SegmentParticipant,
     SegmentState,
 )
@@ -98,10 +97,7 @@ def session_recording_panel(viewer: Viewer, session: Any) -> RecordingPanel:
     runs = may_record(viewer, session)
     lacking: list[Lacking] = []
     if recording is not None and recording.state == RecordingState.PAUSED and runs:
-        present = RoomPresence.objects.filter(session_id=session.pk, present=True).values_list(
-            "user_id", flat=True
-        )
-        lacking = lacking_consent(present, recording.purpose, at=timezone.now())
+        lacking = lacking_in_room(session.pk, recording.purpose, at=timezone.now())
         access_record_list(
             actor=viewer,
             clients=[_client(p.client_id) for p in lacking if p.client_id is not None],

@@ -1,5 +1,5 @@
-"""A local stand-in for a LiveKit server: its Twirp Egress API, its staging uploads and its
-signed webhooks, in a thread. The real `livekit-api` client talks to it, so the code under test
+"""A local stand-in for a LiveKit server: its Twirp Egress API, the RoomService's
+ListParticipants, its staging uploads and its signed webhooks, in a thread. The real `livekit-api` client talks to it, so the code under test
 is the same as in production.
 
     def test_it(livekit, staging_s3):   # fixtures below; tests/recordings/conftest.py imports them
@@ -18,8 +18,16 @@ pair, `roomRecord` granted) and keeps every egress:
   credentials and endpoint, and marks it EGRESS_COMPLETE with its file result; stopping an
   ended egress answers failed_precondition, an unknown one not_found;
 - ListEgress filters by room, egress id and `active`.
-`fail(...)` / `hang(...)` script the next answers; `finish(id, status=...)` ends an egress by
-hand (a failure, or an egress that "never reports" until the test says so).
+POST /twirp/livekit.RoomService/ListParticipants (a token with `roomAdmin` for that room)
+answers from the fake's own rooms (`fake.rooms`: room name -> identity -> ParticipantInfo),
+not_found for a room nobody has been in. Someone is in a room after `participant(
+"participant_joined", ...)` (even if that webhook is dropped: a lost webhook) or `room_join(...)`
+(no webhook at all), and out of it after participant_left / _connection_aborted or
+`room_leave(...)`; each running egress is in its room as LiveKit's recorder participant
+(kind EGRESS, identity its egress id) from its start to its end.
+`fail(...)` / `hang(...)` script the next answers (`method=`: the next request of that method);
+`finish(id, status=...)` ends an egress by hand (a failure, or an egress that "never reports"
+until the test says so).
 
 Webhooks are signed exactly as LiveKit signs them (a JWT from the API key pair, valid five
 minutes, whose `sha256` claim is the base64 SHA-256 of the body; the bare token in the
@@ -28,7 +36,7 @@ callable `(headers, body) -> status` (Django's test client, no server needed). W
 set, egress changes send egress_started / egress_ended by themselves, from the server's request
 thread: give a URL (a live server, transactional tests), or `hold()` first and `flush()` from
 the test's own thread so a callable sees the test's database. `participant(...)` sends
-participant_joined / left from the caller's thread. For reconcile tests: `drop("egress_ended")` loses the next
+participant_joined / left from the caller's thread (`kind=` for a dial-in, an egress...). For reconcile tests: `drop("egress_ended")` loses the next
 ones, `hold()` keeps webhooks back until `flush(reverse=True)` sends them out of order, and
 `resend(sent)` delivers one again (a duplicate, same event id). Every webhook built is in
 `fake.sent`.
@@ -72,13 +80,14 @@ from livekit.protocol.egress import (
     StopEgressRequest,
 )
 from livekit.protocol.models import ParticipantInfo, Room
+from livekit.protocol.room import ListParticipantsRequest, ListParticipantsResponse
 from livekit.protocol.webhook import WebhookEvent
 
 API_KEY = "APIharborfake01"
 API_SECRET = "fake-livekit-secret-" + "0123456789abcdef" * 2  # 52 characters
 SAMPLE_MEDIA = Path(__file__).resolve().parent / "fixtures" / "livekit_egress.mp4"
 WEBHOOK_CONTENT_TYPE = "application/webhook+json"
-TWIRP_PREFIX = "/twirp/livekit.Egress/"
+TWIRP_PREFIX = "/twirp/"
 # Twirp's error codes and their HTTP statuses.
 ERROR_STATUS = {
     "invalid_argument": 400,
@@ -103,17 +112,20 @@ WebhookTarget = str | Callable[[dict[str, str], bytes], int]
 
 @dataclass(frozen=True)
 class Fail:
-    """Answer the next API request with this Twirp error."""
+    """Answer the next API request (of `method`, when given) with this Twirp error."""
 
     code: str = "internal"
     msg: str = "fake failure"
+    method: str = ""
 
 
 @dataclass(frozen=True)
 class Hang:
-    """Do not answer the next API request for `seconds` (or until the fake stops)."""
+    """Do not answer the next API request (of `method`, when given) for `seconds` (or until
+    the fake stops)."""
 
     seconds: float = 60.0
+    method: str = ""
 
 
 @dataclass
@@ -164,6 +176,7 @@ class LiveKitFake:
         self.webhook_to = webhook_to
         self.complete_on_stop = complete_on_stop
         self.egresses: dict[str, EgressInfo] = {}
+        self.rooms: dict[str, dict[str, ParticipantInfo]] = {}
         self.calls: list[Call] = []
         self.rtc_requests: list[dict[str, str]] = []
         self.sent: list[Sent] = []
@@ -233,6 +246,7 @@ class LiveKitFake:
         with self._lock:
             self.egresses[info.egress_id] = info
             self._requests[info.egress_id] = request
+            self.room_join(request.room_name, info.egress_id, kind=ParticipantInfo.Kind.EGRESS)
             answer = EgressInfo()
             answer.CopyFrom(info)
             info.status = EgressStatus.EGRESS_ACTIVE
@@ -275,6 +289,7 @@ class LiveKitFake:
             info.status = status
             info.error = error
             info.ended_at = info.updated_at = time.time_ns()
+            self.room_leave(info.room_name, egress_id)
         self._egress_webhook("egress_ended", info)
         return info
 
@@ -307,6 +322,40 @@ class LiveKitFake:
             ]
             return ListEgressResponse(items=items)
 
+    # -- rooms -------------------------------------------------------------------------------
+    def room_join(
+        self,
+        room_name: str,
+        identity: str,
+        *,
+        kind: ParticipantInfo.Kind = ParticipantInfo.Kind.STANDARD,
+        name: str = "",
+    ) -> ParticipantInfo:
+        """`identity` is in the room now (no webhook: `participant` sends one too)."""
+        info = ParticipantInfo(
+            sid="PA_" + secrets.token_hex(6),
+            identity=identity,
+            name=name or identity,
+            state=ParticipantInfo.State.ACTIVE,
+            joined_at=int(time.time()),
+            kind=kind,
+        )
+        with self._lock:
+            self.rooms.setdefault(room_name, {})[identity] = info
+        return info
+
+    def room_leave(self, room_name: str, identity: str) -> ParticipantInfo | None:
+        """`identity` is no longer in the room (no webhook); what it was, if it was there."""
+        with self._lock:
+            return self.rooms.get(room_name, {}).pop(identity, None)
+
+    def _list_participants(self, request: ListParticipantsRequest) -> ListParticipantsResponse:
+        with self._lock:
+            room = self.rooms.get(request.room)
+            if room is None:
+                raise _TwirpError("not_found", "requested room does not exist")
+            return ListParticipantsResponse(participants=list(room.values()))
+
     # -- webhooks ----------------------------------------------------------------------------
     def drop(self, *events: str) -> None:
         """Lose the next webhook of each of these kinds (e.g. "egress_ended")."""
@@ -336,21 +385,30 @@ class LiveKitFake:
         return again
 
     def participant(
-        self, event: str, *, room_name: str, identity: str, name: str = ""
+        self,
+        event: str,
+        *,
+        room_name: str,
+        identity: str,
+        name: str = "",
+        kind: ParticipantInfo.Kind = ParticipantInfo.Kind.STANDARD,
     ) -> Sent | None:
-        """participant_joined / participant_left (or _connection_aborted) for `identity`."""
-        now = int(time.time())
+        """participant_joined / participant_left (or _connection_aborted) for `identity`: the
+        fake's room changes, then the webhook goes (or is dropped or held)."""
+        if event == "participant_joined":
+            info = self.room_join(room_name, identity, kind=kind, name=name)
+        else:
+            info = self.room_leave(room_name, identity) or ParticipantInfo(
+                sid="PA_" + secrets.token_hex(6), identity=identity, name=name or identity
+            )
+            info.state = ParticipantInfo.State.DISCONNECTED
+        copy = ParticipantInfo()
+        copy.CopyFrom(info)
         return self.webhook(
             WebhookEvent(
                 event=event,
                 room=Room(sid=self._room_sid(room_name), name=room_name),
-                participant=ParticipantInfo(
-                    sid="PA_" + secrets.token_hex(6),
-                    identity=identity,
-                    name=name or identity,
-                    state=ParticipantInfo.State.ACTIVE,
-                    joined_at=now,
-                ),
+                participant=copy,
             )
         )
 
@@ -415,20 +473,33 @@ class LiveKitFake:
         return "RM_" + hashlib.sha256(room_name.encode()).hexdigest()[:12]
 
     # -- requests ------------------------------------------------------------------------------
-    def _authorise(self, header: str) -> None:
+    def _authenticate(self, header: str) -> Any:
+        """The bearer token's claims, as LiveKit checks them before reading the request."""
         token = header.removeprefix("Bearer ").strip()
         if not header.startswith("Bearer ") or not token:
             raise _TwirpError("unauthenticated", "no authorization token")
         try:
-            claims = TokenVerifier(self.api_key, self.api_secret).verify(token)
+            return TokenVerifier(self.api_key, self.api_secret).verify(token)
         except Exception as exc:
             raise _TwirpError("unauthenticated", f"invalid token: {exc}") from None
-        if not (claims.video and claims.video.room_record):
+
+    @staticmethod
+    def _authorise(claims: Any, request: Message) -> None:
+        """What the token grants covers the request (recording; administering that room)."""
+        video = claims.video
+        if isinstance(request, ListParticipantsRequest):
+            allowed = video and video.room_admin and video.room == request.room
+        else:
+            allowed = video and video.room_record
+        if not allowed:
             raise _TwirpError("permission_denied", "permissions denied")
 
-    def _next_action(self) -> Fail | Hang | None:
+    def _next_action(self, method: str) -> Fail | Hang | None:
         with self._lock:
-            return self._script.pop(0) if self._script else None
+            for index, action in enumerate(self._script):
+                if action.method in ("", method):
+                    return self._script.pop(index)
+            return None
 
 
 class _TwirpError(Exception):
@@ -449,10 +520,12 @@ def _upload(s3: S3Upload, key: str, data: bytes) -> None:
     client.put_object(Bucket=s3.bucket, Key=key, Body=data, ContentType="video/mp4")
 
 
+# "<service>/<method>" -> (its request type, the fake's handler).
 METHODS: dict[str, tuple[type[Message], str]] = {
-    "StartRoomCompositeEgress": (RoomCompositeEgressRequest, "_start"),
-    "StopEgress": (StopEgressRequest, "_stop"),
-    "ListEgress": (ListEgressRequest, "_list"),
+    "livekit.Egress/StartRoomCompositeEgress": (RoomCompositeEgressRequest, "_start"),
+    "livekit.Egress/StopEgress": (StopEgressRequest, "_stop"),
+    "livekit.Egress/ListEgress": (ListEgressRequest, "_list"),
+    "livekit.RoomService/ListParticipants": (ListParticipantsRequest, "_list_participants"),
 }
 
 
@@ -479,18 +552,20 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length)
         path = urlsplit(self.path).path
-        method = path.removeprefix(TWIRP_PREFIX)
-        if not path.startswith(TWIRP_PREFIX) or method not in METHODS:
+        route = path.removeprefix(TWIRP_PREFIX)
+        if not path.startswith(TWIRP_PREFIX) or route not in METHODS:
             return self._error(_TwirpError("bad_route", f"no handler for path {path}"), 404)
-        message_type, handler = METHODS[method]
+        message_type, handler = METHODS[route]
+        method = route.rpartition("/")[2]
         json_body = self.headers.get("Content-Type", "").startswith("application/json")
         try:
-            self.fake._authorise(self.headers.get("Authorization", ""))
+            claims = self.fake._authenticate(self.headers.get("Authorization", ""))
             request = message_type()
             if json_body:
                 json_format.Parse(raw.decode(), request, ignore_unknown_fields=True)
             else:
                 request.ParseFromString(raw)
+            self.fake._authorise(claims, request)
         except _TwirpError as error:
             return self._error(error)
         except (DecodeError, json_format.ParseError, UnicodeDecodeError) as exc:
@@ -498,7 +573,7 @@ class _Handler(BaseHTTPRequestHandler):
         with self.fake._lock:
             headers = {k.lower(): v for k, v in self.headers.items()}
             self.fake.calls.append(Call(method, request, headers))
-        action = self.fake._next_action()
+        action = self.fake._next_action(method)
         if isinstance(action, Hang):
             self.fake._stopped.wait(action.seconds)
             self.close_connection = True

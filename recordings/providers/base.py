@@ -22,9 +22,21 @@ class RoomEvent:
     room_name: str
     at: datetime  # aware UTC
     user_id: int | None = None  # Harbor user id for participant events ("harbor-user-<id>")
+    # A participant who is not a Harbor user (a dial-in, a token Harbor did not mint): their
+    # identity in the room, user_id None. Present without consent, whatever the purpose.
+    identity: str = ""
     egress_id: str | None = None
     egress_status: str | None = None  # "active" | "complete" | "failed" (normalised)
     error: str = ""
+
+
+@dataclass(frozen=True)
+class RoomParticipant:
+    """Someone the provider lists in the room: a Harbor user (`user_id`) or anyone else (their
+    `identity`, user_id None). The provider's own recorder is never one."""
+
+    user_id: int | None
+    identity: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,4 +90,10 @@ class RecordingProvider(Protocol):
 
     def webhook_events(self, headers: dict[str, str], body: bytes) -> list[RoomEvent]:
         """The webhook's events; raises sessions_app.video.WebhookRejected on a bad signature."""
+        ...
+
+    def room_participants(self, *, room_name: str) -> list[RoomParticipant] | None:
+        """Who the provider has in the room now (reconcile: ListParticipants), or None for a
+        recorder with no such list (Harbor's own events are its truth). Raises
+        RecordingUnavailable when the provider cannot be asked."""
         ...

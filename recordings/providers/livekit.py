@@ -25,7 +25,12 @@ Celery's prefork pool) and the caller waits for its result, so no caller's loop 
 
 Webhooks: `webhook_events` verifies LiveKit's signature with the SDK's WebhookReceiver
 (sessions_app's `livekit_webhook_event`) and turns participant and egress events into
-RoomEvents; identities that are not Harbor's (the egress recorder itself) are left out.
+RoomEvents. Who a participant is (`participant_of`) fails closed: a Harbor user is a standard
+participant named "harbor-user-<id>"; LiveKit's own egress recorder is known by its kind
+(ParticipantInfo.Kind.EGRESS, set by the server, not by a name) and left out; anyone else (a
+dial-in, an agent, an ingress, a token Harbor did not mint) is a participant by identity, who
+never holds consent. `room_participants` reads the same from ListParticipants, for the
+reconcile to catch a participant webhook that was lost.
 """
 
 from __future__ import annotations
@@ -57,8 +62,15 @@ from livekit.protocol.egress import (
     S3Upload,
     StopEgressRequest,
 )
+from livekit.protocol.models import ParticipantInfo
+from livekit.protocol.room import ListParticipantsRequest
 
-from recordings.providers.base import RecordingUnavailable, RoomEvent, SegmentStatus
+from recordings.providers.base import (
+    RecordingUnavailable,
+    RoomEvent,
+    RoomParticipant,
+    SegmentStatus,
+)
 from sessions_app.selectors import (
     livekit_event_time,
     livekit_webhook_event,
@@ -91,6 +103,20 @@ PARTICIPANT_EVENTS = {
 }
 # Answers that mean "this egress is not running": stopping it again is done already.
 ALREADY_STOPPED = {ServerErrorCode.FAILED_PRECONDITION, ServerErrorCode.NOT_FOUND}
+
+
+def participant_of(info: ParticipantInfo) -> RoomParticipant | None:
+    """Who a LiveKit participant is for the consent rule; None for LiveKit's own egress
+    recorder. Only a standard participant can be a Harbor user (a SIP dial-in, an agent or an
+    ingress named like one is still not someone who signed in through Harbor)."""
+    if info.kind == ParticipantInfo.Kind.EGRESS:
+        return None
+    if info.kind == ParticipantInfo.Kind.STANDARD:
+        user_id = participant_user_id(info.identity)
+        if user_id is not None:
+            return RoomParticipant(user_id=user_id)
+    # LiveKit requires an identity; a participant without one is still someone in the room.
+    return RoomParticipant(user_id=None, identity=info.identity or f"sid:{info.sid}")
 
 
 class _PrivateLoop:
@@ -285,6 +311,22 @@ class LiveKitRecorder:
             if not token:
                 return found
 
+    # -- the room ------------------------------------------------------------------------------
+    def room_participants(self, *, room_name: str) -> list[RoomParticipant] | None:
+        """Everyone LiveKit has in the room now but its egress recorders (ListParticipants,
+        through the RoomService client). A room LiveKit does not know (nobody has joined it, or
+        it closed) is empty."""
+        request = ListParticipantsRequest(room=room_name)
+        try:
+            answer = self._call(lambda client: client.room.list_participants(request))
+        except RecordingUnavailable as error:
+            cause = error.__cause__
+            if isinstance(cause, ServerError) and cause.code == ServerErrorCode.NOT_FOUND:
+                return []
+            raise
+        found = (participant_of(info) for info in answer.participants)
+        return [who for who in found if who is not None]
+
     # -- the staged media ------------------------------------------------------------------------
     def segment_media(self, *, provider_ref: str) -> Iterator[bytes]:
         info = self._egress(provider_ref)
@@ -340,16 +382,17 @@ class LiveKitRecorder:
         event = livekit_webhook_event(headers, body)
         at = livekit_event_time(event)
         if event.event in PARTICIPANT_EVENTS:
-            user_id = participant_user_id(event.participant.identity)
-            if user_id is None or not event.room.name:
-                return []  # the egress recorder, or someone Harbor did not sign in
+            who = participant_of(event.participant)
+            if who is None or not event.room.name:
+                return []  # LiveKit's own egress recorder, or no room named
             return [
                 RoomEvent(
                     event_id=event.id,
                     kind=PARTICIPANT_EVENTS[event.event],
                     room_name=event.room.name,
                     at=at,
-                    user_id=user_id,
+                    user_id=who.user_id,
+                    identity=who.identity,
                 )
             ]
         if event.event in EGRESS_EVENTS:

@@ -25,7 +25,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from recordings.providers.base import RecordingUnavailable, RoomEvent, SegmentStatus
+from recordings.providers.base import (
+    RecordingUnavailable,
+    RoomEvent,
+    RoomParticipant,
+    SegmentStatus,
+)
 from sessions_app.selectors import WebhookRejected
 
 RATE = 8000  # samples per second: mono, 16-bit
@@ -145,3 +150,6 @@ class LocalRecorder:
 
     def webhook_events(self, headers: dict[str, str], body: bytes) -> list[RoomEvent]:
         raise WebhookRejected("The local recorder sends no webhooks.")
+
+    def room_participants(self, *, room_name: str) -> list[RoomParticipant] | None:
+        return None  # no room of its own: Harbor's events say who is present

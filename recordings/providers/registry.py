@@ -16,7 +16,12 @@ from typing import Any
 
 from django.conf import settings
 
-from recordings.providers.base import RecordingProvider, RecordingUnavailable, RoomEvent
+from recordings.providers.base import (
+    RecordingProvider,
+    RecordingUnavailable,
+    RoomEvent,
+    RoomParticipant,
+)
 from recordings.providers.base import SegmentStatus as SegmentStatus
 from recordings.providers.livekit import LiveKitRecorder
 from recordings.providers.local import LocalRecorder
@@ -71,6 +76,9 @@ class NoRecorder:
 
     def webhook_events(self, headers: dict[str, str], body: bytes) -> list[RoomEvent]:
         raise WebhookRejected(self.reason)
+
+    def room_participants(self, *, room_name: str) -> list[RoomParticipant] | None:
+        return None
 
 
 def provider_named(name: str) -> RecordingProvider:

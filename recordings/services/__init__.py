@@ -2,7 +2,8 @@
 
 recording.py   recording_start, recording_stop (who may: access.py), and rule_apply: pause,
                resume or carry on by who is present (under the session's recording lock)
-presence.py    room_participant_joined, room_participant_left, room_events_record (a provider's
+presence.py    room_participant_joined, room_participant_left (a Harbor user, or by identity
+               someone not signed in through Harbor), room_events_record (a provider's
                webhook events), presence_changed (sessions' room listener: joins through Harbor
                and the session page), consent_changed (the consent ledger's receiver),
                recordings_rule_check, recordings_rule_tick
@@ -17,13 +18,16 @@ purge.py       recordings_purge_tick (crypto-shredding, then the objects), recor
                recording_retention_set (admin: days per purpose; due dates move with it)
 egress.py      egress_event_record (LiveKit's egress webhooks: noted, stored now, or a lost
                capture ended with the facilitator told), segment_lost
-reconcile.py   recordings_reconcile_tick (ListEgress against Harbor's segments every 30 s)
+reconcile.py   recordings_reconcile_tick (ListEgress against Harbor's segments, and for a
+               running or paused recording ListParticipants against who is present, every
+               30 s)
 playback.py    playback_link_create (signed, short-lived links to the segments one may play for
                a purpose, audited), playback_media_for (a link's media, every check made again
                at each request), play_refusal (who may play for which purpose)
 
 Shared by the services above, not services themselves: segments.py's segment_open, segment_end
-and participants_add (they run under a service's lock and transaction). The consent rule itself
+and participants_add, presence.py's presence_reconcile_locked (they run under a service's lock
+and transaction). The consent rule itself
 (who present lacks consent, the words that say so, the session's lock) is recordings/consent_rule.py.
 """
 

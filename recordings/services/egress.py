@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from iop.audit.models import Action
 from iop.audit.services import access_record
-from recordings.consent_rule import lacking_consent, session_lock
+from recordings.consent_rule import lacking_in_room, session_lock
 from recordings.live import recording_announce
 from recordings.models import (
     ProviderEventSeen,
@@ -31,7 +31,7 @@ from recordings.models import (
     SegmentState,
 )
 from recordings.providers.base import RoomEvent, SegmentStatus
-from recordings.services.recording import present_user_ids, rule_apply
+from recordings.services.recording import rule_apply
 from recordings.services.segments import STORE_WAIT, _discard_at_provider, _kick_store
 from sessions_app.selectors import zone_of
 
@@ -94,7 +94,7 @@ def recording_tell(recording: Recording, session: Any, alert: str, now: datetime
     )
     lacking = []
     if recording.state == RecordingState.PAUSED:
-        lacking = lacking_consent(present_user_ids(session), recording.purpose, at=now)
+        lacking = lacking_in_room(session.pk, recording.purpose, at=now)
     recording_announce(recording, session, lacking)
     return True
 

@@ -4,10 +4,17 @@ applied to the session's recording each time that changes (or someone's consent 
 Events are hints: a provider event seen before (its id) is taken once, and one older than the
 last event applied to that person changes nothing. At the same instant a join beats a leave
 (the careful reading: the person may be in the room).
+
+A person is a Harbor user (`user_id`) or, for anyone who did not sign in through Harbor (a
+dial-in, a token Harbor did not mint, an identity naming no Harbor user), their `identity` in
+the room: present without consent, so their join pauses the recording and their leave lets it
+resume. `presence_reconcile_locked` compares the rows with the provider's participant list (the
+reconcile tick), so a lost participant webhook is made up for.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,7 +22,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from iop.accounts.models import ClientProfile
+from iop.accounts.models import ClientProfile, User
 from recordings.consent_rule import session_lock
 from recordings.models import (
     CONSENT_FOR_PURPOSE,
@@ -24,21 +31,65 @@ from recordings.models import (
     RecordingState,
     RoomPresence,
 )
-from recordings.providers.base import RoomEvent
+from recordings.models.presence import IDENTITY_MAX
+from recordings.providers.base import RoomEvent, RoomParticipant
 from recordings.providers.registry import presence_from_harbor, provider_for
 from recordings.services.egress import EGRESS_KINDS, egress_event_record, event_first_sighting
 from recordings.services.recording import active_recording_locked, rule_apply, stop_locked
-from sessions_app.selectors import session_for_room
+from sessions_app.selectors import PARTICIPANT_PREFIX, session_for_room
 
 log = logging.getLogger(__name__)
 
 
-def _presence_set(session: Any, user_id: int, *, present: bool, at: datetime, source: str) -> bool:
+# The provider's list may lag a join Harbor applied a moment ago (a join through Harbor's page
+# comes before the person reaches the room): someone Harbor learnt of this recently is not taken
+# out of the room by the list.
+LIST_GRACE = timedelta(seconds=60)
+
+
+def identity_key(identity: str) -> str:
+    """A room identity as a presence row keeps it (a long one shortened, still unique)."""
+    if len(identity) <= IDENTITY_MAX:
+        return identity
+    digest = hashlib.sha256(identity.encode()).hexdigest()
+    return f"{identity[: IDENTITY_MAX - 65]}~{digest}"
+
+
+def _who(user_id: int | None, identity: str) -> tuple[int | None, str]:
+    """The person an event is about: a Harbor user who exists, else their room identity (an
+    identity naming no Harbor user is someone Harbor did not sign in)."""
+    if user_id is not None:
+        if User.objects.filter(pk=user_id).exists():
+            return user_id, ""
+        identity = f"{PARTICIPANT_PREFIX}{user_id}"
+    if not identity:
+        raise ValueError("a participant is a Harbor user or a room identity")
+    return None, identity_key(identity)
+
+
+def _presence_set(
+    session: Any,
+    user_id: int | None,
+    *,
+    identity: str = "",
+    present: bool,
+    at: datetime,
+    source: str,
+) -> bool:
     """Apply the event to the person's presence; False when it is older than what is known."""
-    row = RoomPresence.objects.select_for_update().filter(session=session, user_id=user_id).first()
+    rows = RoomPresence.objects.select_for_update().filter(session=session)
+    if user_id is not None:
+        row = rows.filter(user_id=user_id).first()
+    else:
+        row = rows.filter(user__isnull=True, identity=identity).first()
     if row is None:
         RoomPresence.objects.create(
-            session=session, user_id=user_id, present=present, last_event_at=at, last_source=source
+            session=session,
+            user_id=user_id,
+            identity="" if user_id is not None else identity,
+            present=present,
+            last_event_at=at,
+            last_source=source,
         )
         return True
     if at < row.last_event_at or (at == row.last_event_at and not present and row.present):
@@ -51,18 +102,22 @@ def _presence_set(session: Any, user_id: int, *, present: bool, at: datetime, so
 def _participant_event(
     *,
     session: Any,
-    user_id: int,
+    user_id: int | None,
+    identity: str,
     present: bool,
     at: datetime,
     source: str,
     provider: str,
     event_id: str,
 ) -> str:
+    user_id, identity = _who(user_id, identity)
     with transaction.atomic():
         if event_id and not event_first_sighting(provider, event_id):
             return "duplicate"
         session_lock(session.pk)
-        if not _presence_set(session, user_id, present=present, at=at, source=source):
+        if not _presence_set(
+            session, user_id, identity=identity, present=present, at=at, source=source
+        ):
             return "stale"
         recording = active_recording_locked(session.pk)
         if recording is None:
@@ -74,17 +129,20 @@ def _participant_event(
 def room_participant_joined(
     *,
     session: Any,
-    user_id: int,
+    user_id: int | None = None,
+    identity: str = "",
     at: datetime,
     provider: str = "",
     event_id: str = "",
     source: str = PresenceSource.PROVIDER,
 ) -> str:
-    """Someone is in the room: a recording they have not agreed to pauses (its segment ends at
-    the provider before this returns). Returns "paused", "held", "recording", "noted" (no recording), "stale", "duplicate"."""
+    """Someone is in the room (a Harbor user, or by `identity` someone who did not sign in
+    through Harbor): a recording they have not agreed to pauses (its segment ends at the
+    provider before this returns). Returns "paused", "held", "recording", "noted" (no recording), "stale", "duplicate"."""
     return _participant_event(
         session=session,
         user_id=user_id,
+        identity=identity,
         present=True,
         at=at,
         source=source,
@@ -96,7 +154,8 @@ def room_participant_joined(
 def room_participant_left(
     *,
     session: Any,
-    user_id: int,
+    user_id: int | None = None,
+    identity: str = "",
     at: datetime,
     provider: str = "",
     event_id: str = "",
@@ -107,6 +166,7 @@ def room_participant_left(
     return _participant_event(
         session=session,
         user_id=user_id,
+        identity=identity,
         present=False,
         at=at,
         source=source,
@@ -126,7 +186,9 @@ def room_events_record(*, provider: str, events: list[RoomEvent]) -> int:
             outcome = egress_event_record(provider=provider, event=event)
             applied += outcome not in ("duplicate", "unknown")
             continue
-        if event.kind not in ("participant_joined", "participant_left") or event.user_id is None:
+        if event.kind not in ("participant_joined", "participant_left"):
+            continue
+        if event.user_id is None and not event.identity:
             continue
         session = session_for_room(event.room_name)
         if session is None:
@@ -139,12 +201,54 @@ def room_events_record(*, provider: str, events: list[RoomEvent]) -> int:
         outcome = record(
             session=session,
             user_id=event.user_id,
+            identity=event.identity,
             at=event.at,
             provider=provider,
             event_id=event.event_id,
         )
         applied += outcome not in ("duplicate", "stale")
     return applied
+
+
+def presence_reconcile_locked(
+    session: Any, listed: list[RoomParticipant], *, asked_at: datetime, now: datetime
+) -> int:
+    """The session's presence made to agree with the provider's participant list (asked for at
+    `asked_at`), under the session's recording lock: someone listed whom Harbor does not have
+    as present joins (a lost participant_joined); someone Harbor has as present who is not
+    listed leaves (a lost participant_left), unless Harbor learnt of them within LIST_GRACE of
+    the asking. Each change is an event at `asked_at` (an event applied since that is newer
+    wins), then the rule is applied to the running recording. Returns how many changed."""
+    ids = {p.user_id for p in listed if p.user_id is not None}
+    users = set(User.objects.filter(pk__in=ids).values_list("pk", flat=True))
+    identities = {identity_key(p.identity) for p in listed if p.user_id is None}
+    identities |= {identity_key(f"{PARTICIPANT_PREFIX}{uid}") for uid in ids - users}
+    rows = list(RoomPresence.objects.select_for_update().filter(session=session, present=True))
+    changed = 0
+    source = PresenceSource.RECONCILE
+    for user_id in sorted(users - {r.user_id for r in rows}):
+        changed += _presence_set(session, user_id, present=True, at=asked_at, source=source)
+    for identity in sorted(identities - {r.identity for r in rows if r.user_id is None}):
+        changed += _presence_set(
+            session, None, identity=identity, present=True, at=asked_at, source=source
+        )
+    for row in rows:
+        listed_now = row.user_id in users if row.user_id is not None else row.identity in identities
+        if listed_now or row.updated_at > asked_at - LIST_GRACE:
+            continue
+        changed += _presence_set(
+            session,
+            row.user_id,
+            identity=row.identity,
+            present=False,
+            at=asked_at,
+            source=source,
+        )
+    if changed:
+        recording = active_recording_locked(session.pk)
+        if recording is not None:
+            rule_apply(recording, session, now=now, cause="the room's participant list")
+    return changed
 
 
 def presence_changed(

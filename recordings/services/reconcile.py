@@ -11,7 +11,13 @@ Webhooks are hints, so every tick, per room:
     stop that was lost, or one Harbor never asked for) is stopped at once and audited: nothing
     records that Harbor does not know of;
 (d) a segment Harbor has heard nothing of for RECORDING_EGRESS_SILENCE_SECONDS (LiveKit down
-    while it records, an egress stopped but never finished) is reported to the facilitator.
+    while it records, an egress stopped but never finished) is reported to the facilitator;
+(e) for a running or paused recording, who is present is compared with LiveKit's participant
+    list (ListParticipants): someone in the room Harbor does not have as present (a lost
+    participant_joined, or someone who never came through Harbor) joins, and someone Harbor
+    has as present who is not in the room leaves (services/presence.presence_reconcile_locked),
+    then the rule is applied: before (a)-(c), so no segment resumes with someone in the room
+    whom Harbor has not yet counted.
 LiveKit is read outside any lock; the comparison runs under the session's recording lock, taken
 only if free (a join or another tick holding it: the room waits for the next tick), so the
 reconcile never races a join. LiveKit down or silent: logged, and the next tick tries again.
@@ -38,7 +44,7 @@ from recordings.models import (
     RecordingState,
     SegmentState,
 )
-from recordings.providers.base import RecordingProvider, SegmentStatus
+from recordings.providers.base import RecordingProvider, RoomParticipant, SegmentStatus
 from recordings.providers.registry import LIVEKIT, provider_named
 from recordings.services.egress import (
     FINAL,
@@ -48,6 +54,7 @@ from recordings.services.egress import (
     status_note,
     store_due_now,
 )
+from recordings.services.presence import presence_reconcile_locked
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +92,7 @@ def recordings_reconcile_tick(*, now: datetime | None = None) -> int:
 
 
 def session_reconcile(*, session_id: int, now: datetime) -> int:
-    """One room: (a)-(d) of the module's docstring. Returns how many things changed."""
+    """One room: (a)-(e) of the module's docstring. Returns how many things changed."""
     recording = (
         Recording.objects.filter(session_id=session_id, provider=LIVEKIT)
         .select_related("session")
@@ -100,14 +107,34 @@ def session_reconcile(*, session_id: int, now: datetime) -> int:
     except Exception as error:  # noqa: BLE001 - LiveKit down or silent: next tick
         log.warning("ListEgress for session %s failed: %r", session_id, error)
         listed = None
+    people, asked_at = _participants(session, provider)
     with transaction.atomic():
         if not session_lock_try(session_id):
             return 0  # a join or another tick holds the room: the next tick looks again
-        changed, orphans = _compare(session, provider, listed, now)
+        changed = 0
+        if people is not None:  # (e)
+            changed += presence_reconcile_locked(session, people, asked_at=asked_at, now=now)
+        compared, orphans = _compare(session, provider, listed, now)
+        changed += compared
         changed += _silences(session, listed, now)
     for egress in orphans:
         changed += _orphan_stop(session, provider, egress)
     return changed
+
+
+def _participants(
+    session: Any, provider: RecordingProvider
+) -> tuple[list[RoomParticipant] | None, datetime]:
+    """(e) Who LiveKit has in the room, and when it was asked; None when no recording of the
+    session runs or LiveKit could not say."""
+    asked_at = timezone.now()
+    if not Recording.objects.filter(session_id=session.pk, state__in=ACTIVE_STATES).exists():
+        return None, asked_at
+    try:
+        return provider.room_participants(room_name=session.room_name), asked_at
+    except Exception as error:  # noqa: BLE001 - LiveKit down or silent: next tick
+        log.warning("ListParticipants for session %s failed: %r", session.pk, error)
+        return None, asked_at
 
 
 def _segments(session: Any) -> list[RecordingSegment]:

@@ -23,7 +23,8 @@ from iop.domain import Conflict
 from iop.viewer import Actor, accountable_user_of
 from recordings.consent_rule import (
     Lacking,
-    lacking_consent,
+    capitalised,
+    lacking_in_room,
     names,
     pause_text,
     refusal_reason,
@@ -80,8 +81,9 @@ def _client(client_id: int | None) -> Any:
 
 
 def present_user_ids(session: Any) -> list[int]:
+    """The Harbor users present (anyone else present is in `lacking_in_room`)."""
     return list(
-        RoomPresence.objects.filter(session=session, present=True)
+        RoomPresence.objects.filter(session=session, present=True, user__isnull=False)
         .order_by("user_id")
         .values_list("user_id", flat=True)
     )
@@ -147,7 +149,7 @@ def _start(
                 f"({RecordingPurpose(running.purpose).label.lower()}): stop that recording first."
             )
         present = present_user_ids(session)
-        lacking = lacking_consent(present, purpose, at=now)
+        lacking = lacking_in_room(session.pk, purpose, at=now)
         if lacking:
             return lacking, refusal_reason(lacking, purpose)
         recording = Recording(
@@ -237,7 +239,7 @@ def rule_apply(
     "resumed", "recording" (carries on), or the state of a recording no longer running.
     `alert`: what the facilitator is still told once it resumes (else the alert is cleared)."""
     present = present_user_ids(session)
-    lacking = lacking_consent(present, recording.purpose, at=now)
+    lacking = lacking_in_room(session.pk, recording.purpose, at=now)
     provider: RecordingProvider = provider_named(recording.provider)
     if recording.state == RecordingState.RECORDING:
         current = _current(recording)
@@ -250,7 +252,7 @@ def rule_apply(
                 recording,
                 current,
                 provider,
-                reason=f"{names(lacking)} joined or withdrew consent ({cause}).",
+                reason=capitalised(f"{names(lacking)} joined or withdrew consent ({cause})."),
                 now=now,
                 unsafe=True,
             )

@@ -80,7 +80,9 @@ def deliver(livekit: LiveKitFake, *, reverse: bool = False) -> list[Sent]:
 
 
 def recording_under_way(session, clinician, client_profile, livekit: LiveKitFake):
-    """Casey (who agreed to everything) in the room and a QA recording running: its segment."""
+    """Casey (who agreed to everything) in the room, for Harbor and in the fake's room, and a
+    QA recording running: its segment."""
+    livekit.room_join(session.room_name, f"harbor-user-{client_profile.user_id}")
     room_participant_joined(session=session, user_id=client_profile.user_id, at=_now())
     recording = recording_start(actor=clinician, session=session, purpose=RecordingPurpose.QA)
     segment = RecordingSegment.objects.get(recording=recording)

@@ -15,7 +15,7 @@ from django.test import Client
 from django.utils import timezone
 from livekit.api import AccessToken, VideoGrants
 from livekit.protocol.egress import EgressInfo, EgressStatus
-from livekit.protocol.models import Room
+from livekit.protocol.models import ParticipantInfo, Room
 from livekit.protocol.webhook import WebhookEvent
 
 from iop.audit.models import AccessLog
@@ -28,6 +28,7 @@ from recordings.models import (
     SegmentState,
 )
 from recordings.services import recording_stop, segment_store
+from tests.conftest import sign_in
 from tests.livekit_fake import sign_webhook, webhook_body
 from tests.recordings.livekit_room import HOOK, deliver, post_webhook, recording_under_way
 
@@ -175,6 +176,87 @@ def test_a_non_consenter_joining_stops_the_egress_before_the_hook_answers(
     segment.refresh_from_db()
     assert segment.provider_status == "complete"
     assert segment_store(segment_id=segment.pk) == "stored"
+
+
+@pytest.mark.parametrize(
+    ("who", "kind"),
+    [
+        ("sip_+15550100", ParticipantInfo.Kind.SIP),  # a dial-in
+        ("guest-from-elsewhere", ParticipantInfo.Kind.STANDARD),  # a token Harbor did not mint
+        ("EG_notreally", ParticipantInfo.Kind.STANDARD),  # named like a recorder, but not one
+        ("harbor-user-987654", ParticipantInfo.Kind.STANDARD),  # naming no Harbor user
+    ],
+)
+def test_someone_not_signed_in_through_harbor_pauses_the_recording_until_they_leave(
+    who, kind, live_session, livekit, hooked, clinician, client_profile, clock
+):
+    recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
+    deliver(livekit)  # egress_started
+    hooked.clear()
+    clock.shift(timedelta(seconds=30))
+
+    livekit.participant(
+        "participant_joined", room_name=live_session.room_name, identity=who, kind=kind
+    )
+    deliver(livekit)
+
+    joined = hooked[0]
+    assert joined.status == 200 and joined.body == {"applied": 1}
+    assert joined.methods_then[-1] == "StopEgress"  # the capture ended before the hook answered
+    assert livekit.calls[-1].request.egress_id == segment.provider_ref
+    recording.refresh_from_db()
+    segment.refresh_from_db()
+    assert recording.state == RecordingState.PAUSED and segment.state == SegmentState.STORING
+    row = RoomPresence.objects.get(session=live_session, user__isnull=True)
+    assert (row.identity, row.present, row.last_source) == (who, True, "provider")
+    page = sign_in(clinician).get(f"/staff/sessions/{live_session.pk}/").content.decode()
+    assert "Recording paused: someone not signed in through Harbor is in the room" in page
+
+    clock.shift(timedelta(seconds=30))
+    hooked.clear()
+    livekit.participant("participant_left", room_name=live_session.room_name, identity=who)
+    deliver(livekit)
+
+    left = next(a for a in hooked if a.event == "participant_left")
+    assert left.status == 200 and left.body == {"applied": 1}
+    assert left.methods_then[-1] == "StartRoomCompositeEgress"
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.RECORDING
+    first, second = RecordingSegment.objects.filter(recording=recording).order_by("index")
+    assert second.state == SegmentState.RECORDING and second.provider_ref != first.provider_ref
+    assert not RoomPresence.objects.get(pk=row.pk).present
+
+
+def test_the_egress_recorders_own_join_is_known_by_its_kind_and_changes_nothing(
+    live_session, livekit, hooked, clinician, client_profile, clock
+):
+    recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
+    deliver(livekit)  # egress_started
+    hooked.clear()
+    before, calls = snapshot(), list(livekit.methods())
+
+    # LiveKit's recorder joins the room it records, as a participant of kind EGRESS.
+    livekit.participant(
+        "participant_joined",
+        room_name=live_session.room_name,
+        identity=segment.provider_ref,
+        kind=ParticipantInfo.Kind.EGRESS,
+    )
+    deliver(livekit)
+
+    assert [(a.status, a.body) for a in hooked] == [(200, {"applied": 0})]
+    assert snapshot() == before and livekit.methods() == calls
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.RECORDING
+
+    # The same identity as an ordinary participant is not the recorder: it pauses.
+    clock.shift(timedelta(seconds=5))
+    livekit.participant(
+        "participant_joined", room_name=live_session.room_name, identity=segment.provider_ref
+    )
+    deliver(livekit)
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.PAUSED
 
 
 def test_the_same_event_id_is_taken_once(

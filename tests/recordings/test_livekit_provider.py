@@ -289,9 +289,68 @@ def test_participant_events_of_harbor_users_become_room_events(recorder, livekit
     assert [e.kind for e in left + aborted] == ["participant_left", "participant_left"]
 
 
-@pytest.mark.parametrize("identity", ["EG_abc123", "guest", "harbor-user-", "harbor-user-4x"])
-def test_identities_harbor_did_not_give_are_left_out(recorder, livekit, identity):
-    assert recorder.webhook_events(*_signed(livekit, _joined(identity))) == []
+@pytest.mark.parametrize(
+    ("identity", "kind"),
+    [
+        ("EG_abc123", "STANDARD"),  # named like a recorder, but not one: fails closed
+        ("guest", "STANDARD"),
+        ("harbor-user-", "STANDARD"),
+        ("harbor-user-4x", "STANDARD"),
+        ("sip_+15550100", "SIP"),  # a dial-in
+        ("harbor-user-42", "SIP"),  # a dial-in named like a Harbor user is still not one
+        ("harbor-user-42", "AGENT"),
+    ],
+)
+def test_anyone_harbor_did_not_sign_in_is_a_participant_by_identity(
+    recorder, livekit, identity, kind
+):
+    participant = {"sid": "PA_1", "identity": identity, "kind": kind}
+
+    [event] = recorder.webhook_events(*_signed(livekit, _joined(identity, participant=participant)))
+
+    assert (event.kind, event.user_id, event.identity) == ("participant_joined", None, identity)
+    assert event.room_name == ROOM and event.event_id == "EV_join1"
+
+
+@pytest.mark.parametrize("event", ["participant_joined", "participant_left"])
+def test_livekits_own_egress_recorder_is_known_by_its_kind_and_left_out(recorder, livekit, event):
+    participant = {"sid": "PA_2", "identity": "EG_abc123", "kind": "EGRESS"}
+    signed = _signed(livekit, _joined("EG_abc123", event, participant=participant))
+    assert recorder.webhook_events(*signed) == []
+
+
+def test_room_participants_lists_everyone_in_the_room_but_the_egress_recorder(recorder, livekit):
+    from livekit.api import TokenVerifier
+    from livekit.protocol.models import ParticipantInfo
+
+    from recordings.providers.base import RoomParticipant
+
+    assert recorder.room_participants(room_name=ROOM) == []  # a room LiveKit does not know
+    livekit.room_join(ROOM, "harbor-user-42")
+    livekit.room_join(ROOM, "sip_+15550100", kind=ParticipantInfo.Kind.SIP)
+    livekit.room_join("another-room", "harbor-user-43")
+    egress_id = recorder.segment_start(session=_session(), segment_ref=REF)  # its recorder joins
+
+    listed = recorder.room_participants(room_name=ROOM)
+
+    assert sorted(listed, key=repr) == sorted(
+        [RoomParticipant(user_id=42), RoomParticipant(user_id=None, identity="sip_+15550100")],
+        key=repr,
+    )
+    assert egress_id in livekit.rooms[ROOM]  # listed by LiveKit, left out by Harbor
+    call = livekit.calls[-1]
+    assert call.method == "ListParticipants" and call.request.room == ROOM
+    claims = TokenVerifier(livekit.api_key, livekit.api_secret).verify(
+        call.headers["authorization"].removeprefix("Bearer ")
+    )
+    assert claims.video.room_admin and claims.video.room == ROOM  # this room only
+
+
+def test_room_participants_when_livekit_fails_is_a_temporary_failure(recorder, livekit):
+    livekit.fail(Fail("unavailable", "down"))
+    with pytest.raises(RecordingUnavailable) as raised:
+        recorder.room_participants(room_name=ROOM)
+    assert not raised.value.permanent
 
 
 @pytest.mark.parametrize(

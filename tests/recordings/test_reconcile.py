@@ -275,3 +275,114 @@ def test_beat_runs_the_reconcile_every_thirty_seconds(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["recordings-reconcile-tick"]
     assert entry["task"] == recordings_reconcile_tick_task.name
     assert entry["schedule"] == 30.0 and entry["options"]["expires"] < 30
+
+
+# --- who is in the room: LiveKit's participant list (ListParticipants) ------------------------------
+
+
+@pytest.mark.parametrize("who", ["jordan", "dial-in"])
+def test_a_lost_join_webhook_is_caught_by_the_tick_and_a_lost_leave_after_the_grace(
+    who, live_session, livekit, clinician, client_profile, jordan, clock
+):
+    from livekit.protocol.models import ParticipantInfo
+
+    from recordings.models import RoomPresence
+
+    recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
+    assert recordings_reconcile_tick() == 0  # Casey and the egress recorder: as Harbor has it
+    identity, kind = (
+        (f"harbor-user-{jordan.user_id}", ParticipantInfo.Kind.STANDARD)
+        if who == "jordan"
+        else ("sip_+15550100", ParticipantInfo.Kind.SIP)
+    )
+    clock.shift(timedelta(seconds=20))
+    livekit.drop("participant_joined")  # their join reaches LiveKit's room, not Harbor
+    livekit.participant(
+        "participant_joined", room_name=live_session.room_name, identity=identity, kind=kind
+    )
+
+    assert recordings_reconcile_tick() == 1
+
+    recording.refresh_from_db()
+    segment.refresh_from_db()
+    assert recording.state == RecordingState.PAUSED
+    assert segment.state == SegmentState.STORING
+    assert segment.ended_reason.endswith("(the room's participant list).")
+    assert livekit.egresses[segment.provider_ref].status == EgressStatus.EGRESS_COMPLETE
+    row = RoomPresence.objects.get(session=live_session, present=True, last_source="reconcile")
+    assert (row.user_id, row.identity) == (
+        (jordan.user_id, "") if who == "jordan" else (None, identity)
+    )
+    assert recordings_reconcile_tick() == 0  # told once
+
+    # They leave, and that webhook is lost too: the list says so, once Harbor's word on them is
+    # older than the grace (so a join LiveKit has not listed yet is never taken back).
+    livekit.drop("participant_left")
+    livekit.participant("participant_left", room_name=live_session.room_name, identity=identity)
+    clock.shift(timedelta(seconds=59))
+    assert recordings_reconcile_tick() == 0
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.PAUSED
+
+    clock.shift(timedelta(seconds=2))
+    assert recordings_reconcile_tick() == 1
+
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.RECORDING
+    current = RecordingSegment.objects.get(recording=recording, state=SegmentState.RECORDING)
+    assert current.index == 1 and current.provider_ref in livekit.egresses
+    assert not RoomPresence.objects.get(pk=row.pk).present
+
+
+def test_a_join_through_harbor_that_never_reaches_the_room_is_taken_back_after_the_grace(
+    live_session, livekit, clinician, client_profile, jordan, clock
+):
+    recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
+    # Jordan is given the room's address (Harbor counts them: paused) but never connects.
+    assert room_participant_joined(
+        session=live_session, user_id=jordan.user_id, at=timezone.now(), source="harbor"
+    ) == ("paused")
+    clock.shift(timedelta(seconds=30))
+    assert recordings_reconcile_tick() == 0
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.PAUSED
+
+    clock.shift(timedelta(seconds=31))
+    assert recordings_reconcile_tick() == 1
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.RECORDING
+
+
+def test_a_room_livekit_does_not_know_is_empty(
+    live_session, livekit, clinician, client_profile, clock
+):
+    from recordings.models import RoomPresence
+
+    recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
+    livekit.rooms.pop(live_session.room_name)  # LiveKit answers "not found"
+    clock.shift(timedelta(minutes=5))
+
+    assert recordings_reconcile_tick() == 1  # Casey is no longer in the room
+
+    assert not RoomPresence.objects.get(user_id=client_profile.user_id).present
+    assert livekit.calls[-1].method == "ListParticipants"
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.RECORDING  # nobody present lacks consent
+
+
+def test_livekit_not_answering_for_its_participants_changes_nothing_until_it_does(
+    live_session, livekit, clinician, client_profile, clock
+):
+    from livekit.protocol.models import ParticipantInfo
+
+    recording, segment = recording_under_way(live_session, clinician, client_profile, livekit)
+    livekit.room_join(live_session.room_name, "sip_+15550100", kind=ParticipantInfo.Kind.SIP)
+    livekit.fail(Fail("unavailable", "down", method="ListParticipants"))
+
+    assert recordings_reconcile_tick() == 0  # no exception; ListEgress still compared
+
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.RECORDING
+    assert recordings_reconcile_tick() == 1
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.PAUSED

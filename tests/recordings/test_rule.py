@@ -436,3 +436,95 @@ def test_a_recording_left_running_after_its_session_stops_by_itself(
     recording.refresh_from_db()
     assert recording.state == RecordingState.STOPPED and recording.stopped_by is None
     assert audit_details(recording)[-1] == "stopped: The session had ended."
+
+
+# --- someone not signed in through Harbor ---------------------------------------------------------
+
+DIAL_IN = "sip_+15550100"
+
+
+def test_a_start_with_someone_not_signed_in_through_harbor_present_is_refused(
+    session, clinician, client_profile, jordan
+):
+    joins(session, client_profile.user)
+    room_participant_joined(session=session, identity=DIAL_IN, at=timezone.now())
+
+    with pytest.raises(Conflict) as refused:
+        recording_start(actor=clinician, session=session, purpose=QA)
+    assert refused.value.message == "Someone not signed in through Harbor is in the room"
+
+    joins(session, jordan.user)
+    with pytest.raises(Conflict) as refused:
+        recording_start(actor=clinician, session=session, purpose=QA)
+    assert refused.value.message == (
+        "Jordan Park has not agreed to recording for quality assurance, "
+        "and someone not signed in through Harbor is in the room"
+    )
+    assert not Recording.objects.exists()
+
+
+def test_someone_not_signed_in_through_harbor_pauses_and_holds_the_pause_until_they_leave(
+    session, clinician, client_profile, jordan, clock
+):
+    joins(session, client_profile.user)
+    recording = recording_start(actor=clinician, session=session, purpose=QA)
+
+    clock.shift(timedelta(seconds=5))
+    outcome = room_participant_joined(session=session, identity=DIAL_IN, at=timezone.now())
+
+    assert outcome == "paused"
+    first = segments(recording)[0]
+    assert first.state == SegmentState.STORING and at_provider(first) == "complete"
+    assert first.ended_reason.startswith("Someone not signed in through Harbor joined")
+    # Nobody they are: no client, and the segment never had them among its participants.
+    assert {p.user_id for p in first.participant_rows.all()} == {client_profile.user_id}
+    assert audit_details(recording)[-1] == (
+        "paused: Recording paused: someone not signed in through Harbor is in the room"
+    )
+    # Jordan leaving changes nothing while the stranger is still there.
+    clock.shift(timedelta(seconds=5))
+    assert joins(session, jordan.user) == "held"
+    assert leaves(session, jordan.user, at=timezone.now() + timedelta(seconds=1)) == "held"
+
+    clock.shift(timedelta(seconds=5))
+    assert room_participant_left(session=session, identity=DIAL_IN, at=timezone.now()) == (
+        "resumed"
+    )
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.RECORDING and len(segments(recording)) == 2
+
+
+def test_a_harbor_identity_naming_no_user_is_someone_not_signed_in(
+    session, clinician, client_profile, clock
+):
+    from recordings.models import RoomPresence
+
+    joins(session, client_profile.user)
+    recording = recording_start(actor=clinician, session=session, purpose=QA)
+    event = RoomEvent(
+        "EV_ghost", "participant_joined", session.room_name, timezone.now(), user_id=987654
+    )
+
+    assert room_events_record(provider="livekit", events=[event]) == 1
+
+    recording.refresh_from_db()
+    assert recording.state == RecordingState.PAUSED
+    row = RoomPresence.objects.get(session=session, user__isnull=True)
+    assert row.identity == "harbor-user-987654" and row.present
+
+
+def test_presence_keeps_one_row_per_person_by_the_database(session, client_profile):
+    from recordings.models import RoomPresence
+
+    room_participant_joined(session=session, identity=DIAL_IN, at=timezone.now())
+    now = timezone.now()
+    for duplicate in (
+        {"identity": DIAL_IN},  # the same stranger twice
+        {"user_id": client_profile.user_id, "identity": "x"},  # a user and an identity at once
+        {},  # nobody
+    ):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            RoomPresence.objects.create(
+                session=session, last_event_at=now, last_source="provider", **duplicate
+            )
+    assert RoomPresence.objects.count() == 1
