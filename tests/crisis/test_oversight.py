@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -107,7 +108,7 @@ def test_time_to_acknowledgement_over_30_days_in_one_query(
     clinician, supervisor = team["primary"], team["supervisor"]
 
     def event_acknowledged_after(minutes: float | None, *, days_ago: float = 1) -> CrisisEvent:
-        client = ClientProfileFactory(program=program)
+        client: Any = ClientProfileFactory(program=program)
         CareTeamFactory(client=client, clinician=clinician, is_primary=True)
         with time_machine.travel(now - timedelta(days=days_ago), tick=False):
             event, _ = crisis_open(actor=client.user, client=client, source="help_button")
