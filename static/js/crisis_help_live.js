@@ -34,6 +34,7 @@
   }
 
   function startPolling() {
+    box.setAttribute("data-live", "polling");
     if (!poller) { poller = setInterval(poll, POLL_MS); poll(); }
   }
 
@@ -56,7 +57,6 @@
       }
     };
     socket.onclose = function (e) {
-      box.setAttribute("data-live", "polling");
       startPolling();
       if (FINAL[e.code]) { return; }
       setTimeout(connect, delay);
