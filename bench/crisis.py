@@ -13,9 +13,11 @@ Part 1: `--events` crisis events are opened through the API (POST /api/v1/crisis
 `--rate` a second while `--sockets` clinicians listen on /ws/staff/. Each event's first step
 alerts its client's primary clinician by live feed and SMS. It prints p50/p99 from the API
 response to (a) the crisis.opened message arriving at that clinician's socket and (b) the
-first SMS reaching the Twilio server, beside a baseline measured in the same run: a bare Redis
-channel-layer publish to one of the same listening sockets.
-Targets: p99 under 500 ms to the socket, under 1 s to the SMS hand-off.
+first SMS reaching the Twilio server, and (c) the program's supervisor's socket hearing of the
+event (crisis.oversight, sent when the event commits: the supervisor sees every open crisis from
+its first second, though no step alerts them yet), beside a baseline measured in the same run: a
+bare Redis channel-layer publish to one of the same listening sockets.
+Targets: p99 under 500 ms to the sockets, under 1 s to the SMS hand-off.
 
 Part 2: `--pending` escalations are put in the database with their next step due spread over
 `--spread` seconds (default 300: ten thousand crises each in the middle of a five-minute wait),
@@ -146,7 +148,7 @@ def make_people(clinicians: int, clients: int):
         scopes=[Scope.CRISIS_WRITE, Scope.CRISIS_READ],
         expires_at=timezone.now() + timedelta(days=1),
     )
-    cookies = {user.pk: sign_in(user).cookies["sessionid"].value for user in staff}
+    cookies = {user.pk: sign_in(user).cookies["sessionid"].value for user in [*staff, supervisor]}
     people = list(ClientProfile.objects.filter(program=program).order_by("pk"))
     primaries = dict(
         CareTeamMember.objects.filter(is_primary=True).values_list("client_id", "clinician_id")
@@ -223,6 +225,7 @@ class Listeners:
         self.origin = url
         self.cookies = cookies
         self.opened: dict[int, tuple[int, float]] = {}  # event id -> (user id, first arrival)
+        self.oversight: dict[int, float] = {}  # event id -> first crisis.oversight arrival
         self.deliveries: list[tuple[int, int]] = []  # every (event id, user id) received
         self.pings: dict[str, float] = {}
         self.connected = threading.Event()
@@ -258,6 +261,8 @@ class Listeners:
             if data["event"] == "crisis.opened":
                 self.deliveries.append((data["payload"]["event_id"], user_id))
                 self.opened.setdefault(data["payload"]["event_id"], (user_id, arrived))
+            elif data["event"] == "crisis.oversight":
+                self.oversight.setdefault(data["payload"]["event_id"], arrived)
             elif data["event"] == "bench.ping":
                 self.pings[data["payload"]["token"]] = arrived
 
@@ -464,6 +469,7 @@ def main() -> None:
             deadline = time.monotonic() + 60
             while time.monotonic() < deadline and not (
                 set(responded) <= set(listeners.opened)
+                and set(responded) <= set(listeners.oversight)
                 and set(responded) <= set(sms_arrivals(fake))
             ):
                 time.sleep(0.1)
@@ -474,6 +480,12 @@ def main() -> None:
             to_sms = {e: sms[e] - t for e, t in responded.items() if e in sms}
             print(figures("API response -> crisis.opened at the socket", list(feed.values())))
             print(figures("API response -> first SMS at Twilio", list(to_sms.values())))
+            to_supervisor = {
+                e: listeners.oversight[e] - t
+                for e, t in responded.items()
+                if e in listeners.oversight
+            }
+            print(figures("API response -> the supervisor's socket", list(to_supervisor.values())))
             client_of = dict(
                 CrisisEvent.objects.filter(pk__in=list(responded)).values_list("pk", "client_id")
             )

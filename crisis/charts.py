@@ -76,7 +76,7 @@ def trend_svg(
         path = format_html('<polyline class="trend" points="{}"/>', points)
     dots = format_html_join(
         "",
-        '<circle class="dot risk-{}" cx="{}" cy="{}" r="{}"><title>{}: {} ({}, {} risk)</title></circle>',
+        '<circle class="dot risk-{}" cx="{}" cy="{}" r="{}"><title>{}: {} ({}; {})</title></circle>',
         (
             (
                 c.risk,
@@ -86,7 +86,7 @@ def trend_svg(
                 timezone.localtime(c.submitted_at).strftime("%Y-%m-%d %H:%M"),
                 c.score,
                 c.band,
-                c.get_risk_display().lower(),
+                instruments.RISK_LABELS.get(c.risk, c.risk).lower(),
             )
             for c in check_ins
         ),

@@ -1,7 +1,9 @@
 """The crisis part of the demo clinic (called by `manage.py seed_demo`). Safe to run again.
 
 Short escalation waits (1 minute a step) so a click-through shows a crisis escalating from
-the primary clinician to the on-call clinician to the supervisor within a few minutes.
+the primary clinician to the on-call clinician to the supervisor within a few minutes. Each
+program's last client has just asked for help (on the second clinician's caseload), so the
+supervisor sees an unacknowledged crisis on their dashboard as soon as they sign in.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from crisis.models import (
     CheckIn,
     CheckInChannel,
     CheckInSchedule,
+    CrisisEvent,
+    CrisisSource,
     EscalationPolicy,
     EscalationStep,
     LocalResource,
@@ -100,6 +104,17 @@ def seed_crisis(clinic: DemoClinic) -> None:
             if index <= 8:
                 _plan(client, index)
             _history(client, index)
+    if clients:
+        _asking_for_help(clients[-1])
+
+
+def _asking_for_help(client: ClientProfile) -> None:
+    """The client pressed "I need help now" just before the demo started (once only)."""
+    from crisis.services import crisis_open
+
+    if CrisisEvent.objects.filter(client=client).exists():
+        return
+    crisis_open(actor=client.user, client=client, source=CrisisSource.HELP_BUTTON)
 
 
 def _policy(program: Program, staff: dict[str, User]) -> None:

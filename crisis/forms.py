@@ -14,7 +14,8 @@ def check_in_form(instrument: instruments.Instrument, data=None) -> forms.Form:
     fields: dict[str, forms.Field] = {}
     for item in instrument.items:
         fields[item.key] = forms.TypedChoiceField(
-            label=f"{item.number}. {item.text}",
+            # No printed numbers: skip rules leave gaps (1, 2, 6), which read as missing questions.
+            label=item.text,
             choices=[(o.value, o.label) for o in item.options],
             coerce=int,
             required=False,

@@ -9,9 +9,21 @@ from django.db import DatabaseError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from crisis.selectors import BannerEvents, banner_events_for
+from crisis.selectors import (
+    CASELOAD_ORDERS,
+    BannerEvents,
+    acknowledgement_times_for,
+    banner_events_for,
+    caseload_by_risk,
+    crisis_event_unresolved_for,
+    open_crises_for,
+)
 from crisis.services.timeline import event_payload
 from iop import slots
+from iop.accounts.models import Role
+from iop.accounts.selectors import client_profile_of
+
+OVERSEERS = (Role.SUPERVISOR, Role.ADMIN)
 
 
 def _is_clinical(user: Any) -> bool:
@@ -38,12 +50,67 @@ def staff_banner(request: HttpRequest) -> dict[str, Any] | None:
     }
 
 
+def open_crises(request: HttpRequest) -> dict[str, Any] | None:
+    """Supervisors (and administrators): every open crisis of the program from its first
+    second, and how fast the program acknowledges."""
+    user = request.user
+    if not user.is_authenticated or getattr(user, "role", None) not in OVERSEERS:
+        return None
+    try:
+        crises = open_crises_for(user)
+        times = acknowledgement_times_for(user)
+    except DatabaseError:  # the dashboard must never go down with it; the feed still works
+        return {"crises": [], "times": None, "failed": True, "now": timezone.now()}
+    return {"crises": crises, "times": times, "failed": False, "now": timezone.now()}
+
+
+def caseload(request: HttpRequest) -> dict[str, Any] | None:
+    """The dashboard's caseload: clinical staff's clients, sortable by risk, crisis shown."""
+    if not _is_clinical(request.user):
+        return None
+    order = request.GET.get("sort", "risk")
+    order = order if order in CASELOAD_ORDERS else "risk"
+    return {"clients": caseload_by_risk(request.user, order=order), "order": order}
+
+
+def own_request_for_help(request: HttpRequest) -> dict[str, Any] | None:
+    """On every client page while their request for help is open: the way back to it."""
+    user = request.user
+    if not user.is_authenticated or not user.is_client:
+        return None
+    match = request.resolver_match
+    if match is not None and match.view_name == "crisis:help":  # the page itself says it
+        return None
+    try:
+        client = client_profile_of(user)
+        event = crisis_event_unresolved_for(user, client) if client is not None else None
+    except DatabaseError:
+        return None
+    if event is None:
+        return None
+    return {"open_event": event, "opened_local": timezone.localtime(event.opened_at)}
+
+
 def register() -> None:
     slots.register_panel(
         slots.PORTAL_HELP_BAR, slots.Panel("crisis", "crisis/_help_bar.html", help_button)
     )
     slots.register_panel(
         slots.STAFF_BANNER, slots.Panel("crisis", "crisis/_banner.html", staff_banner)
+    )
+    slots.register_panel(
+        slots.STAFF_DASHBOARD_TOP,
+        slots.Panel("crisis.open", "crisis/staff/_open_crises.html", open_crises, order=10),
+    )
+    slots.register_panel(
+        slots.STAFF_CASELOAD,
+        slots.Panel("crisis.caseload", "crisis/staff/_caseload.html", caseload),
+    )
+    slots.register_panel(
+        slots.PORTAL_BANNER,
+        slots.Panel(
+            "crisis.open_request", "crisis/portal/_open_request.html", own_request_for_help
+        ),
     )
     slots.register_link(
         slots.STAFF_NAV,

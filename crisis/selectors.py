@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TypedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, TypedDict
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    Count,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
+from crisis.help_state import HelpState, help_state_of
 from crisis.models import (
     CheckIn,
     CheckInSchedule,
     ContactOverride,
     CrisisEvent,
+    EscalationFiring,
     EscalationPolicy,
     EscalationStep,
     EventState,
@@ -368,13 +389,30 @@ def latest_risk_sql(*, client: str) -> str:
     )"""  # noqa: S608 - only a column name is interpolated
 
 
-def caseload_by_risk(viewer: Viewer) -> list[ClientProfile]:
-    """The viewer's clients in crisis first, then by highest latest risk, then by the most
-    recent check-in (scores are encrypted, so the database cannot order by them).
+CASELOAD_ORDERS = {
+    # Clients in crisis first (unacknowledged before acknowledged), then by latest risk.
+    "risk": (
+        "-in_crisis",
+        F("crisis_state").desc(nulls_last=True),  # "open" (unacknowledged) before "acknowledged"
+        F("latest_risk_rank").desc(nulls_last=True),
+        F("latest_at").desc(nulls_last=True),
+        "user__full_name",
+    ),
+    "name": ("user__full_name", "pk"),
+}
 
-    Each client carries `latest_*` attributes from one query (no N+1); one audit row each.
+
+def caseload_by_risk(
+    viewer: Viewer, *, order: str = "risk", limit: int = 200
+) -> list[ClientProfile]:
+    """The viewer's clients in crisis first, then by highest latest risk, then by the most
+    recent check-in (scores are encrypted, so the database cannot order by them); or by name.
+
+    Each client carries `latest_*` attributes and `crisis_state` (their unresolved event's
+    state, or None) from one query (no N+1); one audit row each.
     """
     latest = CheckIn.objects.filter(client=OuterRef("pk")).order_by("-submitted_at", "-id")
+    unresolved = CrisisEvent.objects.filter(client=OuterRef("pk"), state__in=UNRESOLVED)
     clients: list[ClientProfile] = list(
         clients_visible_to(viewer)
         .annotate(
@@ -384,16 +422,12 @@ def caseload_by_risk(viewer: Viewer) -> list[ClientProfile]:
             latest_score=Subquery(latest.values("score")[:1]),
             latest_band=Subquery(latest.values("band")[:1]),
             latest_at=Subquery(latest.values("submitted_at")[:1]),
-            in_crisis=Exists(
-                CrisisEvent.objects.filter(client=OuterRef("pk"), state__in=UNRESOLVED)
-            ),
+            in_crisis=Exists(unresolved),
+            crisis_state=Subquery(unresolved.values("state")[:1]),
+            crisis_event_id=Subquery(unresolved.values("pk")[:1]),
         )
-        .order_by(
-            "-in_crisis",
-            F("latest_risk_rank").desc(nulls_last=True),
-            F("latest_at").desc(nulls_last=True),
-            "user__full_name",
-        )
+        .prefetch_related("care_team__clinician")
+        .order_by(*CASELOAD_ORDERS.get(order, CASELOAD_ORDERS["risk"]))[:limit]
     )
     access_record_list(actor=viewer, clients=clients, object_type="crisis.caseload_risk")
     return clients
@@ -484,3 +518,162 @@ def local_resources_for(
     if region:
         rows = rows.filter(region=region)
     return rows
+
+
+# -- the client's own view of their request for help ------------------------------------------
+
+
+def help_state_for(viewer: Viewer, event: CrisisEvent, *, audit: bool = True) -> HelpState:
+    """Where the client's request for help stands, in the client's words; `event` comes from
+    a scoped selector (the client's own). Audited as a read of the event."""
+    from crisis.models import TimelineKind
+
+    mistake = event.timeline.filter(kind=TimelineKind.NOTE, data__mistake=True).exists()
+    if audit:
+        access_record(actor=viewer, action=Action.VIEW, client=event.client, obj=event)
+    return help_state_of(event, mistake_noted=mistake, time_zone=event.client.user.time_zone)
+
+
+def crisis_event_own_get(viewer: Viewer, event_id: int) -> CrisisEvent:
+    """A client's own event (else CrisisEvent.DoesNotExist), not audited: the caller reads it
+    through `help_state_for`."""
+    person = person_of(viewer)
+    if person is None or not person.is_active or person.role != Role.CLIENT:
+        raise CrisisEvent.DoesNotExist("No such event.")
+    return (
+        CrisisEvent.objects.select_related("client__user", "acknowledged_by")
+        .filter(client__user=person)
+        .get(pk=event_id)
+    )
+
+
+# -- the supervisor's view of the program -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenCrisis:
+    """One unresolved event as a supervisor's dashboard shows it."""
+
+    event: CrisisEvent
+    client: str  # first name and initial
+    step: str  # where the escalation is, in words
+    alerted: tuple[str, ...]  # who has been alerted so far
+    unacknowledged: bool
+    open_for: timedelta  # since the signal, when read
+
+    @property
+    def opened_at(self) -> datetime:
+        return self.event.opened_at
+
+
+def _step_words(event: CrisisEvent, now: datetime) -> str:
+    from crisis.services.alerts import TARGET_LABELS
+
+    plan = event.plan
+    steps = len(plan.steps)
+    if event.state == EventState.ACKNOWLEDGED:
+        who = event.acknowledged_by.display_name if event.acknowledged_by else "someone"
+        return f"Acknowledged by {who}; escalation stopped"
+    if event.unacknowledged_at is not None:
+        return "Every step ran without an acknowledgement: all supervisors paged"
+    index, repeat = event.current_step_index, event.repeat_index
+    due = event.next_step_due_at
+    due_words = "now" if due is None or due <= now else f"at {timezone.localtime(due):%H:%M}"
+    if (index, repeat) == (0, 0):
+        if not steps:
+            return f"Supervisors to be paged {due_words}"
+        target = TARGET_LABELS[plan.steps[0].target].lower()
+        return f"Step 1 of {steps} ({target}) starting {due_words}"
+    passes = f" (pass {repeat + 1} of {plan.repeat_count})" if plan.repeat_count > 1 else ""
+    if index == 0:  # the previous pass's last step ran; this pass starts next
+        last = f"Step {steps} of {steps}"
+        fired = plan.steps[-1]
+        passes = f" (pass {repeat} of {plan.repeat_count})"
+    else:
+        last, fired = f"Step {index} of {steps}", plan.steps[index - 1]
+    nxt = (
+        "all supervisors paged"
+        if index >= steps and repeat + 1 >= plan.repeat_count
+        else "next step"
+    )
+    return f"{last}{passes}: {TARGET_LABELS[fired.target].lower()} alerted; {nxt} {due_words}"
+
+
+def open_crises_for(viewer: Viewer) -> list[OpenCrisis]:
+    """Every unresolved event the viewer may see (a supervisor: their program's), unacknowledged
+    first, oldest first, from the moment it is opened; one audit row per client."""
+    now = timezone.now()
+    events = list(
+        crisis_events_visible_to(viewer)
+        .filter(state__in=UNRESOLVED)
+        .order_by("-state", "opened_at")[:100]  # "open" before "acknowledged"
+    )
+    ids = {pk for event in events for pk in event.notified_user_ids}
+    names = dict(User.objects.filter(pk__in=ids).values_list("pk", "full_name") if ids else [])
+    access_record_list(actor=viewer, clients=[e.client for e in events], object_type="crisis.open")
+    from crisis.services.timeline import client_short_name
+
+    return [
+        OpenCrisis(
+            event=event,
+            client=client_short_name(event),
+            step=_step_words(event, now),
+            alerted=tuple(names.get(pk) or "a colleague" for pk in event.notified_user_ids),
+            unacknowledged=event.state == EventState.OPEN,
+            open_for=now - event.opened_at,
+        )
+        for event in events
+    ]
+
+
+@dataclass(frozen=True)
+class AcknowledgementTimes:
+    """Time from signal to acknowledgement over a period, for the events the viewer may see."""
+
+    days: int
+    events: int
+    acknowledged: int
+    median: timedelta | None
+    p90: timedelta | None
+    longest: timedelta | None
+    reached_last_step: int
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)."""
+
+    function = "percentile_cont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+
+    def __init__(self, expression: Any, fraction: float, **extra: Any) -> None:
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def acknowledgement_times_for(viewer: Viewer, *, days: int = 30) -> AcknowledgementTimes:
+    """Median, 90th percentile and longest time from signal to acknowledgement, and how many
+    events reached the last step of their escalation, over the last `days`: one query."""
+    since = timezone.now() - timedelta(days=days)
+    waited = ExpressionWrapper(F("acknowledged_at") - F("opened_at"), output_field=DurationField())
+    last_step = Func(
+        F("escalation_plan__steps"), function="jsonb_array_length", output_field=IntegerField()
+    )
+    last_pass = Coalesce(Cast(KT("escalation_plan__repeat_count"), IntegerField()), Value(1))
+    reached = EscalationFiring.objects.filter(event=OuterRef("pk")).filter(
+        Q(is_final_page=True)
+        | Q(step_index=OuterRef("last_step") - 1, repeat_index=OuterRef("last_pass") - 1)
+    )
+    row = (
+        crisis_events_visible_to(viewer)
+        .filter(opened_at__gte=since)
+        .annotate(waited=waited, last_step=last_step, last_pass=last_pass)
+        .annotate(reached=Exists(reached))
+        .aggregate(
+            events=Count("pk"),
+            acknowledged=Count("pk", filter=Q(acknowledged_at__isnull=False)),
+            median=PercentileCont("waited", 0.5, output_field=DurationField()),
+            p90=PercentileCont("waited", 0.9, output_field=DurationField()),
+            longest=Max("waited"),
+            reached_last_step=Count("pk", filter=Q(reached=True)),
+        )
+    )
+    return AcknowledgementTimes(days=days, **row)

@@ -27,6 +27,7 @@ urlpatterns = [
         name="client_plan_version",
     ),
     path("risk/", staff.risk, name="risk"),
+    path("open/", staff.open_crises, name="open_crises"),
     path("follow-ups/", staff.follow_ups, name="follow_ups"),
     path(
         "follow-ups/<int:follow_up_id>/done/", staff.follow_up_complete, name="follow_up_complete"

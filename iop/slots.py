@@ -41,6 +41,10 @@ PORTAL_BANNER = "portal.banner"  # above the content of every client page (annou
 PORTAL_SESSION_TROUBLE = "portal.session_trouble"
 STAFF_BANNER = "staff.banner"  # under the live-feed status on every staff page
 STAFF_DASHBOARD = "staff.dashboard"  # cards under the dashboard's caseload and feed
+STAFF_DASHBOARD_TOP = "staff.dashboard_top"  # cards above the caseload (what needs eyes now)
+# The dashboard's caseload table, drawn by an app that knows more about clients (crisis: risk
+# and crisis state, sortable); with no panel here the dashboard shows its plain table.
+STAFF_CASELOAD = "staff.caseload"
 # Panels given the page's session: context(request, session)
 PORTAL_SESSION = "portal.session"  # on a client's session page, in its trouble box
 PORTAL_SESSION_ROOM = "portal.session_room"  # on a client's session page, under "Join"
@@ -61,6 +65,8 @@ PANEL_SLOTS = (
     PORTAL_HOME,
     STAFF_BANNER,
     STAFF_DASHBOARD,
+    STAFF_DASHBOARD_TOP,
+    STAFF_CASELOAD,
     PORTAL_SESSION,
     PORTAL_SESSION_ROOM,
     STAFF_SESSION,

@@ -154,6 +154,8 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "crisis_staff:client_plan_edit": ("clinical_ours", "clinical_ours"),
     "crisis_staff:client_plan_version": ("clinical_ours", None),
     "crisis_staff:risk": ("clinical", None),
+    # The supervisor's panel of the program's open crises, reloaded alone on the dashboard.
+    "crisis_staff:open_crises": ("supervisors", None),
     "crisis_staff:follow_ups": ("clinical", None),
     "crisis_staff:follow_up_complete": ("clinical_post_only", "clinical_act"),
     "crisis_staff:overrides": ("supervisors", None),
@@ -217,6 +219,10 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     # Open to anyone, signed in or not: the lines to call are never behind a sign-in.
     "crisis:help": ("public", "public"),
     "crisis:location": ("client_post_only", "ours_client_write"),
+    # Where the client's own request for help stands (the help page polls it), and their
+    # "I pressed this by mistake" (a banner either way: said, or already closed).
+    "crisis:help_state": ("ours_client", None),
+    "crisis:help_mistake": ("client_post_only", "ours_client_act"),
     "crisis:safety_plan": ("own_client", None),
     "crisis:safety_plan_edit": ("own_client", "own_client"),
     "crisis:safety_plan_print": ("own_client", None),
@@ -522,6 +528,8 @@ SOCKET_ACCESS: dict[str, str] = {
     "ws/sessions/<int:session_id>/presence/": "ours_client",
     "ws/support/chat/": "client",
     "ws/support/desk/": "desk",
+    # Where a client's own request for help stands: only that client.
+    "ws/crisis/help/<int:event_id>/": "ours_client",
 }
 
 SOCKETS = {
@@ -543,7 +551,7 @@ def test_every_socket_has_an_entry() -> None:
 
 
 def socket_path(route: str, clinic: PageClinic) -> str:
-    ids = {"session_id": clinic.records.session.pk}
+    ids = {"session_id": clinic.records.session.pk, "event_id": clinic.records.event.pk}
     path = route
     for kwarg in SOCKETS[route]:
         if kwarg not in ids:

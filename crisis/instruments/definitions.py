@@ -47,7 +47,9 @@ PHQ9_V1 = Instrument(
         Band(20, 27, "Severe", "moderate"),
     ),
     risk_rules=(
-        RiskRule("q9", 0, "high", "Item 9: thoughts of being better off dead or of self-harm"),
+        RiskRule(
+            "q9", 0, "high", "Thoughts of being better off dead or of self-harm (PHQ-9 question 9)"
+        ),
     ),
     max_score=27,
     chart_bands=(5, 10, 15, 20),
@@ -141,13 +143,13 @@ CSSRS_SCREENER_V1 = Instrument(
         ),
     ),
     risk_rules=(
-        RiskRule("q1", 0, "low", "Item 1: wish to be dead"),
-        RiskRule("q2", 0, "low", "Item 2: thoughts of killing oneself"),
-        RiskRule("q3", 0, "moderate", "Item 3: thoughts of a method"),
-        RiskRule("q6", 0, "moderate", "Item 6: suicidal behaviour, more than three months ago"),
-        RiskRule("q4", 0, "high", "Item 4: intent to act"),
-        RiskRule("q5", 0, "high", "Item 5: a plan, with intent"),
-        RiskRule("q6_recent", 0, "high", "Item 6: suicidal behaviour in the past three months"),
+        RiskRule("q1", 0, "low", "Has wished to be dead"),
+        RiskRule("q2", 0, "low", "Has had thoughts of killing themself"),
+        RiskRule("q3", 0, "moderate", "Has thought about how they might do it"),
+        RiskRule("q6", 0, "moderate", "Suicidal behaviour, more than three months ago"),
+        RiskRule("q4", 0, "high", "Some intention of acting on the thoughts"),
+        RiskRule("q5", 0, "high", "Has worked out a plan, and intends to carry it out"),
+        RiskRule("q6_recent", 0, "high", "Suicidal behaviour in the past three months"),
     ),
     max_score=6,
     source="Posner et al. (2011), screen version; free to use in clinical settings.",

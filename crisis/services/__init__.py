@@ -3,7 +3,7 @@
 check_ins.py      check_in_submit, check_in_schedule_set, step-up, prompts
 safety_plans.py   safety_plan_save (versioned)
 events.py         crisis_open, crisis_acknowledge (and _by_code, for texts), crisis_resolve,
-                  location, notes
+                  location, notes, crisis_mistake_report (the client's "pressed by mistake")
 planning.py       the escalation plan copied onto a new event; its first step handed to a worker
 ticking.py        escalation_tick, escalation_fire: the tick that fires due steps
 alerts.py         who a step reaches, and the texts, calls and feed messages telling them
@@ -13,7 +13,8 @@ rota.py           escalation policies and on-call shifts
 screening.py      crisis_screen_text: crisis words in a client's chat or message (other apps)
 
 Shared by the services above, not services themselves: timeline.py (timeline_add and the
-live-feed shape of an event), planning.py, alerts.py. Names with a leading underscore
+live-feed shape of an event), planning.py, alerts.py, live.py (the client's help page and the
+program's supervisors, told after commit). Names with a leading underscore
 (`_open_locked`, `_follow_ups_create`, `_check_in_schedules_step_up`) skip the permission
 check of the service that calls them: only services call them.
 """
@@ -28,6 +29,7 @@ from crisis.services.events import (
     crisis_acknowledge,
     crisis_acknowledge_by_code,
     crisis_location_attach,
+    crisis_mistake_report,
     crisis_note_add,
     crisis_open,
     crisis_resolve,
@@ -47,6 +49,7 @@ __all__ = [
     "crisis_acknowledge",
     "crisis_acknowledge_by_code",
     "crisis_location_attach",
+    "crisis_mistake_report",
     "crisis_note_add",
     "crisis_open",
     "crisis_resolve",

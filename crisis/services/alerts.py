@@ -15,6 +15,7 @@ from crisis.escalation_plan import PlannedStep
 from crisis.feed import FeedBatch
 from crisis.models import CrisisEvent, StepChannel, StepTarget, TimelineKind
 from crisis.selectors import on_call_now, staff_number, supervisors_of
+from crisis.services.live import supervisor_ids
 from crisis.services.timeline import client_short_name, event_payload, event_url, timeline_add
 from iop.accounts.models import CareTeamMember, ClientProfile, User
 from iop.accounts.selectors import primary_clinician_of
@@ -33,6 +34,7 @@ class Recipients:
     on_call: dict[int, list[User]] = field(default_factory=dict)
     supervisors: dict[int, list[User]] = field(default_factory=dict)
     primaries: dict[int, User | None] = field(default_factory=dict)
+    program_supervisors: dict[int, list[int]] = field(default_factory=dict)
     feed: FeedBatch = field(default_factory=FeedBatch)
 
     def load_primaries(self, events: list[CrisisEvent]) -> None:
@@ -64,6 +66,12 @@ class Recipients:
             return []
         person = User.objects.filter(pk=step.user_id, is_active=True).first()
         return [person] if person is not None else []
+
+    def program_supervisor_ids(self, program_id: int) -> list[int]:
+        """The program's own supervisors, who follow every step (no clinic-wide fallback)."""
+        if program_id not in self.program_supervisors:
+            self.program_supervisors[program_id] = supervisor_ids(program_id)
+        return self.program_supervisors[program_id]
 
     def supervisors_of(self, program_id: int) -> list[User]:
         if program_id not in self.supervisors:

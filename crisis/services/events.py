@@ -16,6 +16,7 @@ from crisis.models import CrisisEvent, CrisisSource, Disposition, EventState, Ti
 from crisis.models.events import UNRESOLVED
 from crisis.selectors import can_respond, client_reachable_by, crisis_events_visible_to
 from crisis.services.follow_ups import _follow_ups_create
+from crisis.services.live import to_help_page, to_supervisors
 from crisis.services.planning import escalation_plan_for, kick_after_commit
 from crisis.services.timeline import client_short_name, event_payload, timeline_add
 from iop.accounts.models import ClientProfile, Role, User
@@ -119,6 +120,7 @@ def _open_locked(
                 client_id=existing.client_id,
                 user_ids=existing.notified_user_ids,
             )
+        to_supervisors(existing, "asked for help again")
         return existing, False
     policy, plan = escalation_plan_for(client)
     now = timezone.now()
@@ -143,6 +145,9 @@ def _open_locked(
         data={"policy": plan.policy_name},
     )
     access_record(actor=actor, action=Action.CREATE, client=client, obj=event)
+    # The program's supervisors see every crisis from its first second, whoever's caseload it
+    # is on; the steps' alerts (ticking.py) reach the people each step names.
+    to_supervisors(event, f"new: {CrisisSource(source).label.lower()}; escalation starting")
     kick_after_commit(event.pk, 0, 0)
     return event, True
 
@@ -211,6 +216,7 @@ def crisis_acknowledge(*, actor: Actor, event: CrisisEvent, via: str = "dashboar
         )
         access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
         _announce(event, "crisis.acknowledged", f"acknowledged by {event.acknowledged_by or 'API'}")
+        to_help_page(event)
     return event
 
 
@@ -298,6 +304,7 @@ def crisis_resolve(
         _follow_ups_create(event=event, actor=actor, now=now)
         access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
         _announce(event, "crisis.resolved", f"resolved: {Disposition(disposition).label.lower()}")
+        to_help_page(event)
     return event
 
 
@@ -369,3 +376,44 @@ def _announce(event: CrisisEvent, name: str, what: str) -> None:
         user_ids=event.notified_user_ids,
         everyone=True,
     )
+
+
+def crisis_mistake_report(*, actor: Actor, event: CrisisEvent, words: str = "") -> CrisisEvent:
+    """The client says they pressed help by mistake: their words go on the timeline and to the
+    responders, and escalation goes on: only a staff member acknowledges or resolves."""
+    person = person_of(actor)
+    if person is None or event.client.user_id != person.pk:
+        raise NotAllowed("Only the client who asked for help can say it was a mistake.")
+    words = words.strip()
+    if len(words) > SUMMARY_MAX:
+        raise ValidationError({"words": [f"Keep it under {SUMMARY_MAX} characters."]})
+    with transaction.atomic():
+        event = _locked(event)
+        if event.state == EventState.RESOLVED:
+            raise Conflict(
+                "This request for help is already closed.",
+                fields={"state": ["This request for help is already closed."]},
+            )
+        timeline_add(
+            event,
+            TimelineKind.NOTE,
+            actor=actor,
+            text="The client says they pressed help by mistake"
+            + (f": \u201c{words}\u201d" if words else ".")
+            + " Escalation continues until a staff member acknowledges.",
+            data={"mistake": True},
+        )
+        access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
+        publish_about_client(
+            "crisis.client_says",
+            event_payload(
+                event,
+                title=f"Crisis #{event.pk} ({client_short_name(event)}): the client says it "
+                "was a mistake. Still open: check on them and acknowledge.",
+            ),
+            client_id=event.client_id,
+            user_ids=event.notified_user_ids,
+            everyone=True,
+        )
+        to_help_page(event)
+    return event

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from crisis.models import CrisisEvent, EscalationFiring, EventState, StepChannel, TimelineKind
 from crisis.services.alerts import CHANNEL_LABELS, TARGET_LABELS, Recipients, alert
+from crisis.services.live import OVERSIGHT
 from crisis.services.timeline import client_short_name, event_payload, timeline_add
 
 log = logging.getLogger(__name__)
@@ -155,6 +156,7 @@ def _fire(event: CrisisEvent, now: datetime, recipients: Recipients) -> None:
             data={"repeat": repeat, "step": index},
         )
         _advance(event, now, 0, len(steps), plan.repeat_count)
+        _tell_supervisors(event, recipients, f"{where}: nobody to alert")
         return
     timeline_add(
         event,
@@ -180,6 +182,17 @@ def _fire(event: CrisisEvent, now: datetime, recipients: Recipients) -> None:
     )
     event.notified_user_ids = sorted(set(event.notified_user_ids) | {p.pk for p in people})
     _advance(event, now, step.wait_minutes, len(steps), plan.repeat_count)
+    _tell_supervisors(event, recipients, f"{where}: {TARGET_LABELS[step.target].lower()} alerted")
+
+
+def _tell_supervisors(event: CrisisEvent, recipients: Recipients, what: str) -> None:
+    """The program's supervisors' dashboards follow every step (crisis.services.live)."""
+    recipients.feed.add(
+        OVERSIGHT,
+        event_payload(event, title=f"Crisis #{event.pk} ({client_short_name(event)}): {what}"),
+        client_id=event.client_id,
+        user_ids=recipients.program_supervisor_ids(event.client.program_id),
+    )
 
 
 def _advance(

@@ -22,7 +22,7 @@ from iop.api.errors import error_body
 from iop.consents.models import ConsentKind
 from iop.consents.selectors import consent_is_active
 from iop.domain import DomainError
-from iop.form_errors import apply_errors
+from iop.form_errors import apply_errors, error_message
 from iop.permissions_policy import permissions_allowed
 
 log = logging.getLogger(__name__)
@@ -83,10 +83,11 @@ def help_now(request):
     except (DatabaseError, DomainError, ValidationError):
         log.exception("the help button failed for user %s", request.user.pk)
         failed = request.method == "POST"
-    share_location = False
+    share_location, state = False, None
     if event is not None and not failed:
         try:
             share_location = consent_is_active(client, ConsentKind.LOCATION) and not event.location
+            state = selectors.help_state_for(request.user, event)
         except DatabaseError:
             share_location = False
     lines = always_available(client) if not failed else always_available(None)
@@ -101,9 +102,49 @@ def help_now(request):
             "plan": plan,
             "lines": lines,
             "share_location": share_location,
+            "state": state,
         },
         status=201 if created else 200,
     )
+
+
+def _own_event(request, event_id: int) -> CrisisEvent:
+    own_client_profile(request)  # 404 for an account without a client record
+    try:
+        return selectors.crisis_event_own_get(request.user, event_id)
+    except CrisisEvent.DoesNotExist:
+        raise Http404("No such request for help.") from None
+
+
+@client_required
+def help_state(request, event_id: int):
+    """Where the client's request for help stands (the help page polls this when its socket
+    is down)."""
+    event = _own_event(request, event_id)
+    state = selectors.help_state_for(request.user, event)
+    response = JsonResponse(state.to_json())
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@client_required
+@require_POST
+def help_mistake(request, event_id: int):
+    """ "I pressed this by mistake": the words reach the responders; escalation goes on."""
+    event = _own_event(request, event_id)
+    try:
+        services.crisis_mistake_report(
+            actor=request.user, event=event, words=request.POST.get("words", "")
+        )
+    except (ValidationError, DomainError) as error:
+        messages.error(request, error_message(error))
+    else:
+        messages.success(
+            request,
+            "Thank you for telling us. Your care team has your message; a clinician will still "
+            "check in with you, to be sure you are all right.",
+        )
+    return redirect("crisis:help")
 
 
 @client_required
@@ -272,6 +313,11 @@ def check_in(request, code: str):
                         "plan": plan,
                         "lines": always_available(client),
                         "share_location": False,
+                        "state": (
+                            selectors.help_state_for(request.user, result.crisis_event)
+                            if result.crisis_event is not None
+                            else None
+                        ),
                     },
                     status=201,
                 )

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from crisis import instruments, selectors, services
+from crisis import instruments, panels, selectors, services
 from crisis.charts import trend_svg
 from crisis.forms import (
     ContactForm,
@@ -334,10 +334,22 @@ def client_safety_plan_version(request, client_id: int, version: int):
 
 @clinical_required
 def risk(request):
-    """The caseload sorted by latest risk, with who is in crisis now."""
-    return render(
-        request, "crisis/staff/risk.html", {"clients": selectors.caseload_by_risk(request.user)}
-    )
+    """The caseload sorted by latest risk (or by name), with who is in crisis now."""
+    order = request.GET.get("sort", "risk")
+    order = order if order in selectors.CASELOAD_ORDERS else "risk"
+    clients = selectors.caseload_by_risk(request.user, order=order)
+    return render(request, "crisis/staff/risk.html", {"clients": clients, "order": order})
+
+
+@clinical_required
+def open_crises(request):
+    """The supervisor's dashboard panel of open crises, alone: the panel reloads it live."""
+    if request.user.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise PermissionDenied("The program's open crises are for supervisors.")
+    context = panels.open_crises(request)
+    response = render(request, "crisis/staff/_open_crises.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @clinical_required

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 
+from iop import slots
 from iop.accounts.decorators import staff_required
 from iop.accounts.models import ClientProfile, Role
 from iop.accounts.selectors import (
@@ -24,7 +25,9 @@ from iop.consents.selectors import consent_states
 def dashboard(request):
     user = request.user
     clients = []
-    if user.is_clinical:
+    # An app may draw the caseload itself (slots.STAFF_CASELOAD); then the plain table is not
+    # read here.
+    if user.is_clinical and not slots.panels_for(slots.STAFF_CASELOAD):
         clients = list(
             clients_visible_to(user)
             .prefetch_related("care_team__clinician")

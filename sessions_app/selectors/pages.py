@@ -105,7 +105,8 @@ def sessions_upcoming_for(
 
 
 def session_rows_between(viewer: Viewer, first: date, last: date) -> list[dict[str, Any]]:
-    """The staff list: each session the viewer may see, its expected count and attendance tally."""
+    """The staff list: each session the viewer may see, its expected count and attendance tally
+    (keyed by the status in words: "No-show", never "no_show")."""
     sessions = list(sessions_between(viewer, first, last))
     expected = expected_by_session(sessions)
     shown = {c.pk: c for clients in expected.values() for c in clients}
@@ -116,7 +117,8 @@ def session_rows_between(viewer: Viewer, first: date, last: date) -> list[dict[s
         "session_id", "derived_status", "corrected_status"
     ):
         tally = counts.setdefault(attendance.session_id, {})
-        tally[attendance.status] = tally.get(attendance.status, 0) + 1
+        label = AttendanceStatus(attendance.status).label
+        tally[label] = tally.get(label, 0) + 1
     return [
         {"session": s, "expected": len(expected[s.pk]), "counts": counts.get(s.pk, {})}
         for s in sessions

@@ -88,3 +88,50 @@ def test_help_button_lights_up_the_clinicians_dashboard_who_acknowledges(
         staff_context.close()
         client_context.close()
         outside_browser_loop(purge_queues)
+
+
+def test_the_clients_page_changes_when_a_clinician_acknowledges_without_a_reload(
+    team, policy, browser_page, asgi_server_url
+):
+    """Live on the socket in one tab; by polling in another whose browser has no websockets."""
+    client, clinician = team["client"], team["primary"]
+    clinician.full_name = "Dana Reyes"
+    clinician.save(update_fields=["full_name"])
+    staff_context = signed_in_context(browser_page, clinician, asgi_server_url)
+    client_context = signed_in_context(browser_page, client.user, asgi_server_url)
+    try:
+        portal = client_context.new_page()
+        responses = record_responses(portal)
+        portal.goto("/accounts/portal/")
+        portal.get_by_role("button", name="I need help now").click()
+        status = portal.locator("#help-status")
+        expect(status).to_have_attribute("data-state", "alerted")
+        expect(status).to_contain_text("We have alerted your care team")
+        expect(status).to_have_attribute("data-live", "socket")
+        event = CrisisEvent.objects.get(client=client)
+
+        # The same page reopened in a browser without websockets falls back to polling.
+        polling = client_context.new_page()
+        polling.add_init_script("delete window.WebSocket;")
+        polling.goto("/crisis/help/")
+        expect(polling.locator("#help-status")).to_have_attribute("data-live", "polling")
+        expect(polling.locator("#help-status")).to_contain_text("We have alerted your care team")
+
+        outside_browser_loop(escalation_tick)  # step 1 alerts the clinician
+        staff = staff_context.new_page()
+        staff.goto(f"/staff/crisis/{event.pk}/")
+        staff.locator("#acknowledge").click()
+        expect(staff.locator("#event-state")).to_have_text("acknowledged")
+
+        for page in (portal, polling):
+            box = page.locator("#help-status")
+            expect(box).to_have_attribute("data-state", "seen")
+            expect(box).to_contain_text("A clinician has seen this and will contact you")
+            expect(box).to_contain_text("Dana, clinician will contact you by about")
+        assert failed_loads(responses) == []
+        event.refresh_from_db()
+        assert event.state == EventState.ACKNOWLEDGED
+    finally:
+        staff_context.close()
+        client_context.close()
+        outside_browser_loop(purge_queues)

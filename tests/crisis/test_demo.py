@@ -78,3 +78,25 @@ def test_the_day_program_has_its_own_people_and_sees_nothing_of_the_evening_one(
     assert client_reachable_by(day_supervisor, day_client)
     assert not client_reachable_by(day_supervisor, evening_client)
     assert not client_reachable_by(User.objects.get(email="supervisor@demo.harbor"), day_client)
+
+
+def test_the_demo_supervisor_sees_an_unacknowledged_crisis_at_once(settings):
+    settings.DEBUG = True  # seed_demo refuses a production configuration
+    import re
+
+    from crisis.models import CrisisEvent
+    from tests.conftest import sign_in
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    asking = ClientProfile.objects.get(user__email="client12@demo.harbor")
+    event = CrisisEvent.objects.get(client=asking)  # once, however often the demo is seeded
+    sam = User.objects.get(email="supervisor@demo.harbor")
+    assert not asking.care_team.filter(clinician=sam).exists()
+    html = sign_in(sam).get("/staff/").content.decode()
+    row = re.search(rf'<tr[^>]*data-event-id="{event.pk}">(.*?)</tr>', html, re.S)
+    assert row and "UNACKNOWLEDGED" in row.group(1)
+    day_supervisor = User.objects.get(email="day.supervisor@demo.harbor")
+    assert (
+        f'data-event-id="{event.pk}"' not in sign_in(day_supervisor).get("/staff/").content.decode()
+    )

@@ -37,6 +37,17 @@ async def nothing_for(feed) -> bool:
     return await feed.receive_nothing(timeout=QUIET_TIMEOUT)
 
 
+async def only_oversight_for(feed) -> list[dict]:
+    """What a supervisor hears while a step alerts others: the dashboard's oversight notices
+    (crisis.services.live), never the step's alert; returns them."""
+    heard = []
+    while not await feed.receive_nothing(timeout=QUIET_TIMEOUT):
+        message = await feed.receive_json_from(timeout=RECEIVE_TIMEOUT)
+        assert message["event"] == "crisis.oversight", message
+        heard.append(message)
+    return heard
+
+
 def test_each_step_reaches_its_people_and_not_others(team, policy, other_clinician, support_agent):
     client = team["client"]
 
@@ -68,14 +79,19 @@ def test_each_step_reaches_its_people_and_not_others(team, policy, other_clinici
         assert first["payload"]["event_id"] == event.pk
         assert first["payload"]["url"] == f"/staff/crisis/{event.pk}/"
         assert "Casey C." in first["payload"]["title"]
-        for name in ("on_call", "supervisor", "other", "support"):
+        for name in ("on_call", "other", "support"):
             assert await nothing_for(feeds[name]), name
+        # The supervisor is not alerted by step 1, but their dashboard follows it: the opening
+        # and the step, as oversight notices.
+        watched = await only_oversight_for(feeds["supervisor"])
+        assert [m["payload"]["event_id"] for m in watched] == [event.pk, event.pk]
 
         await sync_to_async(next_step)()
         second = await next_crisis_message(feeds["on_call"])
         assert second["event"] == "crisis.escalated" and second["payload"]["event_id"] == event.pk
-        for name in ("supervisor", "other", "support"):
+        for name in ("other", "support"):
             assert await nothing_for(feeds[name]), name
+        assert len(await only_oversight_for(feeds["supervisor"])) == 1
 
         await sync_to_async(crisis_acknowledge)(actor=team["on_call"], event=event)
         for name in ("primary", "on_call"):

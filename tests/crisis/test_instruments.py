@@ -40,7 +40,7 @@ def test_phq9_item_9_above_zero_is_high_risk_whatever_the_total(total, item9):
     _, result = PHQ9.evaluate(phq9(total, item9=item9))
     assert result.score == total
     assert result.risk == "high"
-    assert any("Item 9" in reason for reason in result.reasons)
+    assert any("better off dead or of self-harm" in reason for reason in result.reasons)
 
 
 def test_phq9_all_threes_is_27_severe_and_high():

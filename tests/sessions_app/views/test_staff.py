@@ -306,3 +306,17 @@ def test_an_invalid_correction_or_move_says_why_in_the_banner(
     )
     assert "greater than or equal to 1" in too_short and "%(" not in too_short
     assert not AttendanceCorrection.objects.exists()
+
+
+def test_the_session_list_tallies_attendance_in_words(clinician, client_profile, now_session):
+    other = ClientProfileFactory(program=client_profile.program)
+    for profile, status in ((client_profile, "technical_issue"), (other, "no_show")):
+        Attendance.objects.create(
+            session=now_session,
+            client=profile,
+            session_starts_at=now_session.starts_at,
+            derived_status=status,
+        )
+    page = sign_in(clinician).get("/staff/sessions/").content.decode()
+    assert "Technical issue: 1" in page and "No-show: 1" in page
+    assert "technical_issue" not in page and "no_show" not in page
