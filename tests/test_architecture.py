@@ -28,6 +28,9 @@ ALLOWED = {
     ("support", "sessions_app"),
     ("support", "crisis"),
     ("recordings", "sessions_app"),
+    # messaging screens a client's secure messages through crisis (crisis_screen_text, as an
+    # inbound text) and shows the client their safety plan after crisis words.
+    ("messaging", "crisis"),
 }
 PUBLIC_ROOMS = ("selectors", "services")
 # A room is a module or, once it outgrows one file, a package.
