@@ -10,6 +10,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from iop.consents.models import ConsentKind, ConsentMethod
@@ -52,10 +53,11 @@ def texting_client(client_profile, clinician):
     user = client_profile.user
     user.phone, user.phone_verified_at = CLIENT_PHONE, timezone.now()
     user.save(update_fields=["phone", "phone_verified_at"])
-    consent_grant(
-        actor=clinician,
-        client=client_profile,
-        document=ConsentDocumentFactory(kind=ConsentKind.SMS, version=1),
-        method=ConsentMethod.IN_SESSION,
-    )
+    with time_machine.travel(ny(2026, 1, 5, 10, 0), tick=False):  # before the tests' times
+        consent_grant(
+            actor=clinician,
+            client=client_profile,
+            document=ConsentDocumentFactory(kind=ConsentKind.SMS, version=1),
+            method=ConsentMethod.IN_SESSION,
+        )
     return client_profile
