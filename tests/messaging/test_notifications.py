@@ -23,9 +23,7 @@ SECRET = "my sister's wedding on Saturday"
 
 
 def _sent_to_client(client_profile) -> list[OutboundMessage]:
-    return list(
-        OutboundMessage.objects.filter(user=client_profile.user).order_by("pk")
-    )
+    return list(OutboundMessage.objects.filter(user=client_profile.user).order_by("pk"))
 
 
 def test_an_answer_is_announced_by_text_with_consent_and_without_content(

@@ -121,7 +121,9 @@ def test_ticks_racing_each_other_remind_each_stage_once(
         (other_clinician, "care_team", 5),
         (supervisor, "supervisor", 10),
     ):
-        keys = [m.idempotency_key for m in feed.filter(user=person) if f":{kind}:" in m.idempotency_key]
+        keys = [
+            m.idempotency_key for m in feed.filter(user=person) if f":{kind}:" in m.idempotency_key
+        ]
         assert len(keys) == count == len(set(keys))
     assert set(ReplyTimer.objects.values_list("stage", flat=True)) == {ReminderStage.DONE}
 
@@ -131,7 +133,9 @@ def test_beat_runs_the_reminder_tick(settings, client_profile):
     from messaging.tasks import reply_reminder_tick_task
 
     entry = settings.CELERY_BEAT_SCHEDULE["messaging-reply-reminder-tick"]
-    assert entry["task"] == "messaging.tasks.reply_reminder_tick_task" and entry["task"] in app.tasks
+    assert (
+        entry["task"] == "messaging.tasks.reply_reminder_tick_task" and entry["task"] in app.tasks
+    )
     with time_machine.travel(OPEN, tick=False) as clock:
         thread_start(actor=client_profile.user, body="hello")
         assert reply_reminder_tick_task() == 0

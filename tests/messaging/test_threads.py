@@ -50,7 +50,10 @@ def test_staff_write_to_a_client_with_named_colleagues_of_the_care_team(
     CareTeamFactory(client=client_profile, clinician=colleague, is_primary=False)
     with time_machine.travel(OPEN, tick=False):
         thread, _ = thread_start(
-            actor=clinician, client=client_profile, body="How did the week go?", colleagues=[colleague]
+            actor=clinician,
+            client=client_profile,
+            body="How did the week go?",
+            colleagues=[colleague],
         )
     assert not thread.to_care_team
     assert set(thread.staff.all()) == {clinician, colleague}
