@@ -16,6 +16,7 @@ from django.utils import timezone
 from iop.consents.models import ConsentKind, ConsentMethod
 from iop.consents.services import consent_grant
 from iop.notify.backends import locmem
+from tests.api.conftest import make_key  # noqa: F401 - fixture
 from tests.factories import ConsentDocumentFactory
 
 NY = ZoneInfo("America/New_York")

@@ -83,9 +83,11 @@ def test_staff_hear_live_who_wrote_never_what(
     client_profile, clinician, other_clinician, supervisor, django_capture_on_commit_callbacks
 ):
     heard = AccessLog.objects.filter(object_type=FEED_OBJECT_TYPE, client=client_profile)
-    with time_machine.travel(OPEN, tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            thread_start(actor=client_profile.user, body=SECRET)
+    with (
+        time_machine.travel(OPEN, tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        thread_start(actor=client_profile.user, body=SECRET)
     # The care team only: not the other caseload's clinician.
     assert set(heard.values_list("actor_id", flat=True)) == {clinician.pk}
     assert not any("wedding" in m.body for m in OutboundMessage.objects.all())

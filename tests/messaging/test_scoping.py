@@ -11,7 +11,7 @@ from iop.api.models import Scope
 from iop.audit.models import AccessLog, Action
 from messaging.models import Message, MessageThread
 from messaging.services import thread_start
-from tests.api.conftest import key_client, make_key  # noqa: F401 - fixture
+from tests.api.conftest import key_client
 from tests.conftest import sign_in
 from tests.messaging.conftest import OPEN
 
@@ -50,7 +50,7 @@ def test_the_api_lists_only_what_each_caller_may_see(
     support_agent,
     clinician,
     make_key,
-    other_program,  # noqa: F811
+    other_program,
 ):
     thread, message = ours
     with time_machine.travel(OPEN, tick=False):
@@ -92,7 +92,7 @@ def test_api_writes_name_the_field_and_save_nothing(
     clinician,
     other_clinician,
     support_agent,
-    make_key,  # noqa: F811
+    make_key,
 ):
     thread, _ = ours
     before = (MessageThread.objects.count(), Message.objects.count())
