@@ -65,7 +65,13 @@ def matched_phrase(text: str) -> str | None:
     return found.group(0) if found else None
 
 
-def text_screen(*, client: ClientProfile | None, text: str, source: str) -> CrisisEvent | None:
+def text_screen(
+    *,
+    client: ClientProfile | None,
+    text: str,
+    source: str,
+    timeline_data: dict[str, str] | None = None,
+) -> CrisisEvent | None:
     """Open (or join) a crisis event when a client's text contains crisis words.
 
     Harbor opens it (actor None), which crisis_open allows from any source.
@@ -76,7 +82,11 @@ def text_screen(*, client: ClientProfile | None, text: str, source: str) -> Cris
     if phrase is None or client is None:
         return None
     event, _ = crisis_open(
-        actor=None, client=client, source=source, summary=f'Crisis words in a text: "{phrase}".'
+        actor=None,
+        client=client,
+        source=source,
+        summary=f'Crisis words in a text: "{phrase}".',
+        timeline_data=timeline_data,
     )
     return event
 

@@ -478,6 +478,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # messaging/: a client's secure message unanswered past its time is a timer row claimed by
+    # this tick (SKIP LOCKED): it reminds the care team, then the program's supervisors.
+    "messaging-reply-reminder-tick": {
+        "task": "messaging.tasks.reply_reminder_tick_task",
+        "schedule": 30.0,
+        "options": {"expires": 25},
+    },
     "api-idempotency-purge": {
         "task": "iop.api.tasks.idempotency_purge_task",
         "schedule": 3600.0,
@@ -657,6 +664,16 @@ SUPPORT_CHAT_WAIT_SECONDS = env_int("SUPPORT_CHAT_WAIT_SECONDS", 180, minimum=30
 SUPPORT_SEARCH_TRIGRAM = env_str("SUPPORT_SEARCH_TRIGRAM", "auto") or "auto"
 if SUPPORT_SEARCH_TRIGRAM not in ("auto", "off"):
     raise ImproperlyConfigured("SUPPORT_SEARCH_TRIGRAM must be auto or off")
+# messaging/: secure care-team threads are read in clinic hours (each program's time zone):
+# MESSAGING_CLINIC_HOURS on MESSAGING_CLINIC_DAYS, closed on the public holidays of
+# MESSAGING_HOLIDAY_COUNTRY (empty: none). A client's message unanswered after
+# MESSAGING_REPLY_WITHIN_MINUTES of clinic time (0: one clinic day) reminds the care team, and
+# MESSAGING_SUPERVISOR_AFTER_MINUTES of clinic time later the program's supervisors.
+MESSAGING_CLINIC_HOURS = env_str("MESSAGING_CLINIC_HOURS", "09:00-17:00") or "09:00-17:00"
+MESSAGING_CLINIC_DAYS = env_list("MESSAGING_CLINIC_DAYS", ["mon", "tue", "wed", "thu", "fri"])
+MESSAGING_HOLIDAY_COUNTRY = (env_str("MESSAGING_HOLIDAY_COUNTRY", "US") or "").upper()
+MESSAGING_REPLY_WITHIN_MINUTES = env_int("MESSAGING_REPLY_WITHIN_MINUTES", 0, minimum=0)
+MESSAGING_SUPERVISOR_AFTER_MINUTES = env_int("MESSAGING_SUPERVISOR_AFTER_MINUTES", 240, minimum=1)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "care@harbor.example")
 # For django.core.mail.backends.smtp.EmailBackend (production).

@@ -2,14 +2,16 @@
 
 from django.urls import path
 
-from messaging.views import staff_peer
+from messaging.views import staff, staff_peer
 
 app_name = "messaging_staff"
 
-urlpatterns: list = []
-
-# Group peer spaces (views/staff_peer.py)
-urlpatterns += [
+urlpatterns: list = [
+    # Care-team threads (views/staff.py)
+    path("", staff.inbox, name="inbox"),
+    path("threads/<int:thread_id>/", staff.thread, name="thread"),
+    path("clients/<int:client_id>/new/", staff.new, name="new"),
+    # Group peer spaces (views/staff_peer.py)
     path("peer/", staff_peer.peer_spaces, name="peer_spaces"),
     path("peer/<int:space_id>/", staff_peer.peer_space, name="peer_space"),
     path("peer/<int:space_id>/post/", staff_peer.peer_post, name="peer_post"),

@@ -31,6 +31,8 @@ ALLOWED = {
     # messaging's peer spaces follow who is in a group today (sessions) and screen posts for
     # crisis words, opening an event for the author (crisis; supervisors hear of overdue reports)
     ("messaging", "sessions_app"),
+    # messaging screens a client's secure messages through crisis (crisis_screen_text, as an
+    # inbound text) and shows the client their safety plan after crisis words.
     ("messaging", "crisis"),
 }
 PUBLIC_ROOMS = ("selectors", "services")

@@ -278,6 +278,13 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "messaging_staff:peer_mute": ("clinical_post_only", "clinical_act"),
     "messaging_staff:peer_unmute": ("clinical_post_only", "clinical_act"),
     "messaging_staff:peer_review": ("clinical_post_only", "clinical_act"),
+    # Secure messages: a client's own threads (another's does not exist); the clinical staff
+    # who may see the client; support agents see none. Forms re-render with their errors.
+    "messaging:threads": ("own_client", "own_client"),
+    "messaging:thread": ("ours_client", "ours_client"),
+    "messaging_staff:inbox": ("clinical", None),
+    "messaging_staff:thread": ("clinical_ours", "clinical_ours"),
+    "messaging_staff:new": ("clinical_ours", "clinical_ours"),
 }
 
 # Not walked here: the API (tests/api/test_personas.py walks it), Django's admin (its own
@@ -354,6 +361,7 @@ def path_of(page: Page, clinic: PageClinic) -> str:
         "provider": "jitsi",
         "recording_id": records.recording_id,
         "request_id": records.access_request_id,
+        "thread_id": records.thread_id,
     }
     if clinic.peer is not None:  # messaging's group peer space
         by_name |= {

@@ -66,7 +66,12 @@ def _require_can_open(actor: Actor, client: ClientProfile, source: str) -> None:
 
 
 def crisis_open(
-    *, actor: Actor, client: ClientProfile, source: str, summary: str = ""
+    *,
+    actor: Actor,
+    client: ClientProfile,
+    source: str,
+    summary: str = "",
+    timeline_data: dict[str, Any] | None = None,
 ) -> tuple[CrisisEvent, bool]:
     """Open a crisis (or join the client's unresolved one); its first step is due at once.
 
@@ -75,18 +80,26 @@ def crisis_open(
     inbound text or call) from any source.
 
     Needs only PostgreSQL: the step is a due row, and handing it to a worker after commit is
-    best effort. Returns (event, created).
+    best effort. `timeline_data` goes on the timeline entry (a link to where the words were
+    written). Returns (event, created).
     """
     _require_can_open(actor, client, source)
     summary = summary.strip()
     if len(summary) > SUMMARY_MAX:
         raise ValidationError({"summary": [f"Keep the summary under {SUMMARY_MAX} characters."]})
     with transaction.atomic():
-        return _open_locked(actor=actor, client=client, source=source, summary=summary)
+        return _open_locked(
+            actor=actor, client=client, source=source, summary=summary, data=timeline_data
+        )
 
 
 def _open_locked(
-    *, actor: Actor, client: ClientProfile, source: str, summary: str
+    *,
+    actor: Actor,
+    client: ClientProfile,
+    source: str,
+    summary: str,
+    data: dict[str, Any] | None = None,
 ) -> tuple[CrisisEvent, bool]:
     """crisis_open without the permission check, inside the caller's transaction.
 
@@ -107,7 +120,7 @@ def _open_locked(
             actor=actor,
             text=f"Raised again: {CrisisSource(source).label}."
             + (f" {summary}" if summary else ""),
-            data={"source": source},
+            data={"source": source, **(data or {})},
         )
         access_record(actor=actor, action=Action.UPDATE, client=client, obj=existing)
         if existing.notified_user_ids:
@@ -142,7 +155,7 @@ def _open_locked(
         actor=actor,
         at=now,
         text=f"Opened: {CrisisSource(source).label}." + (f" {summary}" if summary else ""),
-        data={"policy": plan.policy_name},
+        data={"policy": plan.policy_name, **(data or {})},
     )
     access_record(actor=actor, action=Action.CREATE, client=client, obj=event)
     # The program's supervisors see every crisis from its first second, whoever's caseload it

@@ -1,5 +1,6 @@
 """The crisis screen for a client's own words from any channel other apps carry (a tech-support
-chat, later secure messages): the same phrases and the same crisis event as an inbound text."""
+chat, a secure message to the care team): the same phrases and the same crisis event as an
+inbound text."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from iop.accounts.models import ClientProfile
 SCREENED_CHANNELS = {
     "support_chat": CrisisSource.SUPPORT_CHAT,
     "peer_space": CrisisSource.PEER_POST,  # messaging's group peer spaces
+    "secure_message": CrisisSource.MESSAGE_KEYWORD,
 }
 
 
@@ -20,7 +22,13 @@ def crisis_words_in(text: str) -> str | None:
 
 
 def crisis_screen_text(
-    *, client: ClientProfile | None, text: str, channel: str
+    *, client: ClientProfile | None, text: str, channel: str, link: str = "", link_label: str = ""
 ) -> CrisisEvent | None:
-    """Open (or join) a crisis event when a client's words on `channel` contain crisis words."""
-    return text_screen(client=client, text=text, source=SCREENED_CHANNELS[channel])
+    """Open (or join) a crisis event when a client's words on `channel` contain crisis words.
+
+    `link` (a staff page's path) puts where the words were written on the event's timeline.
+    """
+    data = {"link": link, "link_label": link_label or "Open"} if link else None
+    return text_screen(
+        client=client, text=text, source=SCREENED_CHANNELS[channel], timeline_data=data
+    )

@@ -77,18 +77,25 @@ def _refusal(status: int, code: str, message: str, **headers: str) -> JsonRespon
 
 
 def _claim(owner: str, key: str, fingerprint: str) -> tuple[IdempotentRequest, bool]:
-    """The row for (owner, key), made here (True) or by an earlier request (False)."""
+    """The row for (owner, key), made here (True) or by an earlier request (False).
+
+    An earlier request's row can vanish between our failed insert and our read (its answer was
+    one that is not kept, such as a 403, and it deleted the row): then we try again to make it.
+    """
     now = timezone.now()
     IdempotentRequest.objects.filter(
         owner=owner, key=key, created_at__lt=now - IDEMPOTENCY_TTL
     ).delete()
-    try:
-        with transaction.atomic():
-            return IdempotentRequest.objects.create(
-                owner=owner, key=key, fingerprint=fingerprint, created_at=now
-            ), True
-    except IntegrityError:
-        return IdempotentRequest.objects.get(owner=owner, key=key), False
+    while True:
+        try:
+            with transaction.atomic():
+                return IdempotentRequest.objects.create(
+                    owner=owner, key=key, fingerprint=fingerprint, created_at=now
+                ), True
+        except IntegrityError:
+            found = IdempotentRequest.objects.filter(owner=owner, key=key).first()
+            if found is not None:
+                return found, False
 
 
 def _replay(record: IdempotentRequest) -> HttpResponse:

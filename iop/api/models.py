@@ -35,6 +35,7 @@ class Scope(models.TextChoices):
         "recordings:read",
         "Read session recordings' records and clients' access requests (never their media)",
     )
+    MESSAGES_READ = "messages:read", "Read secure messages between clients and their care team"
 
 
 KEY_PREFIX = "hbr"

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0003_education_recordings_flag"),
         ("crisis", "0006_support_chat"),
-        ("messaging", "0001_initial"),
+        ("messaging", "0002_threads"),
         ("sessions_app", "0007_livekit_provider"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

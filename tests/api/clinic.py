@@ -56,6 +56,8 @@ class Clinic:
     announcement_id: int = 0
     recording_id: int = 0
     access_request_id: int = 0
+    thread_id: int = 0  # a secure-message thread the client started
+    thread_message_id: int = 0
 
 
 def _recording(session: Session, client: ClientProfile, facilitator: User) -> Recording:
@@ -176,6 +178,11 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         reason=f"{name}: to hear it again",
         due_at=timezone.now() + timedelta(hours=72),
     )
+    from messaging.services import thread_start
+
+    thread, first_message = thread_start(
+        actor=client.user, subject=f"{name}: a question", body="Can we talk about my homework?"
+    )
     return Clinic(
         client,
         group,
@@ -190,4 +197,6 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         announcement_id=announcement.pk,
         recording_id=recording.pk,
         access_request_id=access_request.pk,
+        thread_id=thread.pk,
+        thread_message_id=first_message.pk,
     )

@@ -80,6 +80,9 @@ RULES: dict[str, tuple[int, ...]] = {
     "facilitator_act": (403, 404, 409, 404, 403, 404, 404, 403, 403, 403, 403, 401),
     # Playing our recording: whoever sees it reaches validation (the purpose); keys never play.
     "ours_person_write": (400, 404, 400, 404, 400, 404, 404, 400, 403, 403, 403, 401),
+    # Secure messages: clients and clinical staff write (an empty body meets validation);
+    # support agents and every API key are refused before the body is read.
+    "messaging_write": (400, 400, 400, 400, 400, 400, 403, 400, 403, 403, 403, 401),
 }
 
 # (route name, method) → rule. A new route fails the test until it has a line here.
@@ -147,6 +150,12 @@ ACCESS: dict[tuple[str, str], str] = {
     ("recordings_api:recording-list", "POST"): "clinical_person_write",
     ("recordings_api:recording-stop", "POST"): "facilitator_act",
     ("recordings_api:recording-playback", "POST"): "ours_person_write",
+    ("messaging_api:message-thread-list", "GET"): "list",
+    ("messaging_api:message-thread-list", "POST"): "messaging_write",
+    ("messaging_api:message-thread-detail", "GET"): "ours",
+    ("messaging_api:message-list", "GET"): "list",
+    ("messaging_api:message-list", "POST"): "messaging_write",
+    ("messaging_api:message-detail", "GET"): "ours",
 }
 
 
@@ -206,6 +215,8 @@ def object_id(route: Route, clinic: Clinic) -> str:
     ids = {
         # Before any shorter prefix ("recording-") that would also match.
         "recording-request": clinic.access_request_id,
+        "message-thread": clinic.thread_id,  # before "message"
+        "message": clinic.thread_message_id,
         "client": clinic.client.pk,
         "group": clinic.group.pk,
         "session": clinic.session.pk,
