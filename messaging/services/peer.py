@@ -298,7 +298,13 @@ def peer_post_create(
         access_record(actor=person, action=Action.CREATE, client=client, obj=post)
         if phrase:
             # The same screen as an inbound text: one crisis event for the author's care team.
-            post.crisis_event = crisis_screen_text(client=client, text=text, channel="peer_space")
+            post.crisis_event = crisis_screen_text(
+                client=client,
+                text=text,
+                channel="peer_space",
+                link=reverse("messaging_staff:peer_space", args=[space.pk]) + f"#post-{post.pk}",
+                link_label=f"Held post in the peer space of {space.group}",
+            )
             post.save(update_fields=["crisis_event"])
             _logged(
                 space, ModerationAction.HOLD, None, post=post, client=client, reason="crisis words"

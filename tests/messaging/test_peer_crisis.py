@@ -40,6 +40,9 @@ def test_crisis_words_hold_the_post_show_the_help_panel_and_open_one_event(
     assert post.state == "held"
     event = CrisisEvent.objects.get()
     assert (event.client, event.source, post.crisis_event) == (peer_profile, "peer_post", event)
+    # The held post is linked on the event's timeline, for the responders.
+    links = [entry.data.get("link", "") for entry in event.timeline.all() if entry.data]
+    assert any(link.endswith(f"#post-{post.pk}") for link in links), links
     # Not shown to the group; still to its author after a reload, help panel included.
     assert "go on like this" not in sign_in(client_profile.user).get(page).content.decode()
     again = pat.get(page).content.decode()
