@@ -48,6 +48,7 @@ from iop.accounts.models import CareTeamMember
 from iop.audit.models import AccessLog
 from iop.consents.models import ConsentAction, ConsentKind, ConsentMethod, ConsentRecord
 from iop.notify.models import OutboundMessage
+from messaging.models import Message, MessageThread, ThreadRead
 from recordings.models import (
     Recording,
     RecordingAccessRequest,
@@ -107,6 +108,8 @@ QUERIES: dict[str, tuple[int | None, ...]] = {
     "support_api:announcement-list": (3, 7, 7, 6),
     "recordings_api:recording-request-list": (4, 6, 6, 5),
     "recordings_api:recording-list": (5, 7, 7, 6),
+    "messaging_api:message-thread-list": (5, 7, 7, 6),
+    "messaging_api:message-list": (4, 6, 6, 5),
 }
 
 # Lists that are not paged (a fixed, short list from the code): one plain JSON array.
@@ -405,6 +408,7 @@ def _seed(program, clinician, other_clinician, supervisor, client_profile, admin
     )
     _seed_support(clients, admin=admin, now=now)
     _seed_recordings(sessions, enrolled, clinician=clinician, now=now)
+    _seed_messages(clients, clinician=clinician, now=now)
     return event
 
 
@@ -452,6 +456,38 @@ def _seed_recordings(sessions, enrolled, *, clinician, now) -> None:
         )
         for i, (recording, members) in enumerate(zip(recordings, enrolled, strict=True))
         for client in members
+    )
+
+
+def _seed_messages(clients, *, clinician, now) -> None:
+    """A thread from each client (30 from ours), each a client's question and an answer, some
+    read by the clinician."""
+    threads = MessageThread.objects.bulk_create(
+        MessageThread(
+            client=client,
+            subject=f"Question {i:02d}",
+            started_by=client.user,
+            last_message_at=now - timedelta(minutes=i),
+            last_answered_by=clinician,
+            last_answered_at=now - timedelta(minutes=i),
+        )
+        for i, client in enumerate(clients + [clients[0]] * (N_CLIENTS - 1))
+    )
+    messages = Message.objects.bulk_create(
+        Message(
+            thread=thread,
+            author=author,
+            from_client=author == thread.started_by,
+            body="Can I move Thursday's session?",
+            sent_at=now - timedelta(minutes=i, seconds=30 - second),
+        )
+        for i, thread in enumerate(threads)
+        for second, author in enumerate((thread.started_by, clinician))
+    )
+    ThreadRead.objects.bulk_create(
+        ThreadRead(thread=thread, user=clinician, last_read_message_id=messages[2 * i].pk)
+        for i, thread in enumerate(threads)
+        if i % 2
     )
 
 
