@@ -62,7 +62,10 @@ ROLES = {
 }
 # Routes that answer a piece of a page (fetched by the page's script), not a page: each is
 # checked inside the page that includes it, named here.
-FRAGMENTS = {"support:trouble_help": "sessions:detail"}
+FRAGMENTS = {
+    "support:trouble_help": "sessions:detail",
+    "crisis_staff:open_crises": "staff:dashboard",  # the supervisor's open-crises panel
+}
 MIN_CONTROL_PX = 24
 
 RUN_AXE = """async ([blocking, alsoRun]) => {
