@@ -73,7 +73,7 @@ suite: venv
 		set -e; \
 		python manage.py makemigrations --check --dry-run; \
 		$(DEPLOY_ENV) python manage.py check --deploy --fail-level WARNING; \
-		pytest'
+		pytest -n 2 --dist loadfile'
 
 # Leaves var/ (the embedded databases' data) alone.
 clean:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -81,3 +82,22 @@ def env_networks(
                 f"{name} must list IP addresses or networks (CIDR), got {item!r}"
             ) from None
     return networks
+
+
+def redis_url_for_worker(url: str, worker: str | None) -> str:
+    """The Redis URL of one worker of a parallel test run (pytest-xdist names them gw0, gw1,
+    ...): database N+1 of the same server, as pytest-django gives each worker its own
+    PostgreSQL database, so one worker's Celery queues, channel groups and cache are never
+    another's. Outside such a run (worker None) the URL is unchanged."""
+    if not worker:
+        return url
+    if not worker.startswith("gw") or not worker[2:].isdigit():
+        raise ImproperlyConfigured(f"PYTEST_XDIST_WORKER must be gw<N>, got {worker!r}")
+    parts = urlsplit(url)
+    if parts.scheme == "unix":
+        query = [(k, v) for k, v in parse_qsl(parts.query) if k != "db"]
+        base = int(dict(parse_qsl(parts.query)).get("db", "0"))
+        db = base + 1 + int(worker[2:])
+        return f"unix://{parts.netloc}{parts.path}?{urlencode([*query, ('db', str(db))])}"
+    base = int(parts.path.strip("/") or "0")
+    return urlunsplit(parts._replace(path=f"/{base + 1 + int(worker[2:])}"))

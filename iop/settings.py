@@ -25,6 +25,7 @@ from iop.env import (
     env_optional_url,
     env_str,
     env_url,
+    redis_url_for_worker,
 )
 from iop.production import (
     LiveKitValues,
@@ -128,7 +129,10 @@ if DATABASE_POOL_SIZE:
 DATABASES["default"]["TEST"] = {"NAME": env_str("TEST_DATABASE_NAME", None)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix"))
+REDIS_URL = redis_url_for_worker(
+    env_url("REDIS_URL", "redis://127.0.0.1:6379/0", schemes=("redis", "rediss", "unix")),
+    env_str("PYTEST_XDIST_WORKER"),
+)
 # Short socket timeouts: a Redis outage must never make a page hang (DESIGN invariant 1).
 REDIS_SOCKET_TIMEOUT = 0.5
 

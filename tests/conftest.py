@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 
@@ -15,6 +18,12 @@ from tests.factories import (
     UserFactory,
     totp_device,
 )
+
+# A parallel run's worker (pytest-xdist) reads and writes its own Redis database: the settings
+# applied the worker's offset as they loaded (iop.env.redis_url_for_worker). The servers and
+# Celery workers the tests start are given that URL as it is, and must not offset it again.
+if os.environ.pop("PYTEST_XDIST_WORKER", None):
+    os.environ["REDIS_URL"] = settings.REDIS_URL
 
 
 @pytest.fixture(scope="session")
@@ -190,6 +199,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     import threading
     import traceback
 
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # a parallel run's worker: its controller ends it, over threads of its own
     lingering = [
         t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon
     ]

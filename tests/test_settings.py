@@ -131,6 +131,8 @@ def test_development_defaults_do_not_pass_the_deploy_checks():
         ("DATABASE_URL", "mysql://db.example.org/harbor"),
         ("REDIS_URL", "http://127.0.0.1:6379/0"),
     ],
+    # Not the random key itself in the test id: it would differ between a parallel run's workers.
+    ids=lambda value: "one-id-twice" if value == f"{RECORDING_KEY},{RECORDING_KEY}" else None,
 )
 def test_a_bad_value_stops_start_up_naming_the_variable(variable, value):
     result = deploy_check(production_env(**{variable: value}))
@@ -236,3 +238,28 @@ def test_production_turns_on_transport_security():
         "True True True 31536000 ('HTTP_X_FORWARDED_PROTO', 'https') False "
         "['harbor.example.org'] ['https://harbor.example.org']"
     )
+
+
+@pytest.mark.parametrize(
+    ("url", "worker", "expected"),
+    [
+        ("redis://127.0.0.1:6379/0", None, "redis://127.0.0.1:6379/0"),
+        ("redis://127.0.0.1:6379/0", "gw0", "redis://127.0.0.1:6379/1"),
+        ("redis://:pw@redis:6390/2", "gw1", "redis://:pw@redis:6390/4"),
+        ("redis://127.0.0.1:6379", "gw0", "redis://127.0.0.1:6379/1"),
+        ("unix:///run/redis.sock?db=3", "gw1", "unix:///run/redis.sock?db=5"),
+    ],
+)
+def test_each_parallel_test_worker_gets_its_own_redis_database(url, worker, expected):
+    from iop.env import redis_url_for_worker
+
+    assert redis_url_for_worker(url, worker) == expected
+
+
+def test_servers_and_workers_started_by_a_test_use_its_redis_database(request):
+    """A parallel run's worker offsets its Redis database once; what it starts inherits the
+    URL as it is (tests/conftest.py), so a daphne or Celery worker shares its database."""
+    if hasattr(request.config, "workerinput"):
+        assert settings.REDIS_URL.rsplit("/", 1)[1] != "0"
+    assert os.environ.get("PYTEST_XDIST_WORKER") is None
+    assert os.environ.get("REDIS_URL", settings.REDIS_URL) == settings.REDIS_URL

@@ -126,6 +126,9 @@ def test_a_bad_recording_keys_setting_fails_loudly_without_echoing_it(settings):
         ("k:" + base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="), "no valid key"),
         ("k:" + "*" * 44, "no valid key"),
     ],
+    # Named, not shown: the random keys would give every process (a parallel run's workers)
+    # different test ids.
+    ids=["no-colon", "no-id", "id-with-space", "short-key", "unpadded-key", "not-base64"],
 )
 def test_recording_keys_are_parsed_strictly(entry, reason):
     with pytest.raises(ValueError, match=reason) as raised:
