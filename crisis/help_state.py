@@ -58,12 +58,18 @@ class HelpState:
         }
 
 
+# A name that starts with a title is said as the title and the family name.
+TITLES = {"dr", "mr", "mrs", "ms", "mx", "miss", "prof"}
+
+
 def first_name_and_role(person: User | None) -> str:
     """ "Dana, clinician": enough for the client to know who will call, nothing more."""
     if person is None:
         return ""
     name = (person.preferred_name or person.full_name or "").split()
     role = ROLE_WORDS.get(Role(person.role), "member of your care team")
+    if len(name) > 1 and name[0].rstrip(".").lower() in TITLES:
+        return f"{name[0]} {name[-1]}, {role}"  # "Dr. Chen", not "Dr."
     return f"{name[0]}, {role}" if name else f"a {role}"
 
 

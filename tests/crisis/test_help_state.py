@@ -212,3 +212,22 @@ def test_only_the_events_own_client_may_open_its_socket(
         assert async_to_sync(scenario)() == [(False, 4403)] * 4
     finally:
         purge_queues()
+
+
+@pytest.mark.parametrize(
+    ("full_name", "preferred", "said"),
+    [
+        ("Dana Reyes", "", "Dana, clinician"),
+        ("Dr. Riley Chen", "", "Dr. Chen, clinician"),
+        ("dr Riley Chen", "", "dr Chen, clinician"),
+        ("Dr. Riley Chen", "Riley", "Riley, clinician"),
+        ("Cher", "", "Cher, clinician"),
+    ],
+)
+def test_the_client_is_told_who_will_call_by_a_name_a_person_is_called(
+    clinician, full_name, preferred, said
+):
+    from crisis.help_state import first_name_and_role
+
+    clinician.full_name, clinician.preferred_name = full_name, preferred
+    assert first_name_and_role(clinician) == said
