@@ -16,9 +16,11 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from crisis import instruments, selectors, services
-from crisis.api.common import CLIENT_PARAM, ScopedClientMixin, client_filter, visible_client_field
+from crisis.api.common import CLIENT_PARAM
 from crisis.models import CheckIn, CheckInChannel, SafetyPlan
 from iop.api.models import ApiKey, Scope
+from iop.api.params import client_param
+from iop.api.serializers import ScopedClientMixin, visible_client_field
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from iop.audit.models import Action
 from iop.audit.services import access_record, access_record_list
@@ -171,7 +173,7 @@ class CheckInViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
 
     def get_queryset(self) -> QuerySet[CheckIn]:
         rows = selectors.check_ins_visible_to(self.request.user)
-        client = client_filter(self.request)
+        client = client_param(self.request)
         if client is not None:
             rows = rows.filter(client=client)
         return rows.order_by("-submitted_at", "-id")
@@ -249,7 +251,7 @@ class SafetyPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self) -> QuerySet[SafetyPlan]:
         rows = selectors.safety_plans_visible_to(self.request.user).select_related("client")
-        client = client_filter(self.request)
+        client = client_param(self.request)
         if client is not None:
             rows = rows.filter(client=client)
         return rows.order_by("client_id", "-version")

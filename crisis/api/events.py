@@ -10,12 +10,12 @@ from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
 from crisis import selectors, services
-from crisis.api.common import CLIENT_PARAM, ScopedClientMixin, client_filter, visible_client_field
+from crisis.api.common import CLIENT_PARAM
 from crisis.models import CrisisEvent, CrisisSource, Disposition, EventState, TimelineEntry
 from iop.accounts.models import Role
 from iop.api.models import ApiKey, Scope
-from iop.api.params import choice_param
-from iop.api.serializers import PersonRefSerializer
+from iop.api.params import choice_param, client_param
+from iop.api.serializers import PersonRefSerializer, ScopedClientMixin, visible_client_field
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from iop.audit.services import access_record_list
 
@@ -129,7 +129,7 @@ class CrisisEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
 
     def get_queryset(self) -> QuerySet[CrisisEvent]:
         rows = selectors.crisis_events_visible_to(self.request.user)
-        client = client_filter(self.request)
+        client = client_param(self.request)
         if client is not None:
             rows = rows.filter(client=client)
         state = choice_param(self.request, "state", EventState.values)

@@ -18,8 +18,11 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
+
+from iop.accounts.models import ClientProfile
+from iop.accounts.selectors import client_get_for
 
 # PostgreSQL's integer and bigint columns: a larger id can match nothing and must not reach SQL.
 MAX_ID = 2**63 - 1
@@ -103,3 +106,14 @@ def text_param(request: Request, name: str, *, max_length: int) -> str | None:
     if len(raw) > max_length:
         raise ValidationError({name: [f"{name} must be at most {max_length} characters."]})
     return raw.strip()
+
+
+def client_param(request: Request, name: str = "client") -> ClientProfile | None:
+    """The client the parameter names, among those the caller may see: 404 for any other."""
+    client_id = id_param(request, name)
+    if client_id is None:
+        return None
+    try:
+        return client_get_for(request.user, client_id, audit=False)
+    except ClientProfile.DoesNotExist:
+        raise NotFound("No such client.") from None

@@ -9,7 +9,8 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from iop.accounts.selectors import client_profile_of
+from iop.accounts.models import ClientProfile
+from iop.accounts.selectors import client_profile_of, clients_visible_to
 
 
 class JsonNumberField(serializers.FloatField):
@@ -140,3 +141,26 @@ class ApiKeyMeSerializer(serializers.Serializer):
 
     def get_type(self, key) -> str:
         return "api_key"
+
+
+def visible_client_field(*, required: bool = True) -> serializers.PrimaryKeyRelatedField:
+    """A `client` field: an id among the clients the caller may see (ScopedClientMixin)."""
+    return serializers.PrimaryKeyRelatedField(
+        queryset=ClientProfile.objects.none(),
+        required=required,
+        error_messages={
+            "does_not_exist": "No client with id {pk_value} is visible to you.",
+            "incorrect_type": "Give the client's id, a whole number.",
+        },
+        style={"base_template": "input.html"},
+    )
+
+
+class ScopedClientMixin:
+    """A serializer whose `client` field finds only clients the caller may see."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["client"].queryset = clients_visible_to(request.user)

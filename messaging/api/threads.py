@@ -19,15 +19,18 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
-from iop.accounts.models import ClientProfile, User
-from iop.accounts.selectors import client_get_for
+from iop.accounts.models import User
 from iop.api.models import Scope
-from iop.api.params import id_param
-from iop.api.serializers import JsonIntegerField, PersonRefSerializer
+from iop.api.params import client_param, id_param
+from iop.api.serializers import (
+    JsonIntegerField,
+    PersonRefSerializer,
+    ScopedClientMixin,
+    visible_client_field,
+)
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from iop.audit.services import access_record_list
 from messaging import selectors
-from messaging.api.common import ScopedClientMixin, visible_client_field
 from messaging.models import BODY_MAX, SUBJECT_MAX, Message, MessageThread
 from messaging.services import message_send, thread_start
 from messaging.services.threads import require_may_message
@@ -107,16 +110,6 @@ class MessageCreateSerializer(serializers.Serializer):
             field.queryset = selectors.threads_visible_to(request.user)
 
 
-def _client_param(request) -> ClientProfile | None:
-    client_id = id_param(request, "client")
-    if client_id is None:
-        return None
-    try:
-        return client_get_for(request.user, client_id, audit=False)
-    except ClientProfile.DoesNotExist:
-        raise NotFound("No such client.") from None
-
-
 CLIENT_PARAM = OpenApiParameter("client", int, description="Only this client's conversations.")
 THREAD_PARAM = OpenApiParameter("thread", int, description="Only this conversation's messages.")
 
@@ -148,7 +141,7 @@ class MessageThreadViewSet(
         rows = selectors.with_unread(
             selectors.threads_visible_to(self.request.user), self.request.user
         ).prefetch_related("staff")
-        client = _client_param(self.request)
+        client = client_param(self.request)
         if client is not None:
             rows = rows.filter(client=client)
         return rows.order_by(
