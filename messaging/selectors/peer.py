@@ -178,7 +178,10 @@ def peer_page_for(viewer: Viewer, space: PeerSpace) -> PeerPage:
         return PostView(
             post=post,
             author_label=label,
-            real_name=post.author.display_name if moderator else "",
+            # A moderator also sees who is behind a member's shown name (a staff post names them).
+            real_name=post.author.display_name
+            if moderator and post.author_client_id is not None
+            else "",
             mine=person is not None and post.author_id == person.pk,
             open_reports=getattr(post, "open_reports", 0),
         )
