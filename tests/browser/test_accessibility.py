@@ -153,6 +153,7 @@ def chromium_browser(chromium, monkeypatch) -> Iterator:
             browser.close()
 
 
+@pytest.mark.timeout(360)  # some 240 pages, one after another (about 90 s on a quiet machine)
 def test_every_page_of_every_role_passes_axe(
     world: World,  # noqa: F811 - the fixture imported above
     asgi_server_url,
