@@ -166,6 +166,7 @@ INSTALLED_APPS = [
     "support",
     "recordings",
     "messaging",
+    "records",
 ]
 
 MIDDLEWARE = [

@@ -17,6 +17,7 @@ urlpatterns = [
     path("staff/support/", include("support.staff_urls")),
     path("staff/recordings/", include("recordings.staff_urls")),
     path("staff/messaging/", include("messaging.staff_urls")),
+    path("staff/records/", include("records.staff_urls")),
     path("staff/", include("iop.accounts.staff_urls")),
     path("sessions/", include("sessions_app.urls")),
     # Before api/: iop.api.urls ends in a catch-all JSON 404.
@@ -25,10 +26,12 @@ urlpatterns = [
     path("api/v1/", include("support.api_urls")),
     path("api/v1/", include("recordings.api_urls")),
     path("api/v1/", include("messaging.api_urls")),
+    path("api/v1/", include("records.api_urls")),
     path("crisis/", include("crisis.urls")),
     path("support/", include("support.urls")),
     path("recordings/", include("recordings.urls")),
     path("messages/", include("messaging.urls")),
+    path("records/", include("records.urls")),
     path("api/", include("iop.api.urls")),
     path("hooks/twilio/", include("iop.notify.urls")),
     path("hooks/crisis/", include("crisis.hook_urls")),
@@ -36,6 +39,7 @@ urlpatterns = [
     path("hooks/support/", include("support.hook_urls")),
     path("hooks/recordings/", include("recordings.hook_urls")),
     path("hooks/messaging/", include("messaging.hook_urls")),
+    path("hooks/records/", include("records.hook_urls")),
     path("admin/", admin.site.urls),
 ]
 

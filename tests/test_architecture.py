@@ -34,6 +34,10 @@ ALLOWED = {
     # messaging screens a client's secure messages through crisis (crisis_screen_text, as an
     # inbound text) and shows the client their safety plan after crisis words.
     ("messaging", "crisis"),
+    # records documents what sessions and crisis know: attendance minutes become weekly hours
+    # (with engagement alerts through sessions' path), check-in scores sit beside plan goals
+    ("records", "sessions_app"),
+    ("records", "crisis"),
 }
 PUBLIC_ROOMS = ("selectors", "services")
 # A room is a module or, once it outgrows one file, a package.

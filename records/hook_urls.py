@@ -1,0 +1,5 @@
+"""The clinical record has no webhooks from outside providers."""
+
+app_name = "records_hooks"
+
+urlpatterns: list = []

@@ -1,0 +1,29 @@
+"""The clinical record's data. Rooms:
+
+settings.py  RecordSettings: a program's review interval, note format and weekly hours
+plans.py     TreatmentPlan (versioned), PlanGoal, PlanObjective, PlanIntervention
+"""
+
+from records.models.plans import (
+    LevelOfCare,
+    ObjectiveStatus,
+    PlanGoal,
+    PlanIntervention,
+    PlanObjective,
+    PlanStatus,
+    TreatmentPlan,
+)
+from records.models.settings import NoteFormat, RecordSettings, Weekday
+
+__all__ = [
+    "LevelOfCare",
+    "NoteFormat",
+    "ObjectiveStatus",
+    "PlanGoal",
+    "PlanIntervention",
+    "PlanObjective",
+    "PlanStatus",
+    "RecordSettings",
+    "TreatmentPlan",
+    "Weekday",
+]

@@ -1,0 +1,1 @@
+"""Thin Celery tasks of the clinical record (each calls one service)."""

@@ -1,0 +1,1 @@
+"""The clinical record has no webhooks (the room exists so every app has the same shape)."""

@@ -1,0 +1,1 @@
+"""The staff side of the clinical record: plans, session notes, hours."""
