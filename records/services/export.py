@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from iop.accounts.models import ClientProfile, Role
+from iop.accounts.models import CLINICAL_ROLES, ClientProfile
 from iop.accounts.selectors import clients_visible_to
 from iop.audit.models import Action
 from iop.audit.services import access_record
 from iop.domain import NotAllowed, NotFound
-from iop.viewer import Actor, api_key_of, person_of
+from iop.viewer import Actor, Viewer, api_key_of, person_of
 from records.export.gather import (
     client_header_for_export,
     signed_notes_for_export,
@@ -33,17 +33,19 @@ class RecordExportFile:
     note_count: int
 
 
-def require_may_export(actor: Actor) -> None:
+def require_may_export(actor: Actor) -> Viewer:
     """Records requests are released by clinical staff and administrators, or through an API key.
 
     Clients are refused before any lookup (their copy is released to them by the clinic),
     as are support agents, who see no clinical records.
     """
-    if api_key_of(actor) is not None:
-        return
+    key = api_key_of(actor)
+    if key is not None:
+        return key
     person = person_of(actor)
-    if person is None or person.role not in (Role.CLINICIAN, Role.SUPERVISOR, Role.ADMIN):
+    if person is None or person.role not in CLINICAL_ROLES:
         raise NotAllowed("Clinical records are exported by the client's clinicians.")
+    return person
 
 
 def only_this_clients_notes(client: ClientProfile, notes: list[ExportedNote]) -> list[ExportedNote]:
@@ -65,8 +67,8 @@ def record_export(*, actor: Actor, client: ClientProfile) -> RecordExportFile:
     The client's care team, their program's supervisors, administrators and the program's API
     keys may export (clients_visible_to); anyone else is refused and nothing is written.
     """
-    require_may_export(actor)
-    if not clients_visible_to(actor).filter(pk=client.pk).exists():
+    viewer = require_may_export(actor)
+    if not clients_visible_to(viewer).filter(pk=client.pk).exists():
         raise NotFound("No such client is visible to you.")
     with transaction.atomic():
         plans = signed_plans_for_export(client)
