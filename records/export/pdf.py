@@ -8,6 +8,7 @@ Times are shown in the program's time zone.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,15 +25,31 @@ LINE = 5.5  # mm between lines of body text
 # fontTools reports each table it subsets at INFO: a dozen lines per export in the server's log.
 logging.getLogger("fontTools.subset").setLevel(logging.WARNING)
 
+FONT_FILES = {"": "DejaVuSans.ttf", "B": "DejaVuSans-Bold.ttf"}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: str, covered: frozenset[int]) -> str:
+    """The text as the font can draw it: a character it lacks (a CJK name, an emoji) is written
+    as its code point, [U+738B], never dropped, so a record keeps every character it holds."""
+    text = _CONTROL.sub(" ", text.replace("\r\n", "\n").replace("\t", " "))
+    return "".join(c if c == "\n" or ord(c) in covered else f"[U+{ord(c):04X}]" for c in text)
+
 
 class _RecordPdf(FPDF):
     def __init__(self, record: RecordExport):
         super().__init__(format="A4")
         self.record = record
-        self.add_font(FONT, "", str(FONT_DIR / "DejaVuSans.ttf"))
-        self.add_font(FONT, "B", str(FONT_DIR / "DejaVuSans-Bold.ttf"))
+        for style, name in FONT_FILES.items():
+            self.add_font(FONT, style, str(FONT_DIR / name))
+        # What both weights can draw (fpdf2 has read each font's character map).
+        maps = [set(font.cmap) for font in self.fonts.values() if hasattr(font, "cmap")]
+        self.covered = frozenset(set.intersection(*maps))
         self.set_auto_page_break(auto=True, margin=18)
         self.set_margins(18, 18, 18)
+
+    def normalize_text(self, text: str) -> str:
+        return super().normalize_text(printable(text, self.covered))
 
     def header(self) -> None:
         client = self.record.client

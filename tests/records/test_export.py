@@ -302,3 +302,15 @@ def test_a_signed_note_renders_with_its_sections_signatures_and_addenda():
         "It was 75 minutes.",
     ):
         assert wanted in text, wanted
+
+
+def test_a_character_the_font_lacks_is_written_as_its_code_point_never_dropped():
+    record = RecordExport(
+        client=ClientHeader(7, "王小明 Wang\tXiaoming", "R-7", "Harbor", "UTC"),
+        plans=(),
+        notes=(),
+        exported_at=SIGNED_AT,
+        exported_by="Dr. Riley Chen",
+    )
+    text = pdf_text(render_record_pdf(record))
+    assert "Client: [U+738B][U+5C0F][U+660E] Wang Xiaoming" in text
