@@ -1,9 +1,19 @@
 """The records API under /api/v1/ (mounted from iop/urls.py before the API's catch-all)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
+
+from records.api.exports import RecordExportView
 
 app_name = "records_api"
 
 router = SimpleRouter()
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "record-exports/<int:client_id>/",
+        RecordExportView.as_view(),
+        name="record-export-detail",
+    ),
+    *router.urls,
+]

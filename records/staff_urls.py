@@ -1,5 +1,15 @@
 """The staff dashboard's clinical record (mounted at /staff/records/)."""
 
+from django.urls import path
+
+from records.views import staff
+
 app_name = "records_staff"
 
-urlpatterns: list = []
+urlpatterns = [
+    path(
+        "clients/<int:client_id>/export.pdf",
+        staff.client_record_export,
+        name="client_export",
+    ),
+]
