@@ -2,8 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
+from records.api.plans import TreatmentPlanViewSet
+
 app_name = "records_api"
 
 router = SimpleRouter()
+router.register("treatment-plans", TreatmentPlanViewSet, basename="treatment-plan")
 
 urlpatterns = router.urls

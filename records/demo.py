@@ -30,7 +30,9 @@ def _content(clinician: User, *, weeks: int, extra: bool = False) -> PlanContent
             "Use one coping skill from group when anxiety rises, 4 days a week",
             today + timedelta(weeks=weeks),
         ),
-        ObjectiveInput("Attend at least 9 hours of programming each week", today + timedelta(weeks=6)),
+        ObjectiveInput(
+            "Attend at least 9 hours of programming each week", today + timedelta(weeks=6)
+        ),
     ]
     if extra:
         objectives.append(

@@ -76,7 +76,9 @@ class PlanEditForm(forms.Form):
                 label=f"Intervention {i + 1}: frequency", max_length=LABEL_MAX, required=False
             )
             f[f"{name}.responsible_clinician"] = forms.ChoiceField(
-                label=f"Intervention {i + 1}: responsible clinician", choices=choices, required=False
+                label=f"Intervention {i + 1}: responsible clinician",
+                choices=choices,
+                required=False,
             )
             f[f"{name}.description"] = _text(f"Intervention {i + 1}: description", LINE_MAX)
             if i < len(interventions):
@@ -93,7 +95,10 @@ class PlanEditForm(forms.Form):
             label="What changed in this version", max_length=CHANGE_NOTE_MAX, required=False
         )
         self.initial["change_note"] = plan.change_note
-        self.goal_rows, self.intervention_rows = len(goals) + SPARE_ROWS, len(interventions) + SPARE_ROWS
+        self.goal_rows, self.intervention_rows = (
+            len(goals) + SPARE_ROWS,
+            len(interventions) + SPARE_ROWS,
+        )
         self.names: dict[str, str] = {}
 
     def content(self) -> PlanContent:

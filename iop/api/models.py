@@ -36,6 +36,7 @@ class Scope(models.TextChoices):
         "Read session recordings' records and clients' access requests (never their media)",
     )
     MESSAGES_READ = "messages:read", "Read secure messages between clients and their care team"
+    TREATMENT_PLANS_READ = "treatment_plans:read", "Read clients' treatment plans (every version)"
 
 
 KEY_PREFIX = "hbr"

@@ -40,7 +40,9 @@ def require_plan_writer(actor: Actor, client: ClientProfile) -> User:
     the client's program (403 otherwise, with the reason)."""
     person = person_of(actor)
     if person is None:
-        raise NotAllowed("Treatment plans are drafted, signed and reviewed by people, not API keys.")
+        raise NotAllowed(
+            "Treatment plans are drafted, signed and reviewed by people, not API keys."
+        )
     if person.role == Role.CLIENT:
         raise NotAllowed(
             "Your care team drafts your treatment plan; you comment on it or sign it once "
@@ -111,7 +113,9 @@ def treatment_plan_draft(*, actor: Actor, client: ClientProfile) -> TreatmentPla
             client=client,
             version=(rows.aggregate(v=Max("version"))["v"] or 0) + 1,
             status=PlanStatus.DRAFT,
-            level_of_care=signed.level_of_care if signed else TreatmentPlan.level_of_care.field.default,
+            level_of_care=signed.level_of_care
+            if signed
+            else TreatmentPlan.level_of_care.field.default,
             presenting_problems=signed.presenting_problems if signed else "",
             client_words=signed.client_words if signed else "",
             created_by=person,
@@ -128,7 +132,9 @@ def treatment_plan_draft(*, actor: Actor, client: ClientProfile) -> TreatmentPla
     return plan
 
 
-def treatment_plan_edit(*, actor: Actor, plan: TreatmentPlan, content: PlanContent) -> TreatmentPlan:
+def treatment_plan_edit(
+    *, actor: Actor, plan: TreatmentPlan, content: PlanContent
+) -> TreatmentPlan:
     """Replace the draft's text; a changed draft needs signing again (and sharing again, if the
     client had it)."""
     require_plan_writer(actor, plan.client)
@@ -149,6 +155,7 @@ def treatment_plan_edit(*, actor: Actor, plan: TreatmentPlan, content: PlanConte
             for o, objective in enumerate(goal.objectives, start=1):
                 text = objective.text.strip()
                 old = kept.get((g, o, text))
+                assert objective.target_date is not None  # content_errors refused it
                 PlanObjective.objects.create(
                     goal=row,
                     position=o,
@@ -170,7 +177,7 @@ def treatment_plan_edit(*, actor: Actor, plan: TreatmentPlan, content: PlanConte
                 position=i,
                 modality=item.modality.strip(),
                 frequency=item.frequency.strip(),
-                responsible_clinician_id=item.responsible_clinician_id,
+                responsible_clinician_id=item.responsible_clinician_id or 0,  # checked above
                 description=item.description.strip(),
             )
             for i, item in enumerate(content.interventions, start=1)
@@ -188,7 +195,8 @@ def treatment_plan_edit(*, actor: Actor, plan: TreatmentPlan, content: PlanConte
             action=Action.UPDATE,
             client=plan.client,
             obj=plan,
-            detail=f"edited draft v{plan.version}" + (" (taken back from the client)" if was_shared else ""),
+            detail=f"edited draft v{plan.version}"
+            + (" (taken back from the client)" if was_shared else ""),
         )
     return plan
 
@@ -295,7 +303,9 @@ def treatment_plan_sign(*, actor: Actor, plan: TreatmentPlan, typed_name: str) -
         if as_client:
             _require_shared(plan)
             if plan.client_signed_at is not None:
-                raise Conflict("You already signed this version.", fields={"typed_name": ["Already signed."]})
+                raise Conflict(
+                    "You already signed this version.", fields={"typed_name": ["Already signed."]}
+                )
             plan.client_signed_by, plan.client_signed_name = person, typed_name[:SIGNED_NAME_MAX]
             plan.client_signed_at = now
         else:
@@ -305,7 +315,10 @@ def treatment_plan_sign(*, actor: Actor, plan: TreatmentPlan, typed_name: str) -
                     fields={"typed_name": ["Already signed by a clinician."]},
                 )
             _require_complete(plan)
-            plan.clinician_signed_by, plan.clinician_signed_name = person, typed_name[:SIGNED_NAME_MAX]
+            plan.clinician_signed_by, plan.clinician_signed_name = (
+                person,
+                typed_name[:SIGNED_NAME_MAX],
+            )
             plan.clinician_signed_at = now
         both = plan.client_signed_at is not None and plan.clinician_signed_at is not None
         if both:

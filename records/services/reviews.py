@@ -59,7 +59,11 @@ def _reviews_close_for_signing(*, actor: Actor, plan: TreatmentPlan, at: datetim
         review.summary = f"Answered by signing version {plan.version} of the plan."
         review.save(update_fields=["completed_at", "next_action_at", "plan", "summary"])
         access_record(
-            actor=actor, action=Action.UPDATE, client=plan.client, obj=review, detail="closed by signing"
+            actor=actor,
+            action=Action.UPDATE,
+            client=plan.client,
+            obj=review,
+            detail="closed by signing",
         )
     _schedule_next(client=plan.client, plan=plan, after=at)
 
@@ -83,7 +87,11 @@ def plan_review_after_crisis(
     )
     if created:
         access_record(
-            actor=None, action=Action.CREATE, client=client, obj=review, detail=f"after crisis #{event_id}"
+            actor=None,
+            action=Action.CREATE,
+            client=client,
+            obj=review,
+            detail=f"after crisis #{event_id}",
         )
     return review
 
@@ -101,9 +109,7 @@ def plan_review_complete(
     if len(summary) > SUMMARY_MAX:
         errors["summary"] = [f"Keep the summary under {SUMMARY_MAX} characters."]
     plan = TreatmentPlan.objects.filter(client=review.client, status=PlanStatus.SIGNED).first()
-    objectives = (
-        {o.pk: o for o in PlanObjective.objects.filter(goal__plan=plan)} if plan else {}
-    )
+    objectives = {o.pk: o for o in PlanObjective.objects.filter(goal__plan=plan)} if plan else {}
     for objective_id, status in marks.items():
         if objective_id not in objectives:
             errors[f"marks.{objective_id}"] = ["No such objective in the client's signed plan."]

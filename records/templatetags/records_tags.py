@@ -12,4 +12,5 @@ register = template.Library()
 @register.filter
 def mark_of(marks: dict[int, Any] | None, objective: Any) -> Any:
     """The objective's latest review mark, or None."""
-    return (marks or {}).get(getattr(objective, "pk", None))
+    pk = getattr(objective, "pk", None)
+    return (marks or {}).get(pk) if pk is not None else None

@@ -156,6 +156,12 @@ ACCESS: dict[tuple[str, str], str] = {
     ("messaging_api:message-list", "GET"): "list",
     ("messaging_api:message-list", "POST"): "messaging_write",
     ("messaging_api:message-detail", "GET"): "ours",
+    # Treatment plans: keys read (treatment_plans:read); clinical people start a draft (an
+    # empty body meets validation) and whoever sees our shared version signs it (typed name).
+    ("records_api:treatment-plan-list", "GET"): "list",
+    ("records_api:treatment-plan-list", "POST"): "clinical_person_write",
+    ("records_api:treatment-plan-detail", "GET"): "ours",
+    ("records_api:treatment-plan-sign", "POST"): "ours_person_write",
 }
 
 
@@ -230,6 +236,7 @@ def object_id(route: Route, clinic: Clinic) -> str:
         "help-article": clinic.help_article_id,
         "announcement": clinic.announcement_id,
         "recording": clinic.recording_id,
+        "treatment-plan": clinic.treatment_plan_id,
     }
     for prefix, value in ids.items():
         if resource.startswith(f"{prefix}-"):

@@ -4,8 +4,7 @@ each objective and schedules the next."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -26,7 +25,7 @@ from records.services import plan_review_complete, plan_review_tick, record_sett
 from tests.records.plan_helpers import signed_plan
 
 pytestmark = pytest.mark.django_db
-START = datetime(2026, 11, 2, 15, 0, tzinfo=dt_timezone.utc)
+START = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
 
 
 def _told(person, whom: str) -> set[str]:
@@ -80,9 +79,7 @@ def test_a_resolved_crisis_makes_a_review_due_that_reminds_then_escalates(
     assert all("Panic" not in m.body for m in OutboundMessage.objects.filter(user=supervisor))
 
 
-def test_every_resolved_crisis_makes_its_own_review_even_without_a_plan(
-    client_profile, clinician
-):
+def test_every_resolved_crisis_makes_its_own_review_even_without_a_plan(client_profile, clinician):
     _resolve_a_crisis(client_profile, clinician)
     _resolve_a_crisis(client_profile, clinician)
     reviews = PlanReview.objects.filter(client=client_profile, reason=ReviewReason.AFTER_CRISIS)
@@ -141,9 +138,7 @@ def test_a_review_marks_each_objective_and_schedules_the_next(client_profile, cl
         )
 
 
-def test_review_bad_input_and_outsiders_change_nothing(
-    client_profile, clinician, other_clinician
-):
+def test_review_bad_input_and_outsiders_change_nothing(client_profile, clinician, other_clinician):
     plan = signed_plan(client_profile, clinician)
     review = PlanReview.objects.get(client=client_profile)
     first, second = [o for g in plan.goals.all() for o in g.objectives.all()]

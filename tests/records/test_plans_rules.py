@@ -49,9 +49,7 @@ def test_a_client_cannot_draft_or_sign_anothers_plan(
         treatment_plan_draft(actor=client_profile.user, client=client_profile)
     draft = shared_draft(client_profile, clinician)
     with pytest.raises(NotAllowed):
-        treatment_plan_sign(
-            actor=other_client_profile.user, plan=draft, typed_name="Olive Other"
-        )
+        treatment_plan_sign(actor=other_client_profile.user, plan=draft, typed_name="Olive Other")
     draft.refresh_from_db()
     assert draft.client_signed_at is None
 
@@ -115,7 +113,9 @@ def test_bad_values_name_their_fields(client_profile, clinician, other_superviso
         level_of_care="inpatient",
         presenting_problems="x" * 5000,
         interventions=(
-            replace(content(clinician).interventions[0], responsible_clinician_id=other_supervisor.pk),
+            replace(
+                content(clinician).interventions[0], responsible_clinician_id=other_supervisor.pk
+            ),
         ),
     )
     with pytest.raises(DomainError) as refused:
@@ -148,6 +148,8 @@ def test_who_sees_which_versions(
 def test_a_care_team_member_who_is_not_primary_may_draft(client_profile, program):
     from tests.factories import CareTeamFactory
 
-    colleague = StaffFactory(email="colleague@example.org", role=Role.CLINICIAN, profile__program=program)
+    colleague = StaffFactory(
+        email="colleague@example.org", role=Role.CLINICIAN, profile__program=program
+    )
     CareTeamFactory(client=client_profile, clinician=colleague, is_primary=False)
     assert treatment_plan_draft(actor=colleague, client=client_profile).created_by == colleague
