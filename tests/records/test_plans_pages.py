@@ -139,3 +139,23 @@ def test_a_client_comment_goes_back_to_the_clinician(client_profile, clinician):
     assert response.status_code == 302
     page = sign_in(clinician).get(reverse("records_staff:plan", args=[client_profile.pk]))
     assert "Add my sleep, please" in page.content.decode()
+
+
+def test_the_review_form_marks_each_objective(client_profile, clinician):
+    plan = signed_plan(client_profile, clinician)
+    review = PlanReview.objects.get(client=client_profile)
+    first, second = [o for g in plan.goals.all() for o in g.objectives.all()]
+    browser = sign_in(clinician)
+    url = reverse("records_staff:review", args=[review.pk])
+    page = browser.get(url)
+    assert page.status_code == 200 and "Use breathing skill daily" in page.content.decode()
+    missing = browser.post(url, {f"marks.{first.pk}": "met"})
+    assert missing.status_code == 400 and f"marks.{second.pk}" in missing.context["form"].errors
+    done = browser.post(
+        url, {f"marks.{first.pk}": "met", f"marks.{second.pk}": "not_met", "summary": "Ok"}
+    )
+    assert done.status_code == 302
+    review.refresh_from_db()
+    assert review.completed_by == clinician
+    shown = browser.get(reverse("records_staff:plan", args=[client_profile.pk])).content.decode()
+    assert "Met" in shown and "Not met" in shown
