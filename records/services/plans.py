@@ -261,7 +261,7 @@ def treatment_plan_comment(*, actor: Actor, plan: TreatmentPlan, comment: str) -
 def _require_own_client(actor: Actor, plan: TreatmentPlan) -> User:
     person = person_of(actor)
     if person is None or person.role != Role.CLIENT or plan.client.user_id != person.pk:
-        raise NotAllowed("Only the client comments on their own treatment plan.")
+        raise NotAllowed("Only the client signs or comments on their own treatment plan.")
     return person
 
 
@@ -348,14 +348,14 @@ def treatment_plan_sign(*, actor: Actor, plan: TreatmentPlan, typed_name: str) -
 def _tell_client(plan: TreatmentPlan) -> None:
     """An email that a plan waits for them, never what it says."""
     user = plan.client.user
-    if not user.is_active or not user.email:
+    if not user.is_active or not user.email or plan.shared_at is None:
         return
     link = f"{settings.PUBLIC_BASE_URL}{reverse('records:plan')}"
     message_enqueue(
         actor=None,
         channel=Channel.EMAIL,
         purpose=Purpose.OUTREACH,
-        idempotency_key=f"records:plan:{plan.pk}:shared:{plan.shared_at:%s}",
+        idempotency_key=f"records:plan:{plan.pk}:shared:{int(plan.shared_at.timestamp())}",
         user=user,
         client=plan.client,
         about=plan,
