@@ -559,6 +559,8 @@ SPECTACULAR_SETTINGS = {
         "TicketEntryChannelEnum": "support.models.tickets.EntryChannel",
         "RecordingStateEnum": "recordings.models.recordings.RecordingState",
         "RecordingAccessRequestStateEnum": "recordings.models.access.AccessRequestState",
+        "TreatmentPlanStatusEnum": "records.models.plans.PlanStatus",
+        "PlanObjectiveStatusEnum": "records.models.plans.ObjectiveStatus",
     },
 }
 
