@@ -677,3 +677,51 @@ def acknowledgement_times_for(viewer: Viewer, *, days: int = 30) -> Acknowledgem
         )
     )
     return AcknowledgementTimes(days=days, **row)
+
+
+# -- score trends, for other apps' pages (records shows them beside a treatment plan's goals) --
+
+
+@dataclass(frozen=True)
+class ScoreTrend:
+    """One instrument's scores over time: its name, the chart (SVG), the latest score and band."""
+
+    code: str
+    name: str
+    svg: Any
+    latest_score: int
+    latest_band: str
+    latest_at: datetime
+    count: int
+
+
+def score_trends_for(
+    viewer: Viewer, client: ClientProfile, *, codes: tuple[str, ...] = ("phq9", "gad7")
+) -> list[ScoreTrend]:
+    """The client's trend for each instrument named that they have answered; `client` comes
+    from a scoped selector. One audit row (the check-ins were read)."""
+    from crisis import instruments
+    from crisis.charts import trend_svg
+
+    rows = list(
+        CheckIn.objects.filter(client=client, instrument__in=codes).order_by("submitted_at", "id")
+    )
+    access_record(actor=viewer, action=Action.VIEW, client=client, object_type="crisis.CheckIn")
+    trends = []
+    for code in codes:
+        mine = [c for c in rows if c.instrument == code]
+        if not mine:
+            continue
+        definition = instruments.current(code)
+        trends.append(
+            ScoreTrend(
+                code=code,
+                name=definition.short_name,
+                svg=trend_svg(definition, mine),
+                latest_score=mine[-1].score,
+                latest_band=mine[-1].band,
+                latest_at=mine[-1].submitted_at,
+                count=len(mine),
+            )
+        )
+    return trends

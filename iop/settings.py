@@ -490,6 +490,14 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # records/: a treatment plan review that is due (after signing, after a resolved crisis) is
+    # a timer row claimed with SKIP LOCKED: it reminds the primary clinician, then (overdue)
+    # the program's supervisors.
+    "records-plan-review-tick": {
+        "task": "records.tasks.plan_review_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     "api-idempotency-purge": {
         "task": "iop.api.tasks.idempotency_purge_task",
         "schedule": 3600.0,
@@ -551,6 +559,8 @@ SPECTACULAR_SETTINGS = {
         "TicketEntryChannelEnum": "support.models.tickets.EntryChannel",
         "RecordingStateEnum": "recordings.models.recordings.RecordingState",
         "RecordingAccessRequestStateEnum": "recordings.models.access.AccessRequestState",
+        "TreatmentPlanStatusEnum": "records.models.plans.PlanStatus",
+        "PlanObjectiveStatusEnum": "records.models.plans.ObjectiveStatus",
     },
 }
 
@@ -754,6 +764,15 @@ if PHONE_REGION not in _PHONE_REGIONS:
         f"PHONE_REGION must be a region code such as US, got {PHONE_REGION!r}"
     )
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_TIMEOUT_SECONDS", 3600, minimum=300)
+
+# records/: a treatment plan review falls due RECORDS_PLAN_REVIEW_AFTER_CRISIS_DAYS after a
+# client's crisis is resolved (besides the program's plan_review_days after signing); a review
+# still open RECORDS_PLAN_REVIEW_OVERDUE_DAYS after it fell due is overdue and the program's
+# supervisors are told.
+RECORDS_PLAN_REVIEW_AFTER_CRISIS_DAYS = env_int(
+    "RECORDS_PLAN_REVIEW_AFTER_CRISIS_DAYS", 3, minimum=0
+)
+RECORDS_PLAN_REVIEW_OVERDUE_DAYS = env_int("RECORDS_PLAN_REVIEW_OVERDUE_DAYS", 7, minimum=1)
 
 LOGGING = {
     "version": 1,

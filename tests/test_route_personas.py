@@ -287,6 +287,18 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "messaging_staff:new": ("clinical_ours", "clinical_ours"),
     # A records request's PDF (GET from the client record's link; POST from a form alike).
     "records_staff:client_export": ("clinical_ours", "clinical_ours"),
+    # Treatment plans (records): our client's shared version 2 and the review due since
+    # version 1 was signed. Who may write is the service's answer (a banner) on the actions;
+    # an empty form meets its required field (400). The client reads, comments and signs theirs.
+    "records_staff:plan": ("clinical_ours", None),
+    "records_staff:plan_draft": ("clinical_post_only", "clinical_act"),
+    "records_staff:plan_edit": ("clinical_ours", "clinical_write"),
+    "records_staff:plan_share": ("clinical_post_only", "clinical_act"),
+    "records_staff:plan_sign": ("clinical_post_only", "clinical_write"),
+    "records_staff:review": ("clinical_ours", "clinical_write"),
+    "records:plan": ("own_client", None),
+    "records:plan_comment": ("client_post_only", "ours_client_write"),
+    "records:plan_sign": ("client_post_only", "ours_client_write"),
 }
 
 # Not walked here: the API (tests/api/test_personas.py walks it), Django's admin (its own
@@ -364,6 +376,8 @@ def path_of(page: Page, clinic: PageClinic) -> str:
         "recording_id": records.recording_id,
         "request_id": records.access_request_id,
         "thread_id": records.thread_id,
+        "plan_id": records.treatment_plan_id,
+        "review_id": records.plan_review_id,
     }
     if clinic.peer is not None:  # messaging's group peer space
         by_name |= {

@@ -9,6 +9,8 @@ ticking.py        escalation_tick, escalation_fire: the tick that fires due step
 alerts.py         who a step reaches, and the texts, calls and feed messages telling them
 contacts.py       emergency_contact_notify (consent gate, imminent-risk override)
 follow_ups.py     follow-ups after resolution: created, reminded, escalated, completed
+resolution.py     resolution_listener_register: what apps above crisis do when one resolves
+                  (records schedules a treatment plan review), in the resolution's transaction
 rota.py           escalation policies and on-call shifts
 screening.py      crisis_screen_text: crisis words in a client's chat or message (other apps)
 
@@ -35,6 +37,10 @@ from crisis.services.events import (
     crisis_resolve,
 )
 from crisis.services.follow_ups import follow_up_complete, follow_up_tick
+from crisis.services.resolution import (
+    resolution_listener_register,
+    resolution_listener_unregister,
+)
 from crisis.services.rota import escalation_policy_save, on_call_shift_delete, on_call_shift_save
 from crisis.services.safety_plans import safety_plan_save
 from crisis.services.screening import crisis_screen_text, crisis_words_in
@@ -61,5 +67,7 @@ __all__ = [
     "follow_up_tick",
     "on_call_shift_delete",
     "on_call_shift_save",
+    "resolution_listener_register",
+    "resolution_listener_unregister",
     "safety_plan_save",
 ]

@@ -18,6 +18,7 @@ from crisis.selectors import can_respond, client_reachable_by, crisis_events_vis
 from crisis.services.follow_ups import _follow_ups_create
 from crisis.services.live import to_help_page, to_supervisors
 from crisis.services.planning import escalation_plan_for, kick_after_commit
+from crisis.services.resolution import _resolution_told
 from crisis.services.timeline import client_short_name, event_payload, timeline_add
 from iop.accounts.models import ClientProfile, Role, User
 from iop.audit.models import Action
@@ -315,6 +316,7 @@ def crisis_resolve(
             data={"disposition": disposition},
         )
         _follow_ups_create(event=event, actor=actor, now=now)
+        _resolution_told(actor=actor, event=event, at=now)
         access_record(actor=actor, action=Action.UPDATE, client=event.client, obj=event)
         _announce(event, "crisis.resolved", f"resolved: {Disposition(disposition).label.lower()}")
         to_help_page(event)

@@ -40,6 +40,7 @@ class Scope(models.TextChoices):
         "records:export",
         "Export a client's signed treatment plans and session notes as one PDF",
     )
+    TREATMENT_PLANS_READ = "treatment_plans:read", "Read clients' treatment plans (every version)"
 
 
 KEY_PREFIX = "hbr"

@@ -2,6 +2,7 @@
 
 settings.py  RecordSettings: a program's review interval, note format and weekly hours
 plans.py     TreatmentPlan (versioned), PlanGoal, PlanObjective, PlanIntervention
+reviews.py   PlanReview (the review timers), ObjectiveReview (an objective's mark at a review)
 """
 
 from records.models.plans import (
@@ -13,17 +14,21 @@ from records.models.plans import (
     PlanStatus,
     TreatmentPlan,
 )
+from records.models.reviews import ObjectiveReview, PlanReview, ReviewReason
 from records.models.settings import NoteFormat, RecordSettings, Weekday
 
 __all__ = [
     "LevelOfCare",
     "NoteFormat",
+    "ObjectiveReview",
     "ObjectiveStatus",
     "PlanGoal",
     "PlanIntervention",
     "PlanObjective",
+    "PlanReview",
     "PlanStatus",
     "RecordSettings",
+    "ReviewReason",
     "TreatmentPlan",
     "Weekday",
 ]

@@ -55,8 +55,13 @@ class TreatmentPlan(models.Model):
     )
     clinician_signed_name = models.CharField(max_length=200, blank=True)
     clinician_signed_at = models.DateTimeField(null=True, blank=True)
+    client_signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     client_signed_name = models.CharField(max_length=200, blank=True)
     client_signed_at = models.DateTimeField(null=True, blank=True)
+    shared_at = models.DateTimeField(null=True, blank=True)
+    client_commented_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["client_id", "-version"]
@@ -73,6 +78,11 @@ class TreatmentPlan(models.Model):
 
     def __str__(self) -> str:
         return f"Treatment plan v{self.version} for {self.client_id}"
+
+    @property
+    def is_locked(self) -> bool:
+        """Signed by both (or superseded since): nothing in this version changes again."""
+        return self.status in (PlanStatus.SIGNED, PlanStatus.SUPERSEDED)
 
 
 class PlanGoal(models.Model):
@@ -100,6 +110,11 @@ class PlanObjective(models.Model):
     status = models.CharField(
         max_length=16, choices=ObjectiveStatus.choices, default=ObjectiveStatus.NOT_REVIEWED
     )
+    # The last review's mark (who and when); a new draft carries it over from the signed version.
+    status_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status_set_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["goal_id", "position"]

@@ -1,8 +1,46 @@
 """Every read of the clinical record, scoped to the viewer. Rooms:
 
 settings.py  record_settings_for (a program's settings, defaults when none are saved)
+plans.py     treatment_plans_visible_to, treatment_plan_get_for / _current_for / _open_for /
+             _versions_for, objective_marks_of, may_write_plan, plan_clinicians_for
+reviews.py   plan_reviews_visible_to, plan_review_get_for, plan_reviews_open_for,
+             plan_reviews_due_for (the dashboard panel)
 """
 
+from records.selectors.plans import (
+    may_write_plan,
+    objective_marks_of,
+    plan_clinicians_for,
+    treatment_plan_current_for,
+    treatment_plan_get_for,
+    treatment_plan_open_for,
+    treatment_plan_versions_for,
+    treatment_plans_visible_to,
+    with_content,
+)
+from records.selectors.reviews import (
+    ReviewsDue,
+    plan_review_get_for,
+    plan_reviews_due_for,
+    plan_reviews_open_for,
+    plan_reviews_visible_to,
+)
 from records.selectors.settings import record_settings_for
 
-__all__ = ["record_settings_for"]
+__all__ = [
+    "ReviewsDue",
+    "may_write_plan",
+    "objective_marks_of",
+    "plan_clinicians_for",
+    "plan_review_get_for",
+    "plan_reviews_due_for",
+    "plan_reviews_open_for",
+    "plan_reviews_visible_to",
+    "record_settings_for",
+    "treatment_plan_current_for",
+    "treatment_plan_get_for",
+    "treatment_plan_open_for",
+    "treatment_plan_versions_for",
+    "treatment_plans_visible_to",
+    "with_content",
+]

@@ -1,10 +1,39 @@
 """Every write of the clinical record. Rooms:
 
 settings.py  record_settings_update (a program's plan, note and hours settings)
-export.py    record_export (a client's signed plans and notes as one PDF, audited as an export)
+plans.py     treatment_plan_draft, _edit, _share, _comment (the client), _sign (client and
+             clinician; both signatures lock the version); require_plan_writer (care team or
+             the program's supervisor)
+reviews.py   plan_review_after_crisis (crisis' resolution listener), plan_review_complete
+             (objectives marked met / progressing / not met), plan_review_tick (the timers)
 """
 
 from records.services.export import record_export
+from records.services.plans import (
+    require_plan_writer,
+    treatment_plan_comment,
+    treatment_plan_draft,
+    treatment_plan_edit,
+    treatment_plan_share,
+    treatment_plan_sign,
+)
+from records.services.reviews import (
+    plan_review_after_crisis,
+    plan_review_complete,
+    plan_review_tick,
+)
 from records.services.settings import record_settings_update
 
-__all__ = ["record_export", "record_settings_update"]
+__all__ = [
+    "plan_review_after_crisis",
+    "plan_review_complete",
+    "plan_review_tick",
+    "record_export",
+    "record_settings_update",
+    "require_plan_writer",
+    "treatment_plan_comment",
+    "treatment_plan_draft",
+    "treatment_plan_edit",
+    "treatment_plan_share",
+    "treatment_plan_sign",
+]

@@ -58,6 +58,8 @@ class Clinic:
     access_request_id: int = 0
     thread_id: int = 0  # a secure-message thread the client started
     thread_message_id: int = 0
+    treatment_plan_id: int = 0  # version 2, shared with the client (version 1 is signed)
+    plan_review_id: int = 0  # the review scheduled when version 1 was signed
 
 
 def _recording(session: Session, client: ClientProfile, facilitator: User) -> Recording:
@@ -183,6 +185,7 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
     thread, first_message = thread_start(
         actor=client.user, subject=f"{name}: a question", body="Can we talk about my homework?"
     )
+    treatment_plan_id, plan_review_id = _treatment_plan(client, clinician, name)
     return Clinic(
         client,
         group,
@@ -199,4 +202,32 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         access_request_id=access_request.pk,
         thread_id=thread.pk,
         thread_message_id=first_message.pk,
+        treatment_plan_id=treatment_plan_id,
+        plan_review_id=plan_review_id,
     )
+
+
+def _treatment_plan(client: ClientProfile, clinician: User, name: str) -> tuple[int, int]:
+    """A signed version 1 and a version 2 shared with the client; the review signing made due."""
+    from records.models import PlanReview
+    from records.plan_content import GoalInput, InterventionInput, ObjectiveInput, PlanContent
+    from records.services import (
+        treatment_plan_draft,
+        treatment_plan_edit,
+        treatment_plan_share,
+        treatment_plan_sign,
+    )
+
+    content = PlanContent(
+        presenting_problems=f"{name}: low mood",
+        goals=(GoalInput("Feel better", (ObjectiveInput("Sleep 7 hours", date(2030, 1, 1)),)),),
+        interventions=(InterventionInput("Group CBT", "3x weekly", clinician.pk),),
+    )
+    first = treatment_plan_draft(actor=clinician, client=client)
+    treatment_plan_edit(actor=clinician, plan=first, content=content)
+    treatment_plan_share(actor=clinician, plan=first)
+    treatment_plan_sign(actor=client.user, plan=first, typed_name=client.user.full_name)
+    treatment_plan_sign(actor=clinician, plan=first, typed_name=clinician.full_name)
+    second = treatment_plan_draft(actor=clinician, client=client)
+    treatment_plan_share(actor=clinician, plan=second)
+    return second.pk, PlanReview.objects.get(client=client).pk

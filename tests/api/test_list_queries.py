@@ -110,6 +110,7 @@ QUERIES: dict[str, tuple[int | None, ...]] = {
     "recordings_api:recording-list": (5, 7, 7, 6),
     "messaging_api:message-thread-list": (5, 7, 7, 6),
     "messaging_api:message-list": (4, 6, 6, 5),
+    "records_api:treatment-plan-list": (4, 6, 6, 5),
 }
 
 # Lists that are not paged (a fixed, short list from the code): one plain JSON array.
@@ -409,6 +410,7 @@ def _seed(program, clinician, other_clinician, supervisor, client_profile, admin
     _seed_support(clients, admin=admin, now=now)
     _seed_recordings(sessions, enrolled, clinician=clinician, now=now)
     _seed_messages(clients, clinician=clinician, now=now)
+    _seed_treatment_plans(clients, clinician=clinician, now=now)
     return event
 
 
@@ -456,6 +458,30 @@ def _seed_recordings(sessions, enrolled, *, clinician, now) -> None:
         )
         for i, (recording, members) in enumerate(zip(recordings, enrolled, strict=True))
         for client in members
+    )
+
+
+def _seed_treatment_plans(clients, *, clinician, now) -> None:
+    """A signed treatment plan for each client; ours has 30 versions (29 superseded)."""
+    from records.models import PlanStatus, TreatmentPlan
+
+    ours = clients[0]
+    TreatmentPlan.objects.bulk_create(
+        TreatmentPlan(
+            client=client,
+            version=version,
+            status=PlanStatus.SIGNED if version == last else PlanStatus.SUPERSEDED,
+            presenting_problems=f"problems {version}",
+            created_by=clinician,
+            clinician_signed_by=clinician,
+            clinician_signed_name=clinician.full_name,
+            clinician_signed_at=now,
+            client_signed_by=client.user,
+            client_signed_name=client.user.full_name,
+            client_signed_at=now,
+        )
+        for client, last in [(ours, N_CLIENTS)] + [(c, 1) for c in clients[1:]]
+        for version in range(1, last + 1)
     )
 
 

@@ -161,6 +161,12 @@ ACCESS: dict[tuple[str, str], str] = {
     # A records request's PDF: the care team, the program's supervisors and keys, admins;
     # clients and support agents never export (refused before the lookup).
     ("records_api:record-export-detail", "GET"): "export",
+    # Treatment plans: keys read (treatment_plans:read); clinical people start a draft (an
+    # empty body meets validation) and whoever sees our shared version signs it (typed name).
+    ("records_api:treatment-plan-list", "GET"): "list",
+    ("records_api:treatment-plan-list", "POST"): "clinical_person_write",
+    ("records_api:treatment-plan-detail", "GET"): "ours",
+    ("records_api:treatment-plan-sign", "POST"): "ours_person_write",
 }
 
 
@@ -236,6 +242,7 @@ def object_id(route: Route, clinic: Clinic) -> str:
         "announcement": clinic.announcement_id,
         "recording": clinic.recording_id,
         "record-export": clinic.client.pk,
+        "treatment-plan": clinic.treatment_plan_id,
     }
     for prefix, value in ids.items():
         if resource.startswith(f"{prefix}-"):
