@@ -2,8 +2,10 @@
 
 settings.py  RecordSettings: a program's review interval, note format and weekly hours
 plans.py     TreatmentPlan (versioned), PlanGoal, PlanObjective, PlanIntervention
+hours.py     HoursCheck: when a program's weekly hours are next checked against its minimum
 """
 
+from records.models.hours import HoursCheck
 from records.models.plans import (
     LevelOfCare,
     ObjectiveStatus,
@@ -16,6 +18,7 @@ from records.models.plans import (
 from records.models.settings import NoteFormat, RecordSettings, Weekday
 
 __all__ = [
+    "HoursCheck",
     "LevelOfCare",
     "NoteFormat",
     "ObjectiveStatus",
