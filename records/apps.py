@@ -7,4 +7,6 @@ class RecordsConfig(AppConfig):
     verbose_name = "Records: treatment plans, session notes and IOP hours"
 
     def ready(self):
-        pass
+        from records import panels
+
+        panels.register()

@@ -41,3 +41,20 @@ def local_midnight(day: date, time_zone: str) -> datetime:
 def week_bounds(monday: date, time_zone: str) -> tuple[datetime, datetime]:
     """The UTC moments the week begins and ends (end excluded)."""
     return local_midnight(monday, time_zone), local_midnight(monday + WEEK, time_zone)
+
+
+EARLIEST = date(2000, 1, 3)  # a Monday; weeks before Harbor existed are refused, not computed
+LATEST = date(2100, 12, 27)
+
+
+def parse_week(raw: str) -> date:
+    """A date given as YYYY-MM-DD, as the Monday of its week; ValueError saying why not."""
+    try:
+        day = date.fromisoformat(raw) if raw.isascii() and len(raw) == 10 else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise ValueError("week must be a date written YYYY-MM-DD (any day of the week).")
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"week must be between {EARLIEST} and {LATEST}.")
+    return week_of(day)

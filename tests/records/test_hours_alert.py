@@ -114,4 +114,4 @@ def test_a_discharged_or_inactive_client_is_not_checked(week, client_profile):
     with time_machine.travel(local(2026, 12, 2, 12), tick=False):
         assert hours_check_tick() == 0
     assert _alerts() == []
-    assert Role.CLIENT == client_profile.user.role
+    assert client_profile.user.role == Role.CLIENT
