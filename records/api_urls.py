@@ -2,8 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
+from records.api.hours import AttendanceHoursViewSet
+
 app_name = "records_api"
 
 router = SimpleRouter()
+router.register("attendance-hours", AttendanceHoursViewSet, basename="attendance-hours")
 
 urlpatterns = router.urls

@@ -36,6 +36,7 @@ class Scope(models.TextChoices):
         "Read session recordings' records and clients' access requests (never their media)",
     )
     MESSAGES_READ = "messages:read", "Read secure messages between clients and their care team"
+    HOURS_READ = "hours:read", "Read clients' weekly treatment hours (IOP hours)"
 
 
 KEY_PREFIX = "hbr"

@@ -156,6 +156,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("messaging_api:message-list", "GET"): "list",
     ("messaging_api:message-list", "POST"): "messaging_write",
     ("messaging_api:message-detail", "GET"): "ours",
+    ("records_api:attendance-hours-list", "GET"): "list",
 }
 
 
