@@ -7,6 +7,9 @@ class RecordsConfig(AppConfig):
     verbose_name = "Records: treatment plans, session notes and IOP hours"
 
     def ready(self):
+        from iop.accounts import demo
         from records import panels
+        from records.demo import seed_hours
 
         panels.register()
+        demo.register("records.hours", seed_hours, order=15)
