@@ -24,7 +24,7 @@ def portal_hours(request: HttpRequest) -> dict[str, Any] | None:
     """'You've attended 6 of 9 hours this week', and the weeks before."""
     user = person_of(request.user)
     client = client_profile_of(user) if user is not None else None
-    if client is None:
+    if user is None or client is None:
         return None
     found = client_hours_for(user, client)
     return {"hours": found} if found is not None else None

@@ -17,7 +17,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from django.db import connection
 from django.utils import timezone
@@ -57,7 +57,7 @@ GROUP BY 1, 2
 """
 
 
-def hours_query_params(client_ids: list[int], weeks: list[date], zone: str) -> dict:
+def hours_query_params(client_ids: list[int], weeks: list[date], zone: str) -> dict[str, Any]:
     """The query's parameters for these clients and weeks (Mondays, oldest first) in `zone`."""
     bounds = [local_midnight(monday, zone) for monday in weeks]
     bounds.append(local_midnight(weeks[-1] + WEEK, zone))

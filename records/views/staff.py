@@ -7,6 +7,7 @@ from datetime import date
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.views.decorators.http import require_GET
 
 from iop.accounts.decorators import staff_required
 from iop.domain import NotAllowed
@@ -24,6 +25,7 @@ def _week(request) -> tuple[date | None, str]:
         return None, str(error)
 
 
+@require_GET
 @staff_required
 def hours_report(request):
     """Every client's hours (a supervisor: the program; a clinician: their caseload)."""
@@ -37,6 +39,7 @@ def hours_report(request):
     return render(request, "records/staff/hours.html", {"report": report, "week": week})
 
 
+@require_GET
 @staff_required
 def hours_report_export(request):
     """The report as CSV (audited as an export)."""

@@ -12,7 +12,6 @@ participant is named in a room, LiveKit's signed webhooks read and verified, and
 """
 
 from sessions_app.models import AlertReason
-
 from sessions_app.selectors.expected import (
     TECHNICAL_ISSUE,
     calendar_sessions_for,

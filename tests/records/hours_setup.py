@@ -6,15 +6,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from iop.accounts.models import ClientProfile, Role
+from iop.accounts.models import ClientProfile, Role, User
 from sessions_app.models import Attendance, AttendanceStatus, Group, Session, SessionKind
 from tests.factories import StaffFactory
 
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def local(*args: int, zone: ZoneInfo = NEW_YORK) -> datetime:
-    return datetime(*args, tzinfo=zone)  # type: ignore[misc]
+def local(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, zone: ZoneInfo = NEW_YORK
+) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
 
 
 def attended(client: ClientProfile, starts_at: datetime, minutes: int) -> Attendance:
@@ -23,9 +25,11 @@ def attended(client: ClientProfile, starts_at: datetime, minutes: int) -> Attend
     group, _ = Group.objects.get_or_create(
         program=program, name="Hours group", defaults={"capacity": 50}
     )
-    facilitator = group.facilitators.first()
+    facilitator: User | None = group.facilitators.first()
     if facilitator is None:
-        facilitator = StaffFactory(role=Role.CLINICIAN, profile__program=program)
+        facilitator = User.objects.get(
+            pk=StaffFactory.create(role=Role.CLINICIAN, profile__program=program).pk
+        )
         group.facilitators.add(facilitator)
     session = Session.objects.create(
         program=program,
