@@ -20,7 +20,7 @@ from iop.accounts.selectors import clients_visible_to
 from iop.api.models import Scope
 from iop.api.params import client_param, empty_message
 from iop.api.views import READ_ERRORS
-from records.selectors.hours import weekly_hours_for
+from records.selectors.hours import WITH_RULES, weekly_hours_for
 from records.weeks import parse_week
 
 
@@ -87,7 +87,11 @@ class AttendanceHoursViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         week = week_param(request)
         client = client_param(request)
-        rows = clients_visible_to(request.user).order_by("user__full_name", "pk")
+        rows = (
+            clients_visible_to(request.user)
+            .select_related(*WITH_RULES)
+            .order_by("user__full_name", "pk")
+        )
         if client is not None:
             rows = rows.filter(pk=client.pk)
         page = self.paginate_queryset(rows)

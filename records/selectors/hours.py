@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 from django.db import connection
 from django.utils import timezone
 
-from iop.accounts.models import ClientProfile
+from iop.accounts.models import ClientProfile, Program
 from iop.accounts.selectors import clients_visible_to
 from iop.audit.services import access_record_list
 from iop.viewer import Viewer
@@ -127,13 +127,31 @@ class ClientHours(NamedTuple):
         return WeekHours(self.mondays[-1], self.minutes[-1], self.rule)
 
 
-def _rules_for(program_ids: set[int]) -> dict[int, HoursRule]:
-    """Each program's rule, in one query (the defaults for a program with no saved settings)."""
-    if len(program_ids) == 1:  # the usual case: one program
-        (only,) = program_ids
-        return {only: HoursRule.of(record_settings_for(only))}
-    saved = {s.program_id: s for s in RecordSettings.objects.filter(program_id__in=program_ids)}
-    return {pk: HoursRule.of(saved.get(pk) or RecordSettings(program_id=pk)) for pk in program_ids}
+# Load clients with this (`select_related(*WITH_RULES)`) and their program's rule comes with them.
+WITH_RULES = ("user", "program__record_settings")
+
+
+def _rules_for(clients: Sequence[ClientProfile]) -> dict[int, HoursRule]:
+    """Each program's rule: read with the clients when they were loaded WITH_RULES, else in one
+    query (the defaults for a program with no saved settings)."""
+    rules: dict[int, HoursRule] = {}
+    for client in clients:
+        program = client.program
+        if program.pk in rules or not Program.record_settings.is_cached(program):
+            continue
+        saved = getattr(program, "record_settings", None)  # None: cached as missing
+        rules[program.pk] = HoursRule.of(saved or RecordSettings(program_id=program.pk))
+    missing = {c.program_id for c in clients} - set(rules)
+    if len(missing) == 1:
+        (only,) = missing
+        rules[only] = HoursRule.of(record_settings_for(only))
+    elif missing:
+        saved_rows = {
+            s.program_id: s for s in RecordSettings.objects.filter(program_id__in=missing)
+        }
+        for pk in missing:
+            rules[pk] = HoursRule.of(saved_rows.get(pk) or RecordSettings(program_id=pk))
+    return rules
 
 
 def _zone(client: ClientProfile) -> str:
@@ -164,7 +182,7 @@ def hours_of(
     if not clients:
         return []
     now = now or timezone.now()
-    rules = _rules_for({c.program_id for c in clients})
+    rules = _rules_for(clients)
     by_zone: dict[str, list[int]] = defaultdict(list)
     for client in clients:
         by_zone[_zone(client)].append(client.pk)
@@ -200,7 +218,7 @@ def weekly_hours_for(
 def hours_clients_for(viewer: Viewer, *, client_id: int | None = None) -> list[ClientProfile]:
     """The clients whose hours the viewer may see, by name (a client: themself; a clinician:
     their caseload; a supervisor: their program; an API key: its program)."""
-    rows = clients_visible_to(viewer).order_by("user__full_name", "pk")
+    rows = clients_visible_to(viewer).select_related(*WITH_RULES).order_by("user__full_name", "pk")
     if client_id is not None:
         rows = rows.filter(pk=client_id)
     return list(rows)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from iop.accounts.models import ClientProfile, Program
 from records.models import HoursCheck
-from records.selectors.hours import hours_of
+from records.selectors.hours import WITH_RULES, hours_of
 from records.selectors.settings import record_settings_for
 from records.weeks import WEEK, local_midnight, local_today, week_of
 from sessions_app.selectors import AlertReason
@@ -54,7 +54,7 @@ def hours_check_program(program: Program, *, now: datetime) -> int:
     """Raise the week's alert for each current client of the program below its minimum;
     returns how many alerts are new."""
     clients = list(
-        ClientProfile.objects.select_related("user", "program")
+        ClientProfile.objects.select_related(*WITH_RULES)
         .filter(program=program, user__is_active=True)
         .exclude(discharged_on__lte=local_today(program.time_zone, now))
         .order_by("pk")

@@ -10,8 +10,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from iop.accounts.models import ClientProfile
 from records.models import RecordSettings
-from records.selectors.hours import hours_of
+from records.selectors.hours import WITH_RULES, hours_of
 from records.weeks import this_week, week_bounds, weeks_ending
 from tests.factories import ClientProfileFactory, ProgramFactory
 from tests.records.hours_setup import NEW_YORK, attended, local
@@ -130,11 +131,16 @@ def test_a_whole_programs_hours_are_one_query():
     for number, client in enumerate(clients):
         for week in range(6):
             attended(client, local(2026, 12, 1, 10) - timedelta(weeks=week), 30 + number)
-    for client in clients:
-        client.refresh_from_db()
-        client.program = program
+    clients = list(
+        ClientProfile.objects.select_related(*WITH_RULES).filter(program=program).order_by("pk")
+    )
     with CaptureQueriesContext(connection) as queries:
         found = hours_of(clients, now=local(2026, 12, 2, 12))
-    assert len(queries) == 2  # the program's settings, then every client's hours
+    assert len(queries) == 1  # the settings came with the clients
     assert [h.this_week.minutes for h in found] == [30 + n for n in range(12)]
     assert all(len(h.weeks) == 5 for h in found)
+    # Loaded without them, the program's settings are one more query.
+    plain = list(ClientProfile.objects.select_related("program").filter(program=program))
+    with CaptureQueriesContext(connection) as queries:
+        hours_of(plain, now=local(2026, 12, 2, 12))
+    assert len(queries) == 2
