@@ -35,7 +35,7 @@ def caseload_hours(request: HttpRequest) -> dict[str, Any] | None:
     user = person_of(request.user)
     if user is None or not user.is_clinical:
         return None
-    clients = hours_clients_for(user)[:CASELOAD_LIMIT]
+    clients = hours_clients_for(user, limit=CASELOAD_LIMIT)
     return {"rows": weekly_hours_for(user, clients)}
 
 

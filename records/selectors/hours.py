@@ -215,13 +215,15 @@ def weekly_hours_for(
     return found
 
 
-def hours_clients_for(viewer: Viewer, *, client_id: int | None = None) -> list[ClientProfile]:
+def hours_clients_for(
+    viewer: Viewer, *, client_id: int | None = None, limit: int | None = None
+) -> list[ClientProfile]:
     """The clients whose hours the viewer may see, by name (a client: themself; a clinician:
-    their caseload; a supervisor: their program; an API key: its program)."""
+    their caseload; a supervisor: their program; an API key: its program), at most `limit`."""
     rows = clients_visible_to(viewer).select_related(*WITH_RULES).order_by("user__full_name", "pk")
     if client_id is not None:
         rows = rows.filter(pk=client_id)
-    return list(rows)
+    return list(rows[:limit] if limit is not None else rows)
 
 
 def client_hours_for(
