@@ -8,8 +8,9 @@ class RecordsConfig(AppConfig):
 
     def ready(self):
         from iop.accounts import demo
-        from records import panels
+        from records import hours_panels, panels
         from records.demo import seed_hours
 
         panels.register()
+        hours_panels.register()
         demo.register("records.hours", seed_hours, order=15)

@@ -288,6 +288,8 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "messaging_staff:inbox": ("clinical", None),
     "messaging_staff:thread": ("clinical_ours", "clinical_ours"),
     "messaging_staff:new": ("clinical_ours", "clinical_ours"),
+    # A records request's PDF (GET from the client record's link; POST from a form alike).
+    "records_staff:client_export": ("clinical_ours", "clinical_ours"),
 }
 
 # Not walked here: the API (tests/api/test_personas.py walks it), Django's admin (its own

@@ -36,6 +36,10 @@ class Scope(models.TextChoices):
         "Read session recordings' records and clients' access requests (never their media)",
     )
     MESSAGES_READ = "messages:read", "Read secure messages between clients and their care team"
+    RECORDS_EXPORT = (
+        "records:export",
+        "Export a client's signed treatment plans and session notes as one PDF",
+    )
     HOURS_READ = "hours:read", "Read clients' weekly treatment hours (IOP hours)"
 
 

@@ -1,57 +1,32 @@
-"""Staff pages of the clinical record: the weekly hours report and its CSV export."""
+"""The staff side of the clinical record: plans, session notes, hours."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.http import Http404, HttpResponse
+from django.views.decorators.http import require_http_methods
 
 from iop.accounts.decorators import staff_required
-from iop.domain import NotAllowed
-from records.selectors.hours_report import hours_report_csv, hours_report_for
-from records.weeks import parse_week
+from iop.accounts.models import ClientProfile
+from iop.accounts.selectors import client_get_for
+from iop.domain import NotAllowed, NotFound
+from records.services import record_export
+from records.services.export import require_may_export
 
 
-def _week(request) -> tuple[date | None, str]:
-    raw = request.GET.get("week")
-    if not raw:
-        return None, ""
-    try:
-        return parse_week(raw), ""
-    except ValueError as error:
-        return None, str(error)
-
-
-@require_GET
 @staff_required
-def hours_report(request):
-    """Every client's hours (a supervisor: the program; a clinician: their caseload)."""
-    week, error = _week(request)
-    if error:
-        return render(request, "records/staff/hours.html", {"error": error}, status=400)
+@require_http_methods(["GET", "POST"])
+def client_record_export(request, client_id: int):
+    """The client's signed plan versions and signed notes as one PDF download (an EXPORT row)."""
     try:
-        report = hours_report_for(request.user, week=week)
-    except NotAllowed as refused:
-        raise PermissionDenied(str(refused)) from None
-    return render(request, "records/staff/hours.html", {"report": report, "week": week})
-
-
-@require_GET
-@staff_required
-def hours_report_export(request):
-    """The report as CSV (audited as an export)."""
-    week, error = _week(request)
-    if error:
-        return HttpResponse(error, status=400, content_type="text/plain; charset=utf-8")
-    try:
-        body = hours_report_csv(request.user, week=week)
-    except NotAllowed as refused:
-        raise PermissionDenied(str(refused)) from None
-    name = f"weekly-hours-{week or date.today()}.csv"
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
+        require_may_export(request.user)
+        client = client_get_for(request.user, client_id, audit=False)  # the export audits
+        exported = record_export(actor=request.user, client=client)
+    except NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except (ClientProfile.DoesNotExist, NotFound):
+        raise Http404("No such client in your caseload.") from None
+    response = HttpResponse(exported.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{exported.filename}"'
     response["Cache-Control"] = "no-store"
     return response
