@@ -164,14 +164,18 @@ def _p99(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=100)[98]
 
 
-def _time(func) -> list[float]:
-    for _ in range(10):  # warm the connection, the plan and the buffers
-        func()
-    samples = []
+def _time(funcs: dict[str, Any]) -> dict[str, list[float]]:
+    """Milliseconds of each function, REPEAT times, taken in turn so that each sees the same load
+    (a shared machine's load changes from second to second)."""
+    for func in funcs.values():  # warm the connection, the plan and the buffers
+        for _ in range(10):
+            func()
+    samples: dict[str, list[float]] = {name: [] for name in funcs}
     for _ in range(REPEAT):
-        started = time.perf_counter()
-        func()
-        samples.append((time.perf_counter() - started) * 1000)
+        for name, func in funcs.items():
+            started = time.perf_counter()
+            func()
+            samples[name].append((time.perf_counter() - started) * 1000)
     return samples
 
 
@@ -197,10 +201,9 @@ def _measure(clients) -> dict[str, Any]:
         found = hours_of(clients)
     hours_queries = [q for q in captured.captured_queries if "sessions_app_attendance" in q["sql"]]
     assert len(found) == CLIENTS
+    timed = _time({"selector": lambda: hours_of(clients), "query": query, "date_trunc": date_trunc})
     return {
-        "selector": _time(lambda: hours_of(clients)),
-        "query": _time(query),
-        "date_trunc": _time(date_trunc),
+        **timed,
         "queries": len(captured.captured_queries),
         "hours_queries": len(hours_queries),
         "minutes": sum(h.this_week.minutes + h.weeks[0].minutes for h in found),
