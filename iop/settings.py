@@ -449,6 +449,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 30.0,
         "options": {"expires": 25},
     },
+    # records/: a program's weekly hours check is a timer row (from its check day, daily to the
+    # week's end), claimed with SKIP LOCKED; alerts are once per client-week.
+    "records-hours-check-tick": {
+        "task": "records.tasks.hours_check_tick_task",
+        "schedule": 60.0,
+        "options": {"expires": 50},
+    },
     # recordings/: ended segments are stored encrypted (the kick after each segment ends, and
     # this tick for the kicks the broker lost or the provider was still finishing); the consent
     # rule re-applied to running recordings, a safety net under the join and consent events.

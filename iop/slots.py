@@ -49,6 +49,8 @@ STAFF_CASELOAD = "staff.caseload"
 PORTAL_SESSION = "portal.session"  # on a client's session page, in its trouble box
 PORTAL_SESSION_ROOM = "portal.session_room"  # on a client's session page, under "Join"
 STAFF_SESSION = "staff.session"  # on a staff session page, above the roster
+# Panels given the page's client: cards on a staff client record (context(request, client))
+STAFF_CLIENT_RECORD = "staff.client_record"
 # Wherever a client is offered ways to catch up on a session they missed (a make-up is the
 # sessions app's own; a consented recording's catch-up registers here): context(request, session)
 PORTAL_SESSION_CATCH_UP = "portal.session_catch_up"
@@ -70,6 +72,7 @@ PANEL_SLOTS = (
     PORTAL_SESSION,
     PORTAL_SESSION_ROOM,
     STAFF_SESSION,
+    STAFF_CLIENT_RECORD,
     PORTAL_SESSION_CATCH_UP,
     PORTAL_BANNER,
     PORTAL_SESSION_TROUBLE,

@@ -4,12 +4,14 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from records.api.exports import RecordExportView
+from records.api.hours import AttendanceHoursViewSet
 from records.api.plans import TreatmentPlanViewSet
 
 app_name = "records_api"
 
 router = SimpleRouter()
 router.register("treatment-plans", TreatmentPlanViewSet, basename="treatment-plan")
+router.register("attendance-hours", AttendanceHoursViewSet, basename="attendance-hours")
 
 urlpatterns = [
     path(

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from records.views import export, staff
+from records.views import export, hours, staff
 
 app_name = "records_staff"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("plans/<int:plan_id>/share/", staff.plan_share, name="plan_share"),
     path("plans/<int:plan_id>/sign/", staff.plan_sign, name="plan_sign"),
     path("reviews/<int:review_id>/", staff.review, name="review"),
+    path("hours/", hours.hours_report, name="hours"),
+    path("hours.csv", hours.hours_report_export, name="hours_csv"),
     path(
         "clients/<int:client_id>/export.pdf",
         export.client_record_export,

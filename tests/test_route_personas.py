@@ -269,6 +269,9 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     # Our client's own post: reporting it is refused with a banner.
     "messaging:peer_report": ("client_post_only", "ours_client_act"),
     "messaging_staff:peer_spaces": ("clinical", None),
+    # IOP hours: clinical staff see their caseload's (a supervisor the program's) weekly hours.
+    "records_staff:hours": ("clinical", None),
+    "records_staff:hours_csv": ("clinical", None),
     "messaging_staff:peer_space": ("clinical_ours", None),
     "messaging_staff:peer_post": ("clinical_post_only", "clinical_act"),
     "messaging_staff:peer_hide": ("clinical_post_only", "clinical_act"),

@@ -41,6 +41,7 @@ class Scope(models.TextChoices):
         "Export a client's signed treatment plans and session notes as one PDF",
     )
     TREATMENT_PLANS_READ = "treatment_plans:read", "Read clients' treatment plans (every version)"
+    HOURS_READ = "hours:read", "Read clients' weekly treatment hours (IOP hours)"
 
 
 KEY_PREFIX = "hbr"

@@ -3,8 +3,10 @@
 settings.py  RecordSettings: a program's review interval, note format and weekly hours
 plans.py     TreatmentPlan (versioned), PlanGoal, PlanObjective, PlanIntervention
 reviews.py   PlanReview (the review timers), ObjectiveReview (an objective's mark at a review)
+hours.py     HoursCheck: when a program's weekly hours are next checked against its minimum
 """
 
+from records.models.hours import HoursCheck
 from records.models.plans import (
     LevelOfCare,
     ObjectiveStatus,
@@ -18,6 +20,7 @@ from records.models.reviews import ObjectiveReview, PlanReview, ReviewReason
 from records.models.settings import NoteFormat, RecordSettings, Weekday
 
 __all__ = [
+    "HoursCheck",
     "LevelOfCare",
     "NoteFormat",
     "ObjectiveReview",

@@ -5,8 +5,22 @@ plans.py     treatment_plans_visible_to, treatment_plan_get_for / _current_for /
              _versions_for, objective_marks_of, may_write_plan, plan_clinicians_for
 reviews.py   plan_reviews_visible_to, plan_review_get_for, plan_reviews_open_for,
              plan_reviews_due_for (the dashboard panel)
+settings.py      record_settings_for (a program's settings, defaults when none are saved)
+hours.py         IOP hours per treatment week, one query per program: hours_of (Harbor's own,
+                 unaudited), weekly_hours_for, hours_clients_for, client_hours_for (audited)
+hours_report.py  the weekly hours report and its CSV export (audited as an export)
 """
 
+from records.selectors.hours import (
+    ClientHours,
+    HoursRule,
+    WeekHours,
+    client_hours_for,
+    hours_clients_for,
+    hours_of,
+    weekly_hours_for,
+)
+from records.selectors.hours_report import HoursReport, hours_report_csv, hours_report_for
 from records.selectors.plans import (
     may_write_plan,
     objective_marks_of,
@@ -28,7 +42,16 @@ from records.selectors.reviews import (
 from records.selectors.settings import record_settings_for
 
 __all__ = [
+    "ClientHours",
+    "HoursReport",
+    "HoursRule",
     "ReviewsDue",
+    "WeekHours",
+    "client_hours_for",
+    "hours_clients_for",
+    "hours_of",
+    "hours_report_csv",
+    "hours_report_for",
     "may_write_plan",
     "objective_marks_of",
     "plan_clinicians_for",
@@ -42,5 +65,6 @@ __all__ = [
     "treatment_plan_open_for",
     "treatment_plan_versions_for",
     "treatment_plans_visible_to",
+    "weekly_hours_for",
     "with_content",
 ]

@@ -6,9 +6,13 @@ plans.py     treatment_plan_draft, _edit, _share, _comment (the client), _sign (
              the program's supervisor)
 reviews.py   plan_review_after_crisis (crisis' resolution listener), plan_review_complete
              (objectives marked met / progressing / not met), plan_review_tick (the timers)
+hours.py     hours_check_tick (clients below the weekly minimum from the check day: an
+             engagement alert once per client-week), hours_check_program, hours_check_reschedule
+export.py    record_export (a client's signed plans and notes as one PDF, audited as an export)
 """
 
 from records.services.export import record_export
+from records.services.hours import hours_check_program, hours_check_reschedule, hours_check_tick
 from records.services.plans import (
     require_plan_writer,
     treatment_plan_comment,
@@ -25,6 +29,9 @@ from records.services.reviews import (
 from records.services.settings import record_settings_update
 
 __all__ = [
+    "hours_check_program",
+    "hours_check_reschedule",
+    "hours_check_tick",
     "plan_review_after_crisis",
     "plan_review_complete",
     "plan_review_tick",

@@ -11,6 +11,7 @@ from iop.accounts.models import Program, Role, User
 from iop.audit.services import access_record_changes
 from iop.domain import DomainError, NotAllowed
 from records.models import RecordSettings
+from records.services.hours import hours_check_reschedule
 
 EDITABLE = (
     "plan_review_days",
@@ -45,6 +46,8 @@ def record_settings_update(*, actor: User, program: Program, **changes: Any) -> 
         except ValidationError as error:
             raise DomainError("Check the settings.", fields=error.message_dict) from error
         row.save()
+        if before is None or before["engagement_check_weekday"] != row.engagement_check_weekday:
+            hours_check_reschedule(program)
         access_record_changes(
             actor=actor,
             client=None,

@@ -132,6 +132,12 @@ class Attendance(models.Model):
             models.Index(fields=["client", "-session_starts_at"], name="attendance_client_recent"),
             # The API's list order: its first page is read off the index, not sorted.
             models.Index(fields=["session_starts_at", "id"], name="attendance_list_order"),
+            # Weekly IOP hours (records): a client's minutes in a window, read off the index.
+            models.Index(
+                fields=["client", "session_starts_at"],
+                include=["minutes_attended"],
+                name="attendance_client_minutes",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -173,15 +179,28 @@ class AttendanceCorrection(models.Model):
 class AlertReason(models.TextChoices):
     CONSECUTIVE_NO_SHOWS = "consecutive_no_shows", "Two sessions missed in a row"
     HIGH_RISK_NO_SHOW = "high_risk_no_show", "Missed a session after a high-risk check-in"
+    BELOW_WEEKLY_MINIMUM = "below_weekly_minimum", "Below the weekly minimum of treatment hours"
 
 
 class EngagementAlert(models.Model):
-    """The care team should reach out: raised at most once per client and missed session."""
+    """The care team should reach out: raised at most once per client and missed session, or
+    (about a whole treatment week, e.g. hours below the program's minimum) once per client,
+    week and reason."""
 
     client = models.ForeignKey(
         "accounts.ClientProfile", on_delete=models.PROTECT, related_name="engagement_alerts"
     )
-    session = models.ForeignKey("sessions_app.Session", on_delete=models.PROTECT, related_name="+")
+    session = models.ForeignKey(
+        "sessions_app.Session",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The missed session (empty for an alert about a whole week).",
+    )
+    week_starts_on = models.DateField(
+        null=True, blank=True, help_text="The treatment week (its Monday) a weekly alert is about."
+    )
     reason = models.CharField(max_length=24, choices=AlertReason.choices)
     raised_at = models.DateTimeField(auto_now_add=True)
     acknowledged_by = models.ForeignKey(
@@ -192,7 +211,16 @@ class EngagementAlert(models.Model):
     class Meta:
         ordering = ["-raised_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["client", "session"], name="engagement_alert_once")
+            models.UniqueConstraint(fields=["client", "session"], name="engagement_alert_once"),
+            models.UniqueConstraint(
+                fields=["client", "week_starts_on", "reason"],
+                condition=Q(week_starts_on__isnull=False),
+                name="engagement_alert_week_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(session__isnull=False) | Q(week_starts_on__isnull=False),
+                name="engagement_alert_about_something",
+            ),
         ]
         indexes = [
             models.Index(

@@ -7,9 +7,11 @@ membership.py   who is in a group today, for peer spaces (enrolment followed liv
 
 It also re-exports what other apps need of the video rooms (sessions_app/video.py): how a
 participant is named in a room, LiveKit's signed webhooks read and verified, and
-`WebhookRejected`, what a provider's webhook parser raises on a bad signature.
+`WebhookRejected`, what a provider's webhook parser raises on a bad signature, and
+`AlertReason`, why an engagement alert was raised (records raises one about a week's hours).
 """
 
+from sessions_app.models import AlertReason
 from sessions_app.selectors.expected import (
     TECHNICAL_ISSUE,
     calendar_sessions_for,
@@ -102,6 +104,7 @@ __all__ = [
     "care_team_ids",
     "clients_with_status",
     "TECHNICAL_ISSUE",
+    "AlertReason",
     "chat_messages_visible_to",
     "chat_of",
     "client_expected_q",

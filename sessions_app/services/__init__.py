@@ -10,6 +10,8 @@ attendance.py  attendance_event_record, provider_events_record, presence_heartbe
                recordings' catch-up offers)
 missed.py      sessions_missed_tick, sessions_finalise_tick, presence_sweep, engagement_check,
                engagement_alert_acknowledge
+engagement.py  engagement_alert_raise (once per client and session, or per client and week:
+               what the apps above sessions raise, e.g. records' hours below the minimum)
 joining.py     tech_check_record, trouble_report (and trouble_handler_register: what other
                apps add to it, e.g. support's ticket), chat_send (once per message id),
                calendar_feed_for, calendar_feed_regenerate, reminder_preference_set
@@ -31,6 +33,7 @@ from sessions_app.services.attendance import (
     provider_events_record,
     session_finalise,
 )
+from sessions_app.services.engagement import engagement_alert_raise
 from sessions_app.services.enrolment import enrolment_create, enrolment_end
 from sessions_app.services.joining import (
     TroubleOffer,
@@ -81,6 +84,7 @@ __all__ = [
     "calendar_feed_regenerate",
     "chat_send",
     "engagement_alert_acknowledge",
+    "engagement_alert_raise",
     "engagement_check",
     "enrolment_create",
     "enrolment_end",

@@ -14,7 +14,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 
 from iop.accounts.models import ClientProfile
@@ -23,7 +22,6 @@ from iop.audit.services import access_record, access_record_many
 from iop.domain import DomainError, NotAllowed
 from iop.notify.models import Channel, OutboundMessage, Purpose
 from iop.notify.services.outbox import message_enqueue_many
-from iop.realtime.publish import publish_about_client
 from iop.viewer import Actor, person_of
 from sessions_app.live import audit_deliveries, to_facilitators
 from sessions_app.models import (
@@ -37,8 +35,8 @@ from sessions_app.models import (
     Session,
 )
 from sessions_app.roll_call import Expected, roll_call
-from sessions_app.selectors import care_team_ids
 from sessions_app.services.attendance import attendance_event_record, session_finalise
+from sessions_app.services.engagement import engagement_alert_raise
 from sessions_app.wording import session_link, session_name, when_text
 
 log = logging.getLogger(__name__)
@@ -251,23 +249,7 @@ def engagement_check(
 
 
 def _raise_alert(session: Session, client: ClientProfile, reason: str) -> EngagementAlert:
-    alert, created = EngagementAlert.objects.get_or_create(
-        client=client, session=session, defaults={"reason": reason}
-    )
-    if created:
-        access_record(actor=None, action=Action.CREATE, client=client, obj=alert)
-        publish_about_client(
-            "sessions.engagement_alert",
-            {
-                "alert_id": alert.pk,
-                "session_id": session.pk,
-                "reason": reason,
-                "title": f"Engagement alert: {client.user.display_name}: {AlertReason(reason).label.lower()}.",
-                "url": reverse("staff:client", args=[client.pk]),
-            },
-            client_id=client.pk,
-            user_ids=care_team_ids(client),
-        )
+    alert, _ = engagement_alert_raise(client=client, reason=reason, session=session)
     return alert
 
 

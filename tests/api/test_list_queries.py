@@ -111,6 +111,7 @@ QUERIES: dict[str, tuple[int | None, ...]] = {
     "messaging_api:message-thread-list": (5, 7, 7, 6),
     "messaging_api:message-list": (4, 6, 6, 5),
     "records_api:treatment-plan-list": (4, 6, 6, 5),
+    "records_api:attendance-hours-list": (5, 7, 7, 6),
 }
 
 # Lists that are not paged (a fixed, short list from the code): one plain JSON array.
@@ -119,6 +120,7 @@ NOT_PAGED = {"crisis_api:instrument-list"}
 # client they see; staff who are not support agents see only the tickets they asked for (none).
 FEW_ROWS = {
     ("api:client-list", "client"),
+    ("records_api:attendance-hours-list", "client"),
     ("support_api:ticket-list", "clinician"),
     ("support_api:ticket-list", "supervisor"),
 }

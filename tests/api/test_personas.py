@@ -167,6 +167,7 @@ ACCESS: dict[tuple[str, str], str] = {
     ("records_api:treatment-plan-list", "POST"): "clinical_person_write",
     ("records_api:treatment-plan-detail", "GET"): "ours",
     ("records_api:treatment-plan-sign", "POST"): "ours_person_write",
+    ("records_api:attendance-hours-list", "GET"): "list",
 }
 
 

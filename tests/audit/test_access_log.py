@@ -24,7 +24,12 @@ def test_viewing_a_client_record_logs_who_what_and_where(clinician, client_profi
     request_id = response["X-Request-ID"]
     assert request_id
     rows = list(AccessLog.objects.filter(client=client_profile).order_by("id"))
-    assert {r.object_type for r in rows} == {"accounts.ClientProfile", "accounts.EmergencyContact"}
+    # records adds the client's weekly hours to the record (slots.STAFF_CLIENT_RECORD).
+    assert {r.object_type for r in rows} == {
+        "accounts.ClientProfile",
+        "accounts.EmergencyContact",
+        "records.WeeklyHours",
+    }
     for row in rows:
         assert row.actor == clinician
         assert row.actor_label == "clinician@example.org"
@@ -57,9 +62,10 @@ def test_a_safe_incoming_request_id_is_kept_and_a_bad_one_replaced(clinician, cl
     )
 
     assert kept["X-Request-ID"] == "lb-7f3a.01"
-    assert AccessLog.objects.filter(request_id="lb-7f3a.01").count() == 2
+    # The profile, the emergency contacts and the weekly hours: three reads each.
+    assert AccessLog.objects.filter(request_id="lb-7f3a.01").count() == 3
     assert replaced["X-Request-ID"] != "bad id\nwith newline"
-    assert AccessLog.objects.filter(request_id=replaced["X-Request-ID"]).count() == 2
+    assert AccessLog.objects.filter(request_id=replaced["X-Request-ID"]).count() == 3
 
 
 def test_the_dashboard_logs_one_row_per_listed_client(
@@ -68,11 +74,14 @@ def test_the_dashboard_logs_one_row_per_listed_client(
     response = sign_in(supervisor).get("/staff/")
 
     rows = AccessLog.objects.filter(actor=supervisor)
-    assert sorted(rows.values_list("client_id", flat=True)) == sorted(
-        [client_profile.pk, other_client_profile.pk]
-    )
-    # The caseload is drawn by the crisis app when installed (slots.STAFF_CASELOAD, by risk).
-    assert set(rows.values_list("object_type", flat=True)) <= {"caseload", "crisis.caseload_risk"}
+    # The caseload is drawn by the crisis app when installed (slots.STAFF_CASELOAD, by risk),
+    # and records adds each client's hours this week: one row per listed client for each.
+    kinds = set(rows.values_list("object_type", flat=True))
+    assert kinds <= {"caseload", "crisis.caseload_risk", "records.WeeklyHours"}
+    for kind in kinds:
+        assert sorted(rows.filter(object_type=kind).values_list("client_id", flat=True)) == sorted(
+            [client_profile.pk, other_client_profile.pk]
+        )
     assert set(rows.values_list("action", flat=True)) == {"view"}
     assert set(rows.values_list("request_id", flat=True)) == {response["X-Request-ID"]}
     assert not AccessLog.objects.filter(client=far_client_profile).exists()
@@ -83,9 +92,10 @@ def test_a_clinicians_dashboard_logs_only_their_caseload(
 ):
     sign_in(clinician).get("/staff/")
 
-    assert list(AccessLog.objects.filter(actor=clinician).values_list("client_id", flat=True)) == [
-        client_profile.pk
-    ]
+    rows = AccessLog.objects.filter(actor=clinician)
+    assert set(rows.values_list("client_id", flat=True)) == {client_profile.pk}
+    # one row for each listing of the caseload (its risk, its hours this week)
+    assert rows.count() == len(set(rows.values_list("object_type", flat=True)))
 
 
 def test_adding_a_contact_logs_a_create(client_profile):
