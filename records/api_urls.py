@@ -2,8 +2,11 @@
 
 from rest_framework.routers import SimpleRouter
 
+from records.api.notes import SessionNoteViewSet
+
 app_name = "records_api"
 
 router = SimpleRouter()
+router.register("session-notes", SessionNoteViewSet, basename="session-note")
 
 urlpatterns = router.urls

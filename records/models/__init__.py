@@ -2,8 +2,17 @@
 
 settings.py  RecordSettings: a program's review interval, note format and weekly hours
 plans.py     TreatmentPlan (versioned), PlanGoal, PlanObjective, PlanIntervention
+notes.py     SessionNote (DAP/SOAP, signed then locked), GroupSummary, NoteAddendum,
+             NoteCosignRequirement
 """
 
+from records.models.notes import (
+    SECTIONS,
+    GroupSummary,
+    NoteAddendum,
+    NoteCosignRequirement,
+    SessionNote,
+)
 from records.models.plans import (
     LevelOfCare,
     ObjectiveStatus,
@@ -16,6 +25,11 @@ from records.models.plans import (
 from records.models.settings import NoteFormat, RecordSettings, Weekday
 
 __all__ = [
+    "SECTIONS",
+    "GroupSummary",
+    "NoteAddendum",
+    "NoteCosignRequirement",
+    "SessionNote",
     "LevelOfCare",
     "NoteFormat",
     "ObjectiveStatus",

@@ -1,8 +1,38 @@
 """Every read of the clinical record, scoped to the viewer. Rooms:
 
 settings.py  record_settings_for (a program's settings, defaults when none are saved)
+notes.py     session notes, addenda and group summaries the viewer may see; overdue drafts and
+             notes awaiting co-signature for the dashboards
 """
 
+from records.selectors.notes import (
+    SIGN_WITHIN,
+    addenda_of,
+    group_summary_for,
+    note_client_for,
+    note_get_for,
+    note_list_audit,
+    notes_awaiting_cosign,
+    notes_of_client_for,
+    notes_of_session_for,
+    notes_unsigned_overdue,
+    notes_visible_to,
+    objectives_of,
+)
 from records.selectors.settings import record_settings_for
 
-__all__ = ["record_settings_for"]
+__all__ = [
+    "SIGN_WITHIN",
+    "addenda_of",
+    "group_summary_for",
+    "note_client_for",
+    "note_get_for",
+    "note_list_audit",
+    "notes_awaiting_cosign",
+    "notes_of_client_for",
+    "notes_of_session_for",
+    "notes_unsigned_overdue",
+    "notes_visible_to",
+    "objectives_of",
+    "record_settings_for",
+]

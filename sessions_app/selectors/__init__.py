@@ -11,6 +11,8 @@ participant is named in a room, LiveKit's signed webhooks read and verified, and
 """
 
 from sessions_app.selectors.expected import (
+    ATTENDED_STATUSES,
+    attendance_of_client_at,
     TECHNICAL_ISSUE,
     calendar_sessions_for,
     care_team_ids,
@@ -85,6 +87,8 @@ from sessions_app.video import (
 )
 
 __all__ = [
+    "ATTENDED_STATUSES",
+    "attendance_of_client_at",
     "MAKEUP_AFTER",
     "PARTICIPANT_PREFIX",
     "WebhookMalformed",
