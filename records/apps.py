@@ -7,4 +7,11 @@ class RecordsConfig(AppConfig):
     verbose_name = "Records: treatment plans, session notes and IOP hours"
 
     def ready(self):
-        pass
+        from iop.accounts import demo
+        from records import panels_notes
+        from records.demo_notes import seed_session_notes
+
+        # Session notes: "Write notes" on a session page, the dashboard's overdue and
+        # co-signature card, the client's "My notes"; the demo's documented session.
+        panels_notes.register()
+        demo.register("records.notes", seed_session_notes, order=60)

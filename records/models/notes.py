@@ -96,6 +96,10 @@ class SessionNote(models.Model):
         return self.signed_at is not None
 
     @property
+    def attendance_label(self) -> str:
+        return self.attendance_status.replace("_", " ").capitalize()
+
+    @property
     def sections(self) -> list[tuple[str, str]]:
         """(section name, text) in the note's format's order."""
         return [(name, getattr(self, name)) for name in SECTIONS[self.note_format]]

@@ -1,10 +1,12 @@
 """Every read of the clinical record, scoped to the viewer. Rooms:
 
 settings.py  record_settings_for (a program's settings, defaults when none are saved)
+note_pages.py  the session-note pages: a session's rows, a client's objectives
 notes.py     session notes, addenda and group summaries the viewer may see; overdue drafts and
              notes awaiting co-signature for the dashboards
 """
 
+from records.selectors.note_pages import NoteRow, objectives_for, session_note_rows
 from records.selectors.notes import (
     SIGN_WITHIN,
     addenda_of,
@@ -22,6 +24,9 @@ from records.selectors.notes import (
 from records.selectors.settings import record_settings_for
 
 __all__ = [
+    "NoteRow",
+    "objectives_for",
+    "session_note_rows",
     "SIGN_WITHIN",
     "addenda_of",
     "group_summary_for",
