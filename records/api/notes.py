@@ -23,7 +23,8 @@ from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from records import selectors, services
 from records.models import NoteAddendum, SessionNote
 from records.models.notes import ADDENDUM_MAX, REASON_MAX, SECTION_MAX
-from records.services.notes import require_may_write_notes
+from records.services.note_review import require_may_cosign
+from records.services.notes import require_may_write_notes, require_note_author
 
 
 class AddendumSerializer(serializers.ModelSerializer):
@@ -235,6 +236,7 @@ class SessionNoteViewSet(
     def sign(self, request, pk=None):
         require_may_write_notes(request.user)
         note = self._note(audit=False)
+        require_note_author(request.user, note)
         data = SignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = services.note_sign(
@@ -258,7 +260,7 @@ class SessionNoteViewSet(
 
     @action(detail=True, methods=["post"])
     def cosign(self, request, pk=None):
-        require_may_write_notes(request.user)
+        require_may_cosign(request.user)
         note = self._note(audit=False)
         data = SignSerializer(data=request.data)
         data.is_valid(raise_exception=True)

@@ -57,11 +57,17 @@ def note_addendum_add(*, actor: Actor, note: SessionNote, reason: Any, text: Any
     return addendum
 
 
-def note_cosign(*, actor: Actor, note: SessionNote, typed_name: Any) -> SessionNote:
-    """A supervisor of the client's program co-signs a signed note that needs it, by typed name."""
+def require_may_cosign(actor: Actor) -> User:
+    """The person acting, if they are a supervisor (else NotAllowed): supervisors co-sign."""
     person = require_may_write_notes(actor)
     if person.role != Role.SUPERVISOR:
         raise NotAllowed("Notes are co-signed by a supervisor of the program.")
+    return person
+
+
+def note_cosign(*, actor: Actor, note: SessionNote, typed_name: Any) -> SessionNote:
+    """A supervisor of the client's program co-signs a signed note that needs it, by typed name."""
+    person = require_may_cosign(actor)
     if not is_program_supervisor(person, note.client.program_id):
         raise NotAllowed("Only a supervisor of the client's program co-signs this note.")
     if note.author_id == person.pk:

@@ -46,6 +46,14 @@ def require_may_write_notes(actor: Actor) -> User:
     return person
 
 
+def require_note_author(actor: Actor, note: SessionNote) -> User:
+    """The person acting, if they wrote the note (else NotAllowed): only its author signs it."""
+    person = require_may_write_notes(actor)
+    if note.author_id != person.pk:
+        raise NotAllowed(f"Only the note's author, {note.author.display_name}, may sign it.")
+    return person
+
+
 def may_document(person: User, session: Any, client: ClientProfile) -> bool:
     """A facilitator of the session, or a clinician of the client's care team."""
     if person.pk in facilitator_ids(session):
@@ -206,9 +214,7 @@ def note_draft_update(
 
 def note_sign(*, actor: Actor, note: SessionNote, typed_name: Any) -> SessionNote:
     """Only the author signs, with their typed name; every section written; then it is locked."""
-    person = require_may_write_notes(actor)
-    if note.author_id != person.pk:
-        raise NotAllowed(f"Only the note's author, {note.author.display_name}, may sign it.")
+    person = require_note_author(actor, note)
     with transaction.atomic():
         locked = SessionNote.objects.select_for_update().get(pk=note.pk)
         if locked.is_signed:

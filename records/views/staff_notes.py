@@ -109,7 +109,7 @@ def note_write(request, session_id: int, client_id: int):
     if found:
         initial["objectives"] = selectors.objectives_of(found)
     form = NoteForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=initial,
         note_format=note_format,
         objectives=selectors.objectives_for(client),

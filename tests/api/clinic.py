@@ -58,6 +58,7 @@ class Clinic:
     access_request_id: int = 0
     thread_id: int = 0  # a secure-message thread the client started
     thread_message_id: int = 0
+    note_id: int = 0  # the client's signed session note of the past session
 
 
 def _recording(session: Session, client: ClientProfile, facilitator: User) -> Recording:
@@ -183,6 +184,7 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
     thread, first_message = thread_start(
         actor=client.user, subject=f"{name}: a question", body="Can we talk about my homework?"
     )
+    note = _signed_note(past, client, clinician, name)
     return Clinic(
         client,
         group,
@@ -199,4 +201,29 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         access_request_id=access_request.pk,
         thread_id=thread.pk,
         thread_message_id=first_message.pk,
+        note_id=note.pk,
+    )
+
+
+def _signed_note(session: Session, client: ClientProfile, clinician: User, name: str):
+    """The client's note of the past session, signed by their clinician (written directly: the
+    seeded attendance is 'excused', which the service would refuse to document)."""
+    from records.models import SessionNote
+
+    now = timezone.now()
+    return SessionNote.objects.create(
+        session=session,
+        client=client,
+        author=clinician,
+        note_format="dap",
+        attendance_status="present",
+        minutes_attended=50,
+        data=f"{name}: took part.",
+        assessment="Engaged.",
+        plan="Continue.",
+        created_at=now,
+        updated_at=now,
+        signed_by=clinician,
+        signed_name=clinician.full_name,
+        signed_at=now,
     )
