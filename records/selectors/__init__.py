@@ -20,6 +20,7 @@ from records.selectors.notes import (
     notes_unsigned_overdue,
     notes_visible_to,
     objectives_of,
+    with_objective_ids,
 )
 from records.selectors.settings import record_settings_for
 
@@ -39,5 +40,6 @@ __all__ = [
     "notes_unsigned_overdue",
     "notes_visible_to",
     "objectives_of",
+    "with_objective_ids",
     "record_settings_for",
 ]

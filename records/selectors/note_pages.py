@@ -38,7 +38,9 @@ class NoteRow:
 def session_note_rows(viewer: Viewer, session: Any) -> list[NoteRow]:
     """Everyone expected at the session (already scoped), attended first, with their notes."""
     notes = notes_of_session_for(viewer, session)
-    rows = [NoteRow(r["client"], r["attendance"], notes.get(r["client"].pk)) for r in roster(session)]
+    rows = [
+        NoteRow(r["client"], r["attendance"], notes.get(r["client"].pk)) for r in roster(session)
+    ]
     return sorted(rows, key=lambda r: not r.attended)
 
 

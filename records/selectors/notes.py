@@ -10,8 +10,10 @@ Who sees which notes:
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db.models import OuterRef, Q, QuerySet
 
 from iop.accounts.models import ClientProfile, Role
 from iop.accounts.selectors import clients_visible_to
@@ -58,6 +60,14 @@ def notes_visible_to(viewer: Viewer) -> QuerySet[SessionNote]:
     )
 
 
+def with_objective_ids(rows: QuerySet[SessionNote]) -> QuerySet[SessionNote]:
+    """Each note's addressed objectives' ids as `objective_ids`, in the same query."""
+    ids = SessionNote.objectives.through.objects.filter(sessionnote_id=OuterRef("pk")).values(
+        "planobjective_id"
+    )
+    return rows.annotate(objective_ids=ArraySubquery(ids))
+
+
 def note_get_for(viewer: Viewer, note_id: int, *, audit: bool = True) -> SessionNote:
     """One note the viewer may see (else SessionNote.DoesNotExist); the read is audited."""
     note = notes_visible_to(viewer).get(pk=note_id)
@@ -79,7 +89,7 @@ def notes_of_client_for(viewer: Viewer, client: ClientProfile) -> list[SessionNo
     return rows
 
 
-def notes_of_session_for(viewer: Viewer, session: object) -> dict[int, SessionNote]:
+def notes_of_session_for(viewer: Viewer, session: Any) -> dict[int, SessionNote]:
     """The notes of a session (already scoped) by client id (audited)."""
     rows = list(notes_visible_to(viewer).filter(session=session))
     note_list_audit(viewer, rows)
@@ -95,7 +105,7 @@ def objectives_of(note: SessionNote) -> list[int]:
     return list(note.objectives.values_list("pk", flat=True))
 
 
-def group_summary_for(viewer: Viewer, session: object) -> GroupSummary | None:
+def group_summary_for(viewer: Viewer, session: Any) -> GroupSummary | None:
     """The session's group summary, for clinical staff who may see the session; never for a
     client or an API key (it names everyone in the room). Audited."""
     person = person_of(viewer)
@@ -135,9 +145,7 @@ def notes_awaiting_cosign(viewer: Viewer) -> QuerySet[SessionNote]:
     ).select_related("client__user", "session", "author")
     if person is None or person.role != Role.SUPERVISOR:
         return rows.none()
-    return rows.filter(client__program_id__in=supervised_program_ids(person)).exclude(
-        author=person
-    )
+    return rows.filter(client__program_id__in=supervised_program_ids(person)).exclude(author=person)
 
 
 def note_client_for(viewer: Viewer, client_id: int, session_id: int) -> ClientProfile:

@@ -117,7 +117,10 @@ def note_cosign_requirement_set(
         if not required:
             if existing is not None:
                 access_record(
-                    actor=person, action=Action.DELETE, client=None, obj=existing,
+                    actor=person,
+                    action=Action.DELETE,
+                    client=None,
+                    obj=existing,
                     detail="notes no longer need co-signature",
                 )
                 existing.delete()

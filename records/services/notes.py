@@ -37,7 +37,9 @@ def require_may_write_notes(actor: Actor) -> User:
     """The person writing, if their role may document care at all (else NotAllowed): clinical
     staff. Clients, support agents and API keys never write notes."""
     if api_key_of(actor) is not None:
-        raise NotAllowed("An API key cannot write session notes: a clinician writes and signs them.")
+        raise NotAllowed(
+            "An API key cannot write session notes: a clinician writes and signs them."
+        )
     person = person_of(actor)
     if person is None or not person.is_active:
         raise NotAllowed("Sign in to write session notes.")
@@ -90,7 +92,9 @@ def locked_conflict(note: SessionNote) -> Conflict:
 # -- validation -------------------------------------------------------------------------------
 
 
-def _sections(note_format: str, given: Mapping[str, Any], errors: dict[str, list[str]]) -> dict:
+def _sections(
+    note_format: str, given: Mapping[str, Any], errors: dict[str, list[str]]
+) -> dict[str, str]:
     allowed = SECTIONS[note_format]
     found: dict[str, str] = {}
     for name, value in given.items():

@@ -105,7 +105,14 @@ def note_write(request, session_id: int, client_id: int):
     note = selectors.notes_visible_to(request.user).filter(session_id=session_id, client=client)
     found = note.first()
     note_format = found.note_format if found else record_settings_for(client.program_id).note_format
-    initial = {name: getattr(found, name) for name in ("data", "subjective", "objective", "assessment", "plan")} if found else {}
+    initial = (
+        {
+            name: getattr(found, name)
+            for name in ("data", "subjective", "objective", "assessment", "plan")
+        }
+        if found
+        else {}
+    )
     if found:
         initial["objectives"] = selectors.objectives_of(found)
     form = NoteForm(
@@ -166,7 +173,8 @@ def _note_page(request, note: SessionNote, *, forms: dict | None = None, status=
         "note": note,
         "objectives": list(note.objectives.all()),
         "addenda": selectors.addenda_of(note),
-        "sign_form": forms.get("sign") or (SignForm() if not note.is_signed and note.author_id == person.pk else None),
+        "sign_form": forms.get("sign")
+        or (SignForm() if not note.is_signed and note.author_id == person.pk else None),
         "addendum_form": forms.get("addendum") or (AddendumForm() if note.is_signed else None),
         "cosign_form": forms.get("cosign") or (SignForm() if may_cosign else None),
         "addendum_route": reverse("records_staff:note_addendum", args=[note.pk]),
@@ -198,7 +206,14 @@ def _act(request, note_id: int, form_class, key: str, call) -> HttpResponse:
             return _note_page(request, found, forms={key: form}, status=400)
         messages.error(request, error_message(error))
     else:
-        messages.success(request, {"sign": "Signed: the note is locked.", "addendum": "Addendum added.", "cosign": "Co-signed."}[key])
+        messages.success(
+            request,
+            {
+                "sign": "Signed: the note is locked.",
+                "addendum": "Addendum added.",
+                "cosign": "Co-signed.",
+            }[key],
+        )
     return redirect("records_staff:note", note_id=found.pk)
 
 

@@ -12,8 +12,8 @@ participant is named in a room, LiveKit's signed webhooks read and verified, and
 
 from sessions_app.selectors.expected import (
     ATTENDED_STATUSES,
-    attendance_of_client_at,
     TECHNICAL_ISSUE,
+    attendance_of_client_at,
     calendar_sessions_for,
     care_team_ids,
     client_upcoming,

@@ -110,7 +110,7 @@ QUERIES: dict[str, tuple[int | None, ...]] = {
     "recordings_api:recording-list": (5, 7, 7, 6),
     "messaging_api:message-thread-list": (5, 7, 7, 6),
     "messaging_api:message-list": (4, 6, 6, 5),
-    "records_api:session-note-list": (6, 8, 8, 7),
+    "records_api:session-note-list": (5, 7, 7, 6),
 }
 
 # Lists that are not paged (a fixed, short list from the code): one plain JSON array.

@@ -16,7 +16,7 @@ from records.services import (
     note_sign,
 )
 from sessions_app.models import AttendanceStatus
-from tests.records.notes_world import DAP, attend, world  # noqa: F401 - fixture
+from tests.records.notes_world import DAP, attend
 from tests.sessions_app.conftest import make_session
 
 pytestmark = pytest.mark.django_db
@@ -85,9 +85,7 @@ def test_who_may_write_a_note(world, clinician, other_clinician, support_agent, 
             note_draft_create(actor=outsider, client=world.casey, session_id=world.session.pk)
 
 
-def test_signing_locks_the_note_and_editing_it_is_a_conflict_naming_the_addendum(
-    world, clinician
-):
+def test_signing_locks_the_note_and_editing_it_is_a_conflict_naming_the_addendum(world, clinician):
     note = draft(world, clinician)
     with pytest.raises(DomainError) as error:
         note_sign(actor=clinician, note=note, typed_name="Someone Else")
@@ -182,5 +180,7 @@ def test_the_cosign_flag_is_set_by_an_admin_or_the_program_supervisor(
         note_cosign_requirement_set(actor=other_supervisor, clinician=clinician, required=True)
     row = note_cosign_requirement_set(actor=supervisor, clinician=clinician, required=True)
     assert row is not None and row.set_by == supervisor
-    assert note_cosign_requirement_set(actor=supervisor, clinician=clinician, required=False) is None
+    assert (
+        note_cosign_requirement_set(actor=supervisor, clinician=clinician, required=False) is None
+    )
     assert not type(row).objects.exists()

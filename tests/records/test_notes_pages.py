@@ -19,7 +19,7 @@ from records.services import (
     note_sign,
 )
 from tests.conftest import sign_in
-from tests.records.notes_world import DAP, world  # noqa: F401 - fixture
+from tests.records.notes_world import DAP
 
 pytestmark = pytest.mark.django_db
 
@@ -70,9 +70,12 @@ def test_client_sees_only_their_own_signed_notes_and_never_the_group_summary(
     world, clinician, other_clinician
 ):
     mine = signed_note(world, clinician)
-    theirs = signed_note(world, other_clinician, client=world.olive, text={
-        "data": "Olive spoke about her sister.", "assessment": "Calm.", "plan": "Continue."
-    })
+    theirs = signed_note(
+        world,
+        other_clinician,
+        client=world.olive,
+        text={"data": "Olive spoke about her sister.", "assessment": "Calm.", "plan": "Continue."},
+    )
     draft = SessionNote.objects.filter(pk=mine.pk)  # noqa: F841 - kept for clarity
     group_summary_save(
         actor=clinician, session=world.session, text="Casey and Olive both shared; GROUPSECRET."
@@ -148,5 +151,7 @@ def test_notes_awaiting_cosignature_reach_the_supervisor(world, clinician, super
     )
     note.refresh_from_db()
     assert note.cosigned_by == supervisor
-    assert "Awaiting your co-signature" not in browser.get(reverse("staff:dashboard")).content.decode()
+    assert (
+        "Awaiting your co-signature" not in browser.get(reverse("staff:dashboard")).content.decode()
+    )
     assert timezone.now() >= note.cosigned_at

@@ -5,15 +5,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('api', '0006_messages_read_scope'),
+        ("api", "0006_messages_read_scope"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='apikey',
-            name='scopes',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.CharField(choices=[('clients:read', 'Read clients'), ('consents:read', 'Read consents'), ('consents:write', 'Record consents'), ('sessions:read', 'Read groups, sessions, attendance and tech checks'), ('sessions:write', 'Schedule, move and cancel sessions; enrol clients; correct attendance; decide make-ups'), ('checkins:read', 'Read check-ins and instruments'), ('checkins:write', 'Record check-ins'), ('safety_plans:read', 'Read safety plans'), ('crisis:read', 'Read crisis events, policies, on-call and resources'), ('crisis:write', 'Open, acknowledge and resolve crisis events'), ('support:read', 'Read tech-support tickets and their conversation'), ('support:write', 'Open tech-support tickets for clients, reply, change status'), ('recordings:read', "Read session recordings' records and clients' access requests (never their media)"), ('messages:read', 'Read secure messages between clients and their care team'), ('session_notes:read', 'Read session notes and their addenda (never group summaries)')], max_length=32), size=None),
+            model_name="apikey",
+            name="scopes",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.CharField(
+                    choices=[
+                        ("clients:read", "Read clients"),
+                        ("consents:read", "Read consents"),
+                        ("consents:write", "Record consents"),
+                        ("sessions:read", "Read groups, sessions, attendance and tech checks"),
+                        (
+                            "sessions:write",
+                            "Schedule, move and cancel sessions; enrol clients; correct attendance; decide make-ups",
+                        ),
+                        ("checkins:read", "Read check-ins and instruments"),
+                        ("checkins:write", "Record check-ins"),
+                        ("safety_plans:read", "Read safety plans"),
+                        ("crisis:read", "Read crisis events, policies, on-call and resources"),
+                        ("crisis:write", "Open, acknowledge and resolve crisis events"),
+                        ("support:read", "Read tech-support tickets and their conversation"),
+                        (
+                            "support:write",
+                            "Open tech-support tickets for clients, reply, change status",
+                        ),
+                        (
+                            "recordings:read",
+                            "Read session recordings' records and clients' access requests (never their media)",
+                        ),
+                        (
+                            "messages:read",
+                            "Read secure messages between clients and their care team",
+                        ),
+                        (
+                            "session_notes:read",
+                            "Read session notes and their addenda (never group summaries)",
+                        ),
+                    ],
+                    max_length=32,
+                ),
+                size=None,
+            ),
         ),
     ]
