@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iop.accounts.models import ClientProfile
+from iop.audit.services import access_record_list
 from iop.viewer import Viewer
 from records.models import PlanObjective, PlanStatus, SessionNote
 from records.selectors.notes import notes_of_session_for
@@ -38,9 +39,11 @@ class NoteRow:
 def session_note_rows(viewer: Viewer, session: Any) -> list[NoteRow]:
     """Everyone expected at the session (already scoped), attended first, with their notes."""
     notes = notes_of_session_for(viewer, session)
-    rows = [
-        NoteRow(r["client"], r["attendance"], notes.get(r["client"].pk)) for r in roster(session)
-    ]
+    people = roster(session)
+    access_record_list(
+        actor=viewer, clients=[r["client"] for r in people], object_type="records.session_notes"
+    )
+    rows = [NoteRow(r["client"], r["attendance"], notes.get(r["client"].pk)) for r in people]
     return sorted(rows, key=lambda r: not r.attended)
 
 

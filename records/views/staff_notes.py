@@ -104,6 +104,8 @@ def note_write(request, session_id: int, client_id: int):
         raise Http404("This client has no attendance at that session.")
     note = selectors.notes_visible_to(request.user).filter(session_id=session_id, client=client)
     found = note.first()
+    if found is not None:  # its content is shown: an audited read
+        found = selectors.note_get_for(request.user, found.pk)
     note_format = found.note_format if found else record_settings_for(client.program_id).note_format
     initial = (
         {
