@@ -20,20 +20,16 @@ def _is_client(user: Any) -> bool:
 
 
 def session_panel(request: HttpRequest, session: Any) -> dict[str, Any] | None:
-    """Counts only (the page already names the roster); for clinical staff, past sessions."""
-    from records.selectors import session_note_rows
+    """Counts only (the page already names the roster); for clinical staff, once it started."""
+    from records.selectors import session_note_counts
 
     if not getattr(request.user, "is_clinical", False) or session.starts_at > timezone.now():
         return None
-    rows = session_note_rows(request.user, session)
-    return {
-        "notes_panel": {
-            "session_id": session.pk,
-            "to_write": sum(1 for r in rows if r.attended and r.note is None),
-            "drafts": sum(1 for r in rows if r.note is not None and not r.note.is_signed),
-            "signed": sum(1 for r in rows if r.note is not None and r.note.is_signed),
-        }
-    }
+    try:
+        counts = session_note_counts(session)
+    except DatabaseError:  # a panel must never take the session page down with it
+        return None
+    return {"notes_panel": {"session_id": session.pk, **counts}}
 
 
 def notes_due(request: HttpRequest) -> dict[str, Any] | None:

@@ -6,7 +6,12 @@ notes.py     session notes, addenda and group summaries the viewer may see; over
              notes awaiting co-signature for the dashboards
 """
 
-from records.selectors.note_pages import NoteRow, objectives_for, session_note_rows
+from records.selectors.note_pages import (
+    NoteRow,
+    objectives_for,
+    session_note_counts,
+    session_note_rows,
+)
 from records.selectors.notes import (
     SIGN_WITHIN,
     addenda_of,
@@ -27,6 +32,7 @@ from records.selectors.settings import record_settings_for
 __all__ = [
     "NoteRow",
     "objectives_for",
+    "session_note_counts",
     "session_note_rows",
     "SIGN_WITHIN",
     "addenda_of",

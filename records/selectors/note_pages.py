@@ -10,7 +10,7 @@ from iop.audit.services import access_record_list
 from iop.viewer import Viewer
 from records.models import PlanObjective, PlanStatus, SessionNote
 from records.selectors.notes import notes_of_session_for
-from sessions_app.selectors import ATTENDED_STATUSES, roster
+from sessions_app.selectors import ATTENDED_STATUSES, attendance_of_sessions, roster
 
 
 @dataclass(frozen=True)
@@ -45,6 +45,22 @@ def session_note_rows(viewer: Viewer, session: Any) -> list[NoteRow]:
     )
     rows = [NoteRow(r["client"], r["attendance"], notes.get(r["client"].pk)) for r in people]
     return sorted(rows, key=lambda r: not r.attended)
+
+
+def session_note_counts(session: Any) -> dict[str, int]:
+    """How many notes of a session (already scoped) are to write, drafts and signed: counts
+    only, naming no one, in two queries."""
+    attended = {
+        client_id
+        for (_, client_id), a in attendance_of_sessions([session]).items()
+        if a.status in ATTENDED_STATUSES
+    }
+    states = dict(SessionNote.objects.filter(session=session).values_list("client_id", "signed_at"))
+    return {
+        "to_write": len(attended - set(states)),
+        "drafts": sum(1 for signed in states.values() if signed is None),
+        "signed": sum(1 for signed in states.values() if signed is not None),
+    }
 
 
 def objectives_for(client: ClientProfile) -> list[PlanObjective]:
