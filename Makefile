@@ -43,16 +43,20 @@ chromium: /usr/bin/chromium
 # needs only Python and no page loads a script from a CDN. This refreshes them from the npm
 # registry at the versions package-lock.json pins; tests/test_vendor.py checks they agree.
 # axe-core is for the browser tests only (tests/browser/test_accessibility.py injects it); no
-# page loads it.
+# page loads it. DejaVu Sans is embedded in the PDF exports of the clinical record (records/export/),
+# read from disk: no page loads it either.
 VENDOR_LIVEKIT := static/vendor/livekit-client
 VENDOR_AXE     := static/vendor/axe-core
+VENDOR_DEJAVU  := static/vendor/dejavu-fonts
 
 vendor:
 	npm ci --ignore-scripts --no-audit --no-fund
-	mkdir -p $(VENDOR_LIVEKIT) $(VENDOR_AXE)
+	mkdir -p $(VENDOR_LIVEKIT) $(VENDOR_AXE) $(VENDOR_DEJAVU)
 	cp node_modules/livekit-client/dist/livekit-client.umd.js node_modules/livekit-client/LICENSE \
 		$(VENDOR_LIVEKIT)/
 	cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE $(VENDOR_AXE)/
+	cp node_modules/dejavu-fonts-ttf/ttf/DejaVuSans.ttf node_modules/dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf \
+		node_modules/dejavu-fonts-ttf/LICENSE $(VENDOR_DEJAVU)/
 
 run: venv
 	$(PYTHON) -m iop.devstack run

@@ -1,7 +1,9 @@
 """The records API under /api/v1/ (mounted from iop/urls.py before the API's catch-all)."""
 
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from records.api.exports import RecordExportView
 from records.api.notes import SessionNoteViewSet
 
 app_name = "records_api"
@@ -9,4 +11,11 @@ app_name = "records_api"
 router = SimpleRouter()
 router.register("session-notes", SessionNoteViewSet, basename="session-note")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path(
+        "record-exports/<int:client_id>/",
+        RecordExportView.as_view(),
+        name="record-export-detail",
+    ),
+    *router.urls,
+]

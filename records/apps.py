@@ -8,10 +8,11 @@ class RecordsConfig(AppConfig):
 
     def ready(self):
         from iop.accounts import demo
-        from records import panels_notes
+        from records import panels, panels_notes
         from records.demo_notes import seed_session_notes
 
         # Session notes: "Write notes" on a session page, the dashboard's overdue and
         # co-signature card, the client's "My notes"; the demo's documented session.
+        panels.register()
         panels_notes.register()
         demo.register("records.notes", seed_session_notes, order=60)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from records.views import staff_notes
+from records.views import staff, staff_notes
 
 app_name = "records_staff"
 
@@ -19,4 +19,10 @@ urlpatterns: list = [
     path("notes/<int:note_id>/sign/", staff_notes.note_sign, name="note_sign"),
     path("notes/<int:note_id>/addendum/", staff_notes.note_addendum, name="note_addendum"),
     path("notes/<int:note_id>/cosign/", staff_notes.note_cosign, name="note_cosign"),
+    # The record export (views/staff.py)
+    path(
+        "clients/<int:client_id>/export.pdf",
+        staff.client_record_export,
+        name="client_export",
+    ),
 ]

@@ -287,6 +287,8 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "messaging_staff:inbox": ("clinical", None),
     "messaging_staff:thread": ("clinical_ours", "clinical_ours"),
     "messaging_staff:new": ("clinical_ours", "clinical_ours"),
+    # A records request's PDF (GET from the client record's link; POST from a form alike).
+    "records_staff:client_export": ("clinical_ours", "clinical_ours"),
     # Session notes (records): our client's signed note of the past session; the client reads
     # their own signed notes, staff the notes of their caseload and sessions.
     "records:notes": ("own_client", None),

@@ -50,3 +50,14 @@ def test_no_page_loads_a_script_from_elsewhere():
         if '<script src="http' in t.read_text() or '<script src="//' in t.read_text()
     ]
     assert offenders == []
+
+
+def test_dejavu_fonts_are_the_locked_version_with_their_licence():
+    """The PDF exports of the clinical record embed DejaVu Sans, read from disk, never fetched."""
+    wanted = json.loads((ROOT / "package.json").read_text())["dependencies"]["dejavu-fonts-ttf"]
+    fonts = VENDOR / "dejavu-fonts"
+
+    assert wanted == _locked("dejavu-fonts-ttf")  # pinned exactly, so `npm ci` gives them back
+    for name in ("DejaVuSans.ttf", "DejaVuSans-Bold.ttf"):
+        assert (fonts / name).read_bytes()[:4] == b"\x00\x01\x00\x00"  # a TrueType font
+    assert "Bitstream Vera Fonts Copyright" in (fonts / "LICENSE").read_text()

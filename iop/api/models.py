@@ -36,6 +36,10 @@ class Scope(models.TextChoices):
         "Read session recordings' records and clients' access requests (never their media)",
     )
     MESSAGES_READ = "messages:read", "Read secure messages between clients and their care team"
+    RECORDS_EXPORT = (
+        "records:export",
+        "Export a client's signed treatment plans and session notes as one PDF",
+    )
     SESSION_NOTES_READ = (
         "session_notes:read",
         "Read session notes and their addenda (never group summaries)",

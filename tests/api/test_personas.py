@@ -53,6 +53,8 @@ RULES: dict[str, tuple[int, ...]] = {
     "program_staff": (403, 403, 200, 200, 200, 404, 200, 200, 200, 403, 404, 401),
     # A client is refused before the lookup, so no client learns whether the event exists.
     "care_team": (403, 403, 200, 404, 200, 404, 404, 200, 200, 403, 404, 401),
+    # A records request's export: as care_team, and a support agent is refused for their role.
+    "export": (403, 403, 200, 404, 200, 404, 403, 200, 200, 403, 404, 401),
     "staff_act": (403, 404, 200, 404, 200, 404, 404, 200, 200, 403, 404, 401),
     # Only a person acknowledges a crisis: an API key is refused even with the scope.
     "person_act": (403, 404, 200, 404, 200, 404, 404, 200, 403, 403, 404, 401),
@@ -165,6 +167,9 @@ ACCESS: dict[tuple[str, str], str] = {
     ("messaging_api:message-list", "GET"): "list",
     ("messaging_api:message-list", "POST"): "messaging_write",
     ("messaging_api:message-detail", "GET"): "ours",
+    # A records request's PDF: the care team, the program's supervisors and keys, admins;
+    # clients and support agents never export (refused before the lookup).
+    ("records_api:record-export-detail", "GET"): "export",
     ("records_api:session-note-list", "GET"): "list",
     ("records_api:session-note-list", "POST"): "clinical_person_write",
     ("records_api:session-note-detail", "GET"): "ours",
@@ -247,6 +252,7 @@ def object_id(route: Route, clinic: Clinic) -> str:
         "help-article": clinic.help_article_id,
         "announcement": clinic.announcement_id,
         "recording": clinic.recording_id,
+        "record-export": clinic.client.pk,
     }
     for prefix, value in ids.items():
         if resource.startswith(f"{prefix}-"):
@@ -352,7 +358,7 @@ def test_each_persona_gets_its_status_and_only_what_it_may_see(world, route):
             )
             transaction.set_rollback(True)
         got[persona] = response.status_code
-        body = response.content.decode()
+        body = response.content.decode(errors="replace")  # a PDF is not UTF-8
         for who, client in clients.items():
             if who in SEES[persona]:
                 continue
