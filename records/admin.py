@@ -14,3 +14,7 @@ class RecordSettingsAdmin(admin.ModelAdmin):
         "plan_review_days",
         "note_format",
     )
+
+
+# Session notes' co-signature flag (admin_notes.py registers its admin).
+from records import admin_notes  # noqa: E402, F401

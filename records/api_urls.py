@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 
 from records.api.exports import RecordExportView
 from records.api.hours import AttendanceHoursViewSet
+from records.api.notes import SessionNoteViewSet
 from records.api.plans import TreatmentPlanViewSet
 
 app_name = "records_api"
@@ -12,6 +13,7 @@ app_name = "records_api"
 router = SimpleRouter()
 router.register("treatment-plans", TreatmentPlanViewSet, basename="treatment-plan")
 router.register("attendance-hours", AttendanceHoursViewSet, basename="attendance-hours")
+router.register("session-notes", SessionNoteViewSet, basename="session-note")
 
 urlpatterns = [
     path(

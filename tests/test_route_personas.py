@@ -92,6 +92,8 @@ RULES: dict[str, tuple[int | str, ...]] = {
     "clinical_post_only": (403, 403, 405, 405, 405, 405, 403, 405, LOGIN),
     "clinical_act": (403, 403, 302, 404, 302, 404, 403, 302, LOGIN),
     "clinical_write": (403, 403, 400, 404, 400, 404, 403, 400, LOGIN),
+    # A form on a locked record (our signed session note): whoever sees it meets the lock.
+    "clinical_conflict": (403, 403, 409, 404, 409, 404, 403, 409, LOGIN),
     "supervisors": (403, 403, 403, 403, 200, 200, 403, 200, LOGIN),
     "supervisors_ours": (403, 403, 403, 403, 200, 404, 403, 200, LOGIN),
     # Any staff member; what the page lists is scoped (a support agent's session list is empty).
@@ -302,6 +304,17 @@ ACCESS: dict[str, tuple[str, str | None]] = {
     "records:plan": ("own_client", None),
     "records:plan_comment": ("client_post_only", "ours_client_write"),
     "records:plan_sign": ("client_post_only", "ours_client_write"),
+    # Session notes (records): our client's signed note of the past session; the client reads
+    # their own signed notes, staff the notes of their caseload and sessions.
+    "records:notes": ("own_client", None),
+    "records:note": ("ours_client", None),
+    "records_staff:session_notes": ("clinical_ours", None),
+    "records_staff:group_summary": ("clinical_post_only", "clinical_write"),
+    "records_staff:note_write": ("clinical_ours", "clinical_conflict"),
+    "records_staff:note": ("clinical_ours", None),
+    "records_staff:note_sign": ("clinical_post_only", "clinical_write"),
+    "records_staff:note_addendum": ("clinical_post_only", "clinical_write"),
+    "records_staff:note_cosign": ("clinical_post_only", "clinical_write"),
 }
 
 # Not walked here: the API (tests/api/test_personas.py walks it), Django's admin (its own
@@ -381,6 +394,7 @@ def path_of(page: Page, clinic: PageClinic) -> str:
         "thread_id": records.thread_id,
         "plan_id": records.treatment_plan_id,
         "review_id": records.plan_review_id,
+        "note_id": records.note_id,
     }
     if clinic.peer is not None:  # messaging's group peer space
         by_name |= {

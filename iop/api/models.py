@@ -42,6 +42,10 @@ class Scope(models.TextChoices):
     )
     TREATMENT_PLANS_READ = "treatment_plans:read", "Read clients' treatment plans (every version)"
     HOURS_READ = "hours:read", "Read clients' weekly treatment hours (IOP hours)"
+    SESSION_NOTES_READ = (
+        "session_notes:read",
+        "Read session notes and their addenda (never group summaries)",
+    )
 
 
 KEY_PREFIX = "hbr"

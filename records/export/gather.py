@@ -10,20 +10,24 @@ from django.db.models import Prefetch
 
 from iop.accounts.models import ClientProfile
 from records.export.types import (
+    Addendum,
     ClientHeader,
     ExportedGoal,
     ExportedIntervention,
     ExportedNote,
     ExportedObjective,
     ExportedPlan,
+    NoteSection,
     Signature,
 )
 from records.models import (
     LevelOfCare,
+    NoteAddendum,
     ObjectiveStatus,
     PlanGoal,
     PlanIntervention,
     PlanStatus,
+    SessionNote,
     TreatmentPlan,
 )
 
@@ -117,8 +121,39 @@ def signed_notes_for_export(client: ClientProfile) -> list[ExportedNote]:
     """The client's signed individual session notes, oldest session first, with their addenda.
 
     Never a group session's shared summary (it names other clients): only the short individual
-    note each client has. Session notes are not on main yet; the lead wires this to the notes
-    models when merging the notes branch (each ExportedNote's client_id must be `client.pk`;
-    record_export drops any that is not).
+    note each client has.
     """
-    return []
+    notes = (
+        SessionNote.objects.filter(client=client, signed_at__isnull=False)
+        .select_related("session")
+        .prefetch_related(
+            "objectives",
+            Prefetch(
+                "addenda",
+                queryset=NoteAddendum.objects.select_related("author").order_by("written_at", "id"),
+            ),
+        )
+        .order_by("session__starts_at", "id")
+    )
+    return [_exported_note(note) for note in notes]
+
+
+def _exported_note(note: SessionNote) -> ExportedNote:
+    assert note.signed_at is not None
+    signatures = [Signature("Clinician", note.signed_name, note.signed_at)]
+    if note.cosigned_at is not None:
+        signatures.append(Signature("Co-signing supervisor", note.cosigned_name, note.cosigned_at))
+    return ExportedNote(
+        client_id=note.client_id,
+        session=note.session.title,
+        session_starts_at=note.session.starts_at,
+        note_format=note.note_format.upper(),
+        attendance=f"{note.attendance_label}, {note.minutes_attended} minutes",
+        sections=tuple(NoteSection(name.capitalize(), text) for name, text in note.sections),
+        signatures=tuple(signatures),
+        objectives_addressed=tuple(o.text for o in note.objectives.all()),
+        addenda=tuple(
+            Addendum(a.author.display_name, a.written_at, a.reason, a.text)
+            for a in note.addenda.all()
+        ),
+    )

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0002_plans"),
+        ("records", "0003_notes"),
     ]
 
     operations = [

@@ -13,7 +13,9 @@ participant is named in a room, LiveKit's signed webhooks read and verified, and
 
 from sessions_app.models import AlertReason
 from sessions_app.selectors.expected import (
+    ATTENDED_STATUSES,
     TECHNICAL_ISSUE,
+    attendance_of_client_at,
     calendar_sessions_for,
     care_team_ids,
     client_upcoming,
@@ -87,6 +89,8 @@ from sessions_app.video import (
 )
 
 __all__ = [
+    "ATTENDED_STATUSES",
+    "attendance_of_client_at",
     "MAKEUP_AFTER",
     "PARTICIPANT_PREFIX",
     "WebhookMalformed",

@@ -94,6 +94,22 @@ def care_team_ids(client: ClientProfile) -> list[int]:
 TECHNICAL_ISSUE: str = AttendanceStatus.TECHNICAL_ISSUE.value
 
 
+# The results that count as having taken part (a session note is written for these).
+ATTENDED_STATUSES: frozenset[str] = frozenset(
+    {AttendanceStatus.PRESENT.value, AttendanceStatus.LATE.value, AttendanceStatus.LEFT_EARLY.value}
+)
+
+
+def attendance_of_client_at(client: ClientProfile, session_id: int) -> Attendance | None:
+    """The client's attendance at a session, with the session, for the apps above sessions
+    (they have already checked that the viewer may see the client)."""
+    return (
+        Attendance.objects.select_related("session__program", "session__group", "client__user")
+        .filter(client=client, session_id=session_id)
+        .first()
+    )
+
+
 def clients_with_status(session: Session, status: str) -> list[ClientProfile]:
     """The clients whose attendance at the session is `status` (staff's correction first)."""
     rows = Attendance.objects.filter(session=session).filter(

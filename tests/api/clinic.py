@@ -60,6 +60,7 @@ class Clinic:
     thread_message_id: int = 0
     treatment_plan_id: int = 0  # version 2, shared with the client (version 1 is signed)
     plan_review_id: int = 0  # the review scheduled when version 1 was signed
+    note_id: int = 0  # the client's signed session note of the past session
 
 
 def _recording(session: Session, client: ClientProfile, facilitator: User) -> Recording:
@@ -186,6 +187,7 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         actor=client.user, subject=f"{name}: a question", body="Can we talk about my homework?"
     )
     treatment_plan_id, plan_review_id = _treatment_plan(client, clinician, name)
+    note = _signed_note(past, client, clinician, name)
     return Clinic(
         client,
         group,
@@ -204,6 +206,31 @@ def seed_client(client: ClientProfile, clinician: User, *, admin: User, name: st
         thread_message_id=first_message.pk,
         treatment_plan_id=treatment_plan_id,
         plan_review_id=plan_review_id,
+        note_id=note.pk,
+    )
+
+
+def _signed_note(session: Session, client: ClientProfile, clinician: User, name: str):
+    """The client's note of the past session, signed by their clinician (written directly: the
+    seeded attendance is 'excused', which the service would refuse to document)."""
+    from records.models import SessionNote
+
+    now = timezone.now()
+    return SessionNote.objects.create(
+        session=session,
+        client=client,
+        author=clinician,
+        note_format="dap",
+        attendance_status="present",
+        minutes_attended=50,
+        data=f"{name}: took part.",
+        assessment="Engaged.",
+        plan="Continue.",
+        created_at=now,
+        updated_at=now,
+        signed_by=clinician,
+        signed_name=clinician.full_name,
+        signed_at=now,
     )
 
 

@@ -112,6 +112,7 @@ QUERIES: dict[str, tuple[int | None, ...]] = {
     "messaging_api:message-list": (4, 6, 6, 5),
     "records_api:treatment-plan-list": (4, 6, 6, 5),
     "records_api:attendance-hours-list": (5, 7, 7, 6),
+    "records_api:session-note-list": (5, 7, 7, 6),
 }
 
 # Lists that are not paged (a fixed, short list from the code): one plain JSON array.
@@ -413,7 +414,49 @@ def _seed(program, clinician, other_clinician, supervisor, client_profile, admin
     _seed_recordings(sessions, enrolled, clinician=clinician, now=now)
     _seed_messages(clients, clinician=clinician, now=now)
     _seed_treatment_plans(clients, clinician=clinician, now=now)
+    _seed_session_notes(sessions, enrolled, clinician=clinician, now=now)
     return event
+
+
+def _seed_session_notes(sessions, enrolled, *, clinician, now) -> None:
+    """A signed note for each client of each group session (30 of ours), each linked to an
+    objective of the client's plan and every other one with an addendum."""
+    from records.models import NoteAddendum, PlanGoal, PlanObjective, SessionNote, TreatmentPlan
+
+    notes = SessionNote.objects.bulk_create(
+        SessionNote(
+            session=session,
+            client=client,
+            author=clinician,
+            note_format="dap",
+            attendance_status="present",
+            minutes_attended=60,
+            data="Took part.",
+            assessment="Engaged.",
+            plan="Continue.",
+            created_at=now - timedelta(minutes=i),
+            updated_at=now - timedelta(minutes=i),
+            signed_by=clinician,
+            signed_name=clinician.full_name,
+            signed_at=now - timedelta(minutes=i),
+        )
+        for i, (session, members) in enumerate(zip(sessions, enrolled, strict=True))
+        for client in members
+    )
+    plans = {}
+    for note in notes:
+        if note.client_id not in plans:
+            plan = TreatmentPlan.objects.create(client_id=note.client_id, version=1)
+            goal = PlanGoal.objects.create(plan=plan, position=1, text="A goal")
+            plans[note.client_id] = PlanObjective.objects.create(
+                goal=goal, position=1, text="An objective", target_date=now.date()
+            )
+        note.objectives.add(plans[note.client_id])
+    NoteAddendum.objects.bulk_create(
+        NoteAddendum(note=note, author=clinician, written_at=now, reason="Late entry", text="More.")
+        for i, note in enumerate(notes)
+        if i % 2
+    )
 
 
 def _seed_recordings(sessions, enrolled, *, clinician, now) -> None:

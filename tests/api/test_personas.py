@@ -85,6 +85,15 @@ RULES: dict[str, tuple[int, ...]] = {
     # Secure messages: clients and clinical staff write (an empty body meets validation);
     # support agents and every API key are refused before the body is read.
     "messaging_write": (400, 400, 400, 400, 400, 400, 403, 400, 403, 403, 403, 401),
+    # Session notes: clients, support agents and every API key are refused before the body is
+    # read; who does not see our (signed) note gets 404. Signing: only its author (the
+    # clinician) reaches validation. Editing: whoever sees it meets the lock (409). Addenda:
+    # whoever sees it meets validation (the service decides who may add one). Co-signing:
+    # supervisors only, refused by role first.
+    "note_author_act": (403, 403, 400, 404, 403, 404, 403, 403, 403, 403, 403, 401),
+    "note_locked_edit": (403, 403, 409, 404, 409, 404, 403, 409, 403, 403, 403, 401),
+    "note_addendum": (403, 403, 400, 404, 400, 404, 403, 400, 403, 403, 403, 401),
+    "note_cosign": (403, 403, 403, 403, 400, 404, 403, 403, 403, 403, 403, 401),
 }
 
 # (route name, method) → rule. A new route fails the test until it has a line here.
@@ -168,6 +177,13 @@ ACCESS: dict[tuple[str, str], str] = {
     ("records_api:treatment-plan-detail", "GET"): "ours",
     ("records_api:treatment-plan-sign", "POST"): "ours_person_write",
     ("records_api:attendance-hours-list", "GET"): "list",
+    ("records_api:session-note-list", "GET"): "list",
+    ("records_api:session-note-list", "POST"): "clinical_person_write",
+    ("records_api:session-note-detail", "GET"): "ours",
+    ("records_api:session-note-detail", "PATCH"): "note_locked_edit",
+    ("records_api:session-note-sign", "POST"): "note_author_act",
+    ("records_api:session-note-addendum", "POST"): "note_addendum",
+    ("records_api:session-note-cosign", "POST"): "note_cosign",
 }
 
 
@@ -229,6 +245,7 @@ def object_id(route: Route, clinic: Clinic) -> str:
         "recording-request": clinic.access_request_id,
         "message-thread": clinic.thread_id,  # before "message"
         "message": clinic.thread_message_id,
+        "session-note": clinic.note_id,
         "client": clinic.client.pk,
         "group": clinic.group.pk,
         "session": clinic.session.pk,
