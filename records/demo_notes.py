@@ -8,9 +8,11 @@ from a session four days ago sits on clinician1's dashboard as unsigned past 72 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from iop.accounts.demo import DemoClinic
@@ -29,17 +31,38 @@ SIGNED = {
 }
 
 
-def _past_session(clinic: DemoClinic, group: Any, title: str, starts_at: datetime) -> Any:
+# Program-time hours tried in turn: clinician1's other demo sessions (the daytime skills
+# blocks of the hours demo, the session under way) may hold one of them.
+HOURS_TRIED = (18, 16, 19, 8, 20, 14)
+
+
+def _free_session(clinic: DemoClinic, group: Any, title: str, days_ago: int) -> Any:
+    """A 90-minute session `days_ago` days back at the first hour clinician1 is free."""
     clinician, admin = clinic.staff["clinician1"], clinic.staff["admin"]
-    session = session_create(
-        actor=admin,
-        group=group,
-        kind="group",
-        title=title,
-        facilitator=clinician,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=90),
-    )
+    zone = ZoneInfo(clinic.program.time_zone)
+    day = timezone.localdate(timezone=zone) - timedelta(days=days_ago)
+    for hour in HOURS_TRIED:
+        starts_at = datetime.combine(day, time(hour), tzinfo=zone)
+        try:
+            return session_create(
+                actor=admin,
+                group=group,
+                kind="group",
+                title=title,
+                facilitator=clinician,
+                starts_at=starts_at,
+                ends_at=starts_at + timedelta(minutes=90),
+            )
+        except ValidationError:
+            continue  # clinician1 facilitates something else then
+    return None
+
+
+def _past_session(clinic: DemoClinic, group: Any, title: str, days_ago: int) -> Any:
+    session = _free_session(clinic, group, title, days_ago)
+    if session is None:
+        return None
+    starts_at = session.starts_at
     for client in expected_clients(session):
         attendance_event_record(
             actor=client.user,
@@ -62,9 +85,8 @@ def seed_session_notes(clinic: DemoClinic) -> None:
     group = groups_visible_to(clinician).order_by("pk").first()
     if group is None:
         return
-    now = timezone.now().replace(minute=0, second=0, microsecond=0)
-    session = _past_session(clinic, group, TITLE, now - timedelta(days=2, hours=4))
-    clients = expected_clients(session)
+    session = _past_session(clinic, group, TITLE, 2)
+    clients = expected_clients(session) if session is not None else []
     if clients:
         note = note_draft_create(
             actor=clinician, client=clients[0], session_id=session.pk, sections=SIGNED
@@ -76,8 +98,8 @@ def seed_session_notes(clinic: DemoClinic) -> None:
             reason="Late entry",
             text="Called the client the next morning as agreed; they practised grounding twice.",
         )
-    older = _past_session(clinic, group, OVERDUE_TITLE, now - timedelta(days=4, hours=4))
-    for client in expected_clients(older)[:1]:
+    older = _past_session(clinic, group, OVERDUE_TITLE, 4)
+    for client in expected_clients(older)[:1] if older is not None else []:
         if not SessionNote.objects.filter(session=older, client=client).exists():
             note_draft_create(
                 actor=clinician,

@@ -446,7 +446,10 @@ def _seed_session_notes(sessions, enrolled, *, clinician, now) -> None:
     plans = {}
     for note in notes:
         if note.client_id not in plans:
-            plan = TreatmentPlan.objects.create(client_id=note.client_id, version=1)
+            # The client's signed plan (seeded above for every client), or a first draft.
+            plan = TreatmentPlan.objects.filter(
+                client_id=note.client_id, status="signed"
+            ).first() or TreatmentPlan.objects.create(client_id=note.client_id, version=1)
             goal = PlanGoal.objects.create(plan=plan, position=1, text="A goal")
             plans[note.client_id] = PlanObjective.objects.create(
                 goal=goal, position=1, text="An objective", target_date=now.date()
