@@ -1,7 +1,7 @@
 import os
 
+import django
 from daphne.http_protocol import WebRequest
-from django.core.asgi import get_asgi_application
 
 
 def _leave_request_bodies_to_django() -> None:
@@ -23,7 +23,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iop.settings")
 # The web server borrows PostgreSQL connections from a pool (iop/settings.py says why): at most
 # this many per process, which is also how many requests of one process use the database at once.
 os.environ.setdefault("DATABASE_POOL_SIZE", "8")
-django_asgi_app = get_asgi_application()
+django.setup(set_prefix=False)
+
+from iop.asgi_handler import SyncChainASGIHandler  # noqa: E402
+
+# As django.core.asgi.get_asgi_application(), with the middleware entered once (see the module).
+django_asgi_app = SyncChainASGIHandler()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -15,6 +15,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from iop.api.key_lookup import api_key_by_prefix
 from iop.api.models import KEY_PREFIX, ApiKey, hash_secret
 
 # last_used_at is written at most this often per key, so busy integrators cost no writes.
@@ -66,7 +67,7 @@ class ApiKeyAuthentication(BaseAuthentication):
         if parsed is None:
             raise InvalidApiKey()
         prefix, secret = parsed
-        key = ApiKey.objects.select_related("program", "created_by").filter(prefix=prefix).first()
+        key = api_key_by_prefix(prefix)
         if key is None:
             hash_secret(secret)  # spend the same time as a real comparison
             raise InvalidApiKey()

@@ -72,6 +72,22 @@ def test_an_unhandled_error_is_a_json_500(clinician):
 
 
 @override_settings(ROOT_URLCONF="tests.api.urls_with_a_bug")
+@pytest.mark.parametrize("path", ["/api/v1/busy/", "/busy/"])
+def test_no_database_connection_in_time_is_a_503_with_retry_after(clinician, path):
+    """An overloaded process whose pool gave no connection in time: back off, not a bug."""
+    browser = sign_in(clinician)
+    browser.raise_request_exception = False
+    response = browser.get(path)
+    assert response.status_code == 503
+    assert response["Retry-After"] == "1"
+    assert "PoolTimeout" not in response.content.decode()
+    if path.startswith("/api/"):
+        assert error_of(response)["code"] == "unavailable"
+    else:
+        assert not response["Content-Type"].startswith("application/json")
+
+
+@override_settings(ROOT_URLCONF="tests.api.urls_with_a_bug")
 def test_an_unhandled_error_outside_the_api_is_not_json(clinician):
     browser = sign_in(clinician)
     browser.raise_request_exception = False
