@@ -108,7 +108,7 @@ class NoteCreateSerializer(NoteWriteSerializer):
     client = JsonIntegerField(min_value=1)
 
 
-class SignSerializer(serializers.Serializer):
+class NoteSignSerializer(serializers.Serializer):
     typed_name = serializers.CharField(max_length=200, help_text="The signer's full name.")
 
 
@@ -145,7 +145,7 @@ FILTERS = [
         "message names the addendum route.",
     ),
     sign=extend_schema(
-        request=SignSerializer,
+        request=NoteSignSerializer,
         responses={200: SessionNoteSerializer, **WRITE_ERRORS},
         description="The author signs with their typed full name; the note is then locked. "
         "Someone else's note: 403.",
@@ -156,7 +156,7 @@ FILTERS = [
         description="Add an addendum (who, when, why) to a signed note; a draft: 409.",
     ),
     cosign=extend_schema(
-        request=SignSerializer,
+        request=NoteSignSerializer,
         responses={200: SessionNoteSerializer, **WRITE_ERRORS},
         description="A supervisor of the client's program co-signs a signed note whose author "
         "needs co-signature.",
@@ -242,7 +242,7 @@ class SessionNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
         require_may_write_notes(request.user)
         note = self._note(audit=False)
         require_note_author(request.user, note)
-        data = SignSerializer(data=request.data)
+        data = NoteSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = services.note_sign(
             actor=request.user, note=note, typed_name=data.validated_data["typed_name"]
@@ -267,7 +267,7 @@ class SessionNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     def cosign(self, request, pk=None):
         require_may_cosign(request.user)
         note = self._note(audit=False)
-        data = SignSerializer(data=request.data)
+        data = NoteSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         note = services.note_cosign(
             actor=request.user, note=note, typed_name=data.validated_data["typed_name"]

@@ -125,7 +125,7 @@ class DraftCreateSerializer(ScopedClientMixin, serializers.Serializer):
     client = visible_client_field()
 
 
-class SignSerializer(serializers.Serializer):
+class PlanSignSerializer(serializers.Serializer):
     typed_name = serializers.CharField(
         max_length=200, help_text="The signer's full name, as on their account."
     )
@@ -151,7 +151,7 @@ STATUS_PARAM = OpenApiParameter("status", str, enum=PlanStatus.values, descripti
         "support agents and API keys are refused (403).",
     ),
     sign=extend_schema(
-        request=SignSerializer,
+        request=PlanSignSerializer,
         responses={200: TreatmentPlanSerializer, **WRITE_ERRORS},
         description="The client (a version shared with them) or a clinician of the care team "
         "signs by typing their full name; with both signatures the version is locked (409 on "
@@ -207,7 +207,7 @@ class TreatmentPlanViewSet(
     @action(detail=True, methods=["post"])
     def sign(self, request, pk=None):
         plan = self._plan()
-        data = SignSerializer(data=request.data)
+        data = PlanSignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         treatment_plan_sign(
             actor=request.user, plan=plan, typed_name=data.validated_data["typed_name"]
