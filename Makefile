@@ -77,7 +77,7 @@ suite: venv
 		set -e; \
 		python manage.py makemigrations --check --dry-run; \
 		$(DEPLOY_ENV) python manage.py check --deploy --fail-level WARNING; \
-		pytest -n 2 --dist loadfile'
+		pytest -n 2 --dist loadfile --durations=15'
 
 # Leaves var/ (the embedded databases' data) alone.
 clean:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NamedTuple
 
@@ -91,6 +91,9 @@ class WeekHours(NamedTuple):
     starts_on: date
     minutes: int
     rule: HoursRule
+    # False for a week wholly before the client's admission or after their discharge: they were
+    # not in the program then, so no minimum applies (and no alert is raised).
+    in_care: bool = True
 
     @property
     def hours(self) -> Decimal:
@@ -98,7 +101,7 @@ class WeekHours(NamedTuple):
 
     @property
     def below_minimum(self) -> bool:
-        return Decimal(self.minutes) < self.rule.minimum * 60
+        return self.in_care and Decimal(self.minutes) < self.rule.minimum * 60
 
     @property
     def above_maximum(self) -> bool:
@@ -118,13 +121,20 @@ class ClientHours(NamedTuple):
     def weeks(self) -> tuple[WeekHours, ...]:
         rule = self.rule
         return tuple(
-            WeekHours(monday, minutes, rule)
+            WeekHours(monday, minutes, rule, self._in_care(monday))
             for monday, minutes in zip(self.mondays, self.minutes, strict=True)
         )
 
     @property
     def this_week(self) -> WeekHours:
-        return WeekHours(self.mondays[-1], self.minutes[-1], self.rule)
+        monday = self.mondays[-1]
+        return WeekHours(monday, self.minutes[-1], self.rule, self._in_care(monday))
+
+    def _in_care(self, monday: date) -> bool:
+        admitted, discharged = self.client.admitted_on, self.client.discharged_on
+        if admitted is not None and monday + timedelta(days=6) < admitted:
+            return False
+        return discharged is None or monday <= discharged
 
 
 # Load clients with this (`select_related(*WITH_RULES)`) and their program's rule comes with them.

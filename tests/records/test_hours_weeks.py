@@ -144,3 +144,18 @@ def test_a_whole_programs_hours_are_one_query():
     with CaptureQueriesContext(connection) as queries:
         hours_of(plain, now=local(2026, 12, 2, 12))
     assert len(queries) == 2
+
+
+def test_weeks_outside_the_clients_stay_in_the_program_are_not_below_the_minimum():
+    """Before admission and after discharge no minimum applies (nor does an alert)."""
+    from datetime import date
+    from decimal import Decimal
+
+    from iop.accounts.models import ClientProfile
+    from records.selectors.hours import ClientHours, HoursRule
+
+    client = ClientProfile(admitted_on=date(2026, 11, 18), discharged_on=date(2026, 12, 8))
+    mondays = [date(2026, 11, 9), date(2026, 11, 16), date(2026, 12, 7), date(2026, 12, 14)]
+    hours = ClientHours(client, mondays, [0, 0, 0, 0], HoursRule(Decimal("9"), None))
+    assert [w.below_minimum for w in hours.weeks] == [False, True, True, False]
+    assert hours.this_week.below_minimum is False

@@ -58,6 +58,8 @@ def test_clinician_writes_and_signs_a_note_from_the_session_page(world, clinicia
     assert "addendum" in locked.content.decode()
     note.refresh_from_db()
     assert note.plan == DAP["plan"]
+    reopened = browser.get(write_url).content.decode()  # no form left to fill in vain
+    assert 'id="note-locked"' in reopened and 'id="note-form"' not in reopened
     browser.post(
         reverse("records_staff:note_addendum", args=[note.pk]),
         {"reason": "Late entry", "text": "Phoned the next day."},
