@@ -14,7 +14,8 @@ from iop.domain import Conflict, DomainError, NotAllowed
 from iop.viewer import Actor
 from records.models import GroupSummary
 from records.models.notes import SUMMARY_MAX
-from records.services.notes import names_match, require_may_write_notes
+from records.services.notes import require_may_write_notes
+from records.signatures import names_match
 from sessions_app.selectors import facilitator_ids
 
 

@@ -17,9 +17,9 @@ from records.models.notes import ADDENDUM_MAX, REASON_MAX
 from records.services.notes import (
     is_program_supervisor,
     may_document,
-    names_match,
     require_may_write_notes,
 )
+from records.signatures import names_match
 from sessions_app.selectors import supervised_program_ids
 
 

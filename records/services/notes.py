@@ -23,6 +23,7 @@ from iop.viewer import Actor, api_key_of, person_of
 from records.models import PlanObjective, SessionNote
 from records.models.notes import ALL_SECTIONS, SECTION_MAX, SECTIONS, NoteCosignRequirement
 from records.selectors.settings import record_settings_for
+from records.signatures import names_match
 from sessions_app.selectors import (
     ATTENDED_STATUSES,
     attendance_of_client_at,
@@ -65,17 +66,6 @@ def may_document(person: User, session: Any, client: ClientProfile) -> bool:
 
 def is_program_supervisor(person: User, program_id: int) -> bool:
     return person.role == Role.SUPERVISOR and program_id in set(supervised_program_ids(person))
-
-
-def names_match(typed: Any, person: User) -> bool:
-    """A typed signature matches the signer's name (case and spacing aside)."""
-    if not isinstance(typed, str):
-        return False
-
-    def norm(text: str) -> str:
-        return " ".join(text.split()).casefold()
-
-    return bool(norm(typed)) and norm(typed) in {norm(person.full_name), norm(person.display_name)}
 
 
 def addendum_route(note: SessionNote) -> str:

@@ -3,8 +3,6 @@ comments or signs, the clinician signs; signed by both, the version is locked fo
 
 from __future__ import annotations
 
-import unicodedata
-
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
@@ -30,6 +28,7 @@ from records.models import (
 from records.plan_content import PlanContent, completeness_errors, content_errors
 from records.selectors.plans import may_write_plan, objective_marks_of, plan_clinicians_for
 from records.services.reviews import _reviews_close_for_signing
+from records.signatures import names_match
 
 COMMENT_MAX = 2000
 SIGNED_NAME_MAX = 200
@@ -273,13 +272,6 @@ def _require_shared(plan: TreatmentPlan) -> None:
         )
 
 
-def _same_name(typed: str, full_name: str) -> bool:
-    def norm(text: str) -> str:
-        return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
-
-    return bool(norm(typed)) and norm(typed) == norm(full_name)
-
-
 def treatment_plan_sign(*, actor: Actor, plan: TreatmentPlan, typed_name: str) -> TreatmentPlan:
     """The client (a shared version) or a care-team clinician signs by typing their full name;
     with both signatures the version is locked and the previous one superseded."""
@@ -292,7 +284,7 @@ def treatment_plan_sign(*, actor: Actor, plan: TreatmentPlan, typed_name: str) -
     else:
         require_plan_writer(actor, plan.client)
     typed_name = (typed_name or "").strip()
-    if not _same_name(typed_name, person.full_name):
+    if not names_match(typed_name, person):
         raise DomainError(
             "The typed name does not match.",
             fields={"typed_name": ["Type your full name exactly as it is on your account."]},

@@ -30,7 +30,7 @@ def clinical_required(view):
     @staff_required
     def wrapped(request, *args, **kwargs):
         if not request.user.is_clinical:
-            raise PermissionDenied("Treatment plans are for clinical staff.")
+            raise PermissionDenied("The clinical record is for the clinical team.")
         return view(request, *args, **kwargs)
 
     wrapped.__name__ = view.__name__

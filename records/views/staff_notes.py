@@ -6,13 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from iop.accounts.decorators import staff_required
 from iop.domain import Conflict, DomainError
 from iop.form_errors import apply_errors, error_message
 from records import selectors, services
@@ -20,19 +19,8 @@ from records.forms_notes import AddendumForm, GroupSummaryForm, NoteForm, SignFo
 from records.models import SessionNote
 from records.selectors.settings import record_settings_for
 from records.services.notes import is_program_supervisor, may_document
+from records.views.staff import clinical_required
 from sessions_app.selectors import attendance_of_client_at, facilitator_ids, session_get_for
-
-
-def clinical_required(view):
-    @staff_required
-    def wrapped(request, *args, **kwargs):
-        if not request.user.is_clinical:
-            raise PermissionDenied("Session notes are for the clinical team.")
-        return view(request, *args, **kwargs)
-
-    wrapped.__name__ = view.__name__
-    wrapped.__doc__ = view.__doc__
-    return wrapped
 
 
 def _session(request: HttpRequest, session_id: int) -> Any:
