@@ -21,14 +21,17 @@ _leave_request_bodies_to_django()
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "iop.settings")
 # The web server borrows PostgreSQL connections from a pool (iop/settings.py says why): at most
-# this many per process, which is also how many requests of one process use the database at once.
+# this many per process, which is also how many requests of one process run at once (each in a
+# thread of the handler's, iop/asgi_handler.py), so none waits in a thread for a connection.
 os.environ.setdefault("DATABASE_POOL_SIZE", "8")
 django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
 
 from iop.asgi_handler import SyncChainASGIHandler  # noqa: E402
 
 # As django.core.asgi.get_asgi_application(), with the middleware entered once (see the module).
-django_asgi_app = SyncChainASGIHandler()
+django_asgi_app = SyncChainASGIHandler(threads=settings.DATABASE_POOL_SIZE or 8)
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -1,4 +1,5 @@
-"""Django's ASGI handler with the middleware chain run in one thread, as under WSGI.
+"""Django's ASGI handler with the middleware chain run in one thread, as under WSGI, in a thread
+that outlives the request.
 
 Harbor's middleware and views are all synchronous. Django's ASGIHandler builds its chain for
 async use anyway: it hops from the event loop into a thread for the outer middleware, back onto
@@ -8,18 +9,59 @@ builds the synchronous chain and enters it once, in the request's thread-sensiti
 same thread the view ran in before, so connections, thread-locals and context variables behave
 as they did. Websockets do not come here (channels routes them); an async view would still be
 run (Django adapts it with async_to_sync), only through one more hop.
+
+Django also gives every request a thread-sensitive context of its own (asgiref's
+ThreadSensitiveContext), whose executor starts a new thread for the request and joins it when
+the request ends: a thread's start and join cost more CPU than a small view. This handler lends
+each request one of a fixed set of single-thread executors instead (asgiref's caller-owned
+executor: the context still routes every thread-sensitive call of the request, signals and
+response.close included, to that one thread, and is not shut down on exit). The set's size is
+how many requests of one process run at once; the others wait, in arrival order, on the event
+loop, where waiting costs nothing, rather than in threads that would each hold or wait for one
+of the process's database connections.
 """
 
 from __future__ import annotations
 
-from asgiref.sync import sync_to_async
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
 
 class SyncChainASGIHandler(ASGIHandler):
+    def __init__(self, threads: int = 8) -> None:
+        super().__init__()
+        if threads < 1:
+            raise ValueError(f"a request needs a thread, got threads={threads}")
+        self.threads = threads
+        self._idle: asyncio.Queue[ThreadPoolExecutor] | None = None
+
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
+
+    def _executors(self) -> asyncio.Queue[ThreadPoolExecutor]:
+        # Made on first use, inside the server's event loop (one per process).
+        if self._idle is None:
+            self._idle = asyncio.Queue()
+            for n in range(self.threads):
+                self._idle.put_nowait(
+                    ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"harbor-request-{n}")
+                )
+        return self._idle
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        idle = self._executors()
+        executor = await idle.get()
+        try:
+            async with ThreadSensitiveContext(executor=executor):
+                await self.handle(scope, receive, send)
+        finally:
+            idle.put_nowait(executor)
 
     async def get_response_async(self, request: HttpRequest) -> HttpResponseBase:
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
