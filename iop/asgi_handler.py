@@ -32,7 +32,7 @@ from django.http import HttpRequest, HttpResponseBase
 
 
 class SyncChainASGIHandler(ASGIHandler):
-    def __init__(self, threads: int = 8) -> None:
+    def __init__(self, threads: int) -> None:
         super().__init__()
         if threads < 1:
             raise ValueError(f"a request needs a thread, got threads={threads}")

@@ -112,9 +112,8 @@ DATABASE_URL = env_url(
 )
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
 DATABASES["default"].setdefault("OPTIONS", {})["connect_timeout"] = 5
-# Under ASGI each request runs in a thread of its own (Django's ThreadSensitiveContext), so a
-# persistent connection (CONN_MAX_AGE) is never reused and every request would connect anew.
-# The web server keeps a pool instead (iop/asgi.py sets its size): a request borrows a
+# The web server keeps a pool (iop/asgi.py sets its size, which is also how many request
+# threads iop/asgi_handler.py keeps): a request borrows a
 # connection and returns it, and a burst waits for one rather than exhausting PostgreSQL's
 # max_connections. Workers, beat, commands and tests connect as before (0: no pool).
 DATABASE_POOL_SIZE = env_int("DATABASE_POOL_SIZE", 0, minimum=0)
