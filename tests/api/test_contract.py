@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from datetime import timezone as dt_timezone
 
 import pytest
+import time_machine
 import yaml
 from django.test import Client
 from django.utils import timezone
@@ -281,6 +282,18 @@ def test_an_instant_is_given_to_the_query_in_utc():
     assert instant.utcoffset() == timedelta(0)
 
 
+@pytest.fixture
+def small_hours():
+    """Tomorrow at 08:00 UTC, the clinic's 3 a.m., with the clock running: the seeded sessions
+    (at now + N days) then start far from the evening series below, which at some hours of the
+    day overlapped one of them for the same facilitator."""
+    tomorrow = (timezone.now() + timedelta(days=1)).replace(
+        hour=8, minute=0, second=0, microsecond=0
+    )
+    with time_machine.travel(tomorrow, tick=True):
+        yield
+
+
 def _series(key, clinic, clinician, start_time):
     return key.post(
         "/api/v1/series/",
@@ -298,7 +311,9 @@ def _series(key, clinic, clinician, start_time):
     )
 
 
-def test_a_series_start_time_is_what_the_schema_says(key, client_profile, clinician, admin_user):
+def test_a_series_start_time_is_what_the_schema_says(
+    small_hours, key, client_profile, clinician, admin_user
+):
     """`format: time` is RFC 3339's full-time, which carries a UTC offset: every series Harbor
     answered ("18:00:00") broke its own schema."""
     clinic = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
@@ -328,7 +343,7 @@ def test_a_series_start_time_is_what_the_schema_says(key, client_profile, clinic
     + ["１８:００", 1800, None],
 )
 def test_a_series_start_time_with_an_offset_or_another_shape_is_a_400(
-    key, client_profile, clinician, admin_user, start_time
+    small_hours, key, client_profile, clinician, admin_user, start_time
 ):
     """Django read "18:00Z" as 18:00 local time, dropping the offset without a word."""
     clinic = seed_client(client_profile, clinician, admin=admin_user, name="Ours")
