@@ -19,6 +19,9 @@ from tests.factories import (
     totp_device,
 )
 
+# The one daphne each test process shares (see tests/servers.py: registered here only).
+from tests.servers import asgi_server, asgi_server_url  # noqa: E402, F401 - fixtures
+
 # A parallel run's worker (pytest-xdist) reads and writes its own Redis database: the settings
 # applied the worker's offset as they loaded (iop.env.redis_url_for_worker). The servers and
 # Celery workers the tests start are given that URL as it is, and must not offset it again.

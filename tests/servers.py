@@ -1,7 +1,8 @@
 """Real servers for tests: the ASGI app under daphne, against the test database and Redis.
 
-Import the fixtures into the conftest of the tests that need them:
-`from tests.servers import asgi_server, asgi_server_url  # noqa: F401`.
+`asgi_server` and `asgi_server_url` are registered once, in tests/conftest.py, so each test
+process starts one shared daphne. Importing them into another module or conftest would register
+a second session fixture there: another daphne, started again and kept to the session's end.
 """
 
 from __future__ import annotations
@@ -25,8 +26,9 @@ from django.conf import settings
 ROOT = Path(__file__).resolve().parent.parent
 DAPHNE = Path(sys.executable).with_name("daphne")
 STARTUP_SECONDS = 30
-# Tags the server's database sessions, so teardown can wait for them to end before the test
-# database is dropped (PostgreSQL refuses to drop a database someone is connected to).
+# Tags a server's database sessions, so teardown can wait for them to end before the test
+# database is dropped (PostgreSQL refuses to drop a database someone is connected to). Each
+# server has its own suffix: waiting on a name another live server shares waits out the timeout.
 DAPHNE_APPLICATION_NAME = "harbor-test-daphne"
 
 
@@ -61,6 +63,11 @@ def current_database_url() -> str:
     host = quote(db.get("HOST") or "127.0.0.1", safe="")
     port = f":{db['PORT']}" if db.get("PORT") else ""
     return f"postgres://{user}{password}@{host}{port}/{quote(db['NAME'], safe='')}"
+
+
+def daphne_database_url(server: str) -> str:
+    """The test database's URL for one server's connections, tagged with its own name."""
+    return f"{current_database_url()}?application_name={DAPHNE_APPLICATION_NAME}-{server}"
 
 
 def wait_for_sessions_to_end(application_name: str, timeout: float = 10.0) -> None:
@@ -164,11 +171,10 @@ def asgi_server(django_db_setup, django_db_blocker) -> Iterator[LiveServer]:
     `@pytest.mark.django_db(transaction=True)`. It shares this run's REDIS_URL, so events the
     test process publishes reach the server's websocket consumers.
     """
-    database_url = f"{current_database_url()}?application_name={DAPHNE_APPLICATION_NAME}"
-    with run_daphne(database_url, settings.REDIS_URL) as server:
+    with run_daphne(daphne_database_url("shared"), settings.REDIS_URL) as server:
         yield server
     with django_db_blocker.unblock():
-        wait_for_sessions_to_end(DAPHNE_APPLICATION_NAME)
+        wait_for_sessions_to_end(f"{DAPHNE_APPLICATION_NAME}-shared")
 
 
 @pytest.fixture

@@ -13,7 +13,6 @@ from iop.api.services import api_key_create
 from iop.consents.models import ConsentKind
 from tests.conftest import sign_in
 from tests.factories import ConsentDocumentFactory
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures (fuzz, daphne)
 
 ALL_SCOPES = list(Scope.values)
 

@@ -28,7 +28,7 @@ from django.test import Client
 from tests.api.clinic import seed_client
 from tests.api.conftest import ALL_SCOPES
 from tests.conftest import sign_in
-from tests.servers import DAPHNE_APPLICATION_NAME, current_database_url, run_daphne
+from tests.servers import daphne_database_url, run_daphne
 
 # FUZZ_RUN_SECONDS: how long the runs together may take (a loaded machine may need more).
 RUN_SECONDS = int(os.environ.get("FUZZ_RUN_SECONDS", "420"))
@@ -161,11 +161,12 @@ def test_the_api_keeps_its_schema_under_a_fuzzer(asgi_server_url, callers, tmp_p
     FUZZ_CALLERS=client (comma-separated) runs only those.
     """
     wanted = os.environ.get("FUZZ_CALLERS", ",".join(callers)).split(",")
-    database_url = f"{current_database_url()}?application_name={DAPHNE_APPLICATION_NAME}"
     with contextlib.ExitStack() as servers:
         urls = [asgi_server_url] + [
-            servers.enter_context(run_daphne(database_url, settings.REDIS_URL)).url
-            for _ in wanted[1:]
+            servers.enter_context(
+                run_daphne(daphne_database_url(f"fuzz-{caller}"), settings.REDIS_URL)
+            ).url
+            for caller in wanted[1:]
         ]
         runs = [
             start(caller, url, callers[caller], tmp_path)

@@ -9,8 +9,6 @@ from pathlib import Path
 import pytest
 from django.db import connections
 
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures for these tests
-
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 BROWSER_DIR = Path(__file__).resolve().parent
@@ -36,7 +34,7 @@ def chromium() -> Path:
 
 
 @pytest.fixture
-def browser_page(chromium, asgi_server_url, monkeypatch) -> Iterator:  # noqa: F811
+def browser_page(chromium, asgi_server_url, monkeypatch) -> Iterator:
     """A fresh chromium page whose relative URLs go to the daphne-served app.
 
     Function-scoped on purpose: while Playwright's sync API is open, this thread has an asyncio

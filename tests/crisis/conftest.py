@@ -142,6 +142,5 @@ def gad7(total: int) -> dict[str, int]:
     return answers
 
 
-# The browser test reuses the shared daphne server and chromium fixtures.
+# The browser test uses the shared chromium fixtures (the daphne server is in tests/conftest.py).
 from tests.browser.conftest import browser_page, chromium  # noqa: E402, F401
-from tests.servers import asgi_server, asgi_server_url  # noqa: E402, F401

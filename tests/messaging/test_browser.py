@@ -13,7 +13,6 @@ from playwright.sync_api import expect
 from messaging.models import Message, MessageThread
 from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures
 from tests.conftest import sign_in
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 
 # The first browser test of a run starts daphne and chromium inside its time limit: on a busy
 # shared machine that alone has taken over a minute.
@@ -52,7 +51,7 @@ def test_client_writes_clinician_answers_client_reads_the_answer(
     clinician,
     browser_page,  # noqa: F811
     staff_page,
-    asgi_server_url,  # noqa: F811
+    asgi_server_url,
 ):
     _signed_in(browser_page, client_profile.user, asgi_server_url)
     _signed_in(staff_page, clinician, asgi_server_url)

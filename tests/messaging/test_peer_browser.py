@@ -17,7 +17,6 @@ from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtur
 from tests.browser.pages import failed_loads, record_responses, sign_in_through_form, totp_code
 from tests.conftest import sign_in
 from tests.factories import PASSWORD, totp_device
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -42,7 +41,7 @@ def test_a_client_posts_and_a_facilitator_hides_it_with_a_reason_the_client_sees
     clinician,
     browser_page,  # noqa: F811
     staff_page,
-    asgi_server_url,  # noqa: F811
+    asgi_server_url,
 ):
     client_loads = record_responses(browser_page)
     staff_loads = record_responses(staff_page)

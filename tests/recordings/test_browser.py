@@ -16,7 +16,6 @@ from iop.audit.models import AccessLog
 from recordings.models import Recording, RecordingSegment, RecordingState, SegmentState
 from recordings.services import segments_store_tick
 from tests.browser.conftest import chromium  # noqa: F401 - fixture
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 from tests.sessions_app.conftest import make_session
 from tests.sessions_app.test_browser_join import _signed_in, media_browser  # noqa: F401
 
@@ -25,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_a_recording_pauses_for_a_client_who_has_not_agreed_and_resumes_when_they_leave(
     media_browser,  # noqa: F811
-    asgi_server_url,  # noqa: F811
+    asgi_server_url,
     clinician,
     client_profile,
     jordan,

@@ -14,7 +14,6 @@ from records.models import SessionNote
 from records.services import group_summary_save
 from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures
 from tests.conftest import sign_in
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,
@@ -33,7 +32,7 @@ def test_clinician_writes_and_signs_a_note_for_a_session(
     world,
     clinician,
     browser_page,  # noqa: F811
-    asgi_server_url,  # noqa: F811
+    asgi_server_url,
 ):
     group_summary_save(actor=clinician, session=world.session, text="GROUPSECRET: both shared.")
     page = browser_page

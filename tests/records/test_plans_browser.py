@@ -12,7 +12,6 @@ from records.services import treatment_plan_sign
 from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures
 from tests.conftest import sign_in
 from tests.records.plan_helpers import shared_draft
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 
 pytestmark = [
     pytest.mark.browser,
@@ -25,7 +24,7 @@ def test_the_client_sees_their_plan_and_agrees_to_it(
     client_profile,
     clinician,
     browser_page,  # noqa: F811
-    asgi_server_url,  # noqa: F811
+    asgi_server_url,
 ):
     draft = shared_draft(client_profile, clinician, goal="Get through a full workday")
     cookie = sign_in(client_profile.user).cookies[settings.SESSION_COOKIE_NAME].value

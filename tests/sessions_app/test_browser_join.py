@@ -16,7 +16,6 @@ from sessions_app.models import AttendanceEvent, TechCheck
 from tests.browser.conftest import CHROMIUM_ARGS, EXPECT_TIMEOUT_MS, chromium  # noqa: F401
 from tests.browser.pages import failed_loads, record_responses
 from tests.conftest import sign_in
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 from tests.sessions_app.conftest import make_session
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,7 +24,7 @@ FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-str
 
 
 @pytest.fixture
-def media_browser(chromium, asgi_server_url, monkeypatch) -> Iterator:  # noqa: F811
+def media_browser(chromium, asgi_server_url, monkeypatch) -> Iterator:  # noqa: F811 - chromium
     """Chromium with fake camera and microphone that grants permission without asking."""
     from django.db import connections
     from playwright.sync_api import sync_playwright
@@ -59,7 +58,7 @@ def _signed_in(browser, base_url: str, user):
 
 def test_a_client_joins_after_the_tech_check_and_the_facilitator_sees_them_present(
     media_browser,
-    asgi_server_url,  # noqa: F811 - the fixture imported above
+    asgi_server_url,
     client_profile,
     clinician,
     group,

@@ -24,7 +24,7 @@ from tests.livekit_fake import LiveKitFake, livekit_settings
 from tests.servers import (
     DAPHNE_APPLICATION_NAME,
     LiveServer,
-    current_database_url,
+    daphne_database_url,
     run_daphne,
     wait_for_sessions_to_end,
 )
@@ -38,14 +38,15 @@ FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-str
 @pytest.fixture(scope="module")
 def livekit_server(django_db_setup, django_db_blocker) -> Iterator[tuple[LiveServer, LiveKitFake]]:
     """The app under daphne, configured for the LiveKit fake."""
-    database_url = f"{current_database_url()}?application_name={DAPHNE_APPLICATION_NAME}"
     with (
         LiveKitFake() as fake,
-        run_daphne(database_url, settings.REDIS_URL, **livekit_settings(fake)) as server,
+        run_daphne(
+            daphne_database_url("livekit"), settings.REDIS_URL, **livekit_settings(fake)
+        ) as server,
     ):
         yield server, fake
     with django_db_blocker.unblock():
-        wait_for_sessions_to_end(DAPHNE_APPLICATION_NAME)
+        wait_for_sessions_to_end(f"{DAPHNE_APPLICATION_NAME}-livekit")
 
 
 @pytest.fixture

@@ -29,7 +29,6 @@ from support.services import announcement_save
 from tests.api.conftest import make_key  # noqa: F401 - fixture
 from tests.browser.conftest import browser_page, chromium  # noqa: F401 - fixtures
 from tests.factories import StaffFactory
-from tests.servers import asgi_server, asgi_server_url  # noqa: F401 - fixtures
 from tests.sessions_app.conftest import group, other_group  # noqa: F401 - fixtures
 
 NY = ZoneInfo("America/New_York")
