@@ -700,6 +700,7 @@ async def _load(
     rate: float,
     seconds: float,
     record: bool,
+    trace: list[tuple[float, str, float, str]] | None = None,
 ) -> float:
     """Send `rate` requests a second for `seconds`, round-robin over `targets`; returns the
     largest lag of the scheduler itself behind its own timetable (a sign the client was short of
@@ -729,6 +730,8 @@ async def _load(
             elapsed = loop.time() - due
             if not record:
                 return
+            if trace is not None:
+                trace.append((time.time() - elapsed, target.label, elapsed, str(status)))
             if status == 200:
                 target.latencies.append(elapsed)
                 if target.rows is None and target.keyed:
@@ -753,8 +756,10 @@ async def _load(
     return worst_lag
 
 
-def run_load(base_url, targets, tokens, *, rate, seconds, record) -> float:
-    return asyncio.run(_load(base_url, targets, tokens, rate=rate, seconds=seconds, record=record))
+def run_load(base_url, targets, tokens, *, rate, seconds, record, trace=None) -> float:
+    return asyncio.run(
+        _load(base_url, targets, tokens, rate=rate, seconds=seconds, record=record, trace=trace)
+    )
 
 
 # -- the report -----------------------------------------------------------------------------------
@@ -810,6 +815,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=2, help="worker processes (Procfile: 2)")
     parser.add_argument(
         "--endpoints", default="", help="comma-separated parts of the paths to bench (default all)"
+    )
+    parser.add_argument(
+        "--trace", default="", help="write each measured request (s, endpoint, ms, status) here"
     )
     parser.add_argument("--keep", action="store_true", help="keep the bench database")
     parser.add_argument(
@@ -885,7 +893,17 @@ def main() -> None:
                 print(f"  left out: {line}")
             print(f"before: {load_average()}")
             run_load(web.url, mix, tokens, rate=args.rate, seconds=args.warmup, record=False)
-            lag = run_load(web.url, mix, tokens, rate=args.rate, seconds=args.seconds, record=True)
+            trace: list[tuple[float, str, float, str]] = []
+            lag = run_load(
+                web.url, mix, tokens, rate=args.rate, seconds=args.seconds, record=True, trace=trace
+            )
+            if args.trace:
+                Path(args.trace).write_text(
+                    "".join(
+                        f"{at:.3f}\t{label}\t{ms * 1000:.1f}\t{status}\n"
+                        for at, label, ms, status in trace
+                    )
+                )
             print(f"after:  {load_average()}; scheduler's worst lag {lag * 1000:.1f} ms\n")
             every_pass = report(targets, healthz)
             sent = sum(len(t.latencies) + sum(t.errors.values()) for t in mix)

@@ -28,7 +28,7 @@ django.setup(set_prefix=False)
 
 from django.conf import settings  # noqa: E402
 
-from iop.asgi_handler import SyncChainASGIHandler  # noqa: E402
+from iop.asgi_handler import SyncChainASGIHandler, freeze_long_lived  # noqa: E402
 
 # As django.core.asgi.get_asgi_application(), with the middleware entered once (see the module).
 django_asgi_app = SyncChainASGIHandler(threads=settings.DATABASE_POOL_SIZE or 8)
@@ -47,3 +47,7 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Out of garbage collection: what importing made lives as long as the process (and what its
+# first requests make is frozen after them: iop/asgi_handler.py).
+freeze_long_lived()

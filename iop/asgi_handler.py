@@ -19,16 +19,34 @@ response.close included, to that one thread, and is not shut down on exit). The 
 how many requests of one process run at once; the others wait, in arrival order, on the event
 loop, where waiting costs nothing, rather than in threads that would each hold or wait for one
 of the process's database connections.
+
+Most of a process's objects are made once and live as long as it does: the modules, and what
+its first requests build (modules imported on first use, URL resolvers, serializers' fields, the
+schema). Python's full garbage collections walk every one of them with the whole process
+stopped: 200-360 ms each under bench/api.py's load, a stall of every request in flight. After
+its first WARM_REQUESTS requests a process collects once and freezes what is left (gc.freeze),
+so later full collections walk only what requests made since (iop/asgi.py freezes the imports).
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
+
+
+# Requests after which the process's long-lived objects are taken out of garbage collection.
+WARM_REQUESTS = 200
+
+
+def freeze_long_lived() -> None:
+    """Collect what is garbage now, then keep every object left out of later collections."""
+    gc.collect()
+    gc.freeze()
 
 
 class SyncChainASGIHandler(ASGIHandler):
@@ -38,6 +56,7 @@ class SyncChainASGIHandler(ASGIHandler):
             raise ValueError(f"a request needs a thread, got threads={threads}")
         self.threads = threads
         self._idle: asyncio.Queue[ThreadPoolExecutor] | None = None
+        self._served = 0
 
     def load_middleware(self, is_async: bool = False) -> None:
         super().load_middleware(is_async=False)
@@ -55,6 +74,9 @@ class SyncChainASGIHandler(ASGIHandler):
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] != "http":
             raise ValueError(f"Django can only handle ASGI/HTTP connections, not {scope['type']}.")
+        self._served += 1
+        if self._served == WARM_REQUESTS:
+            freeze_long_lived()
         idle = self._executors()
         executor = await idle.get()
         try:

@@ -148,6 +148,15 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_list_cache():
+    """Each test starts with this process's kept list answers forgotten (iop/api/list_cache.py):
+    tests roll their rows back, and one test's answers are not another's."""
+    from iop.api import list_cache
+
+    list_cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def recordings_media_scratch(tmp_path_factory):
     """Recordings' media (the demo seeder stores some) go to a scratch folder, never var/: in

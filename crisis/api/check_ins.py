@@ -18,6 +18,7 @@ from rest_framework.response import Response
 from crisis import instruments, selectors, services
 from crisis.api.common import CLIENT_PARAM
 from crisis.models import CheckIn, CheckInChannel, SafetyPlan
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import ApiKey, Scope
 from iop.api.params import client_param
 from iop.api.serializers import ScopedClientMixin, visible_client_field
@@ -166,7 +167,7 @@ class CheckInCreateSerializer(ScopedClientMixin, serializers.Serializer):
         "result opens a crisis event (see crisis_event).",
     ),
 )
-class CheckInViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class CheckInViewSet(ListCacheMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = CheckInSerializer
     queryset = CheckIn.objects.none()
     required_scopes = {"list": Scope.CHECKINS_READ, "create": Scope.CHECKINS_WRITE}
@@ -241,7 +242,9 @@ class SafetyPlanSerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(responses={200: SafetyPlanSerializer, **READ_ERRORS}),
 )
-class SafetyPlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SafetyPlanViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Every version of the safety plans the caller may see, newest first."""
 
     serializer_class = SafetyPlanSerializer

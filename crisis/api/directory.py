@@ -9,6 +9,7 @@ from rest_framework import mixins, serializers, viewsets
 from crisis import selectors
 from crisis.api.common import staff_or_key
 from crisis.models import EscalationPolicy, LocalResource, OnCallShift
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import Scope
 from iop.api.params import number_param
 from iop.api.serializers import PersonRefSerializer
@@ -39,7 +40,7 @@ class EscalationPolicySerializer(serializers.ModelSerializer):
     retrieve=extend_schema(responses={200: EscalationPolicySerializer, **READ_ERRORS}),
 )
 class EscalationPolicyViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = EscalationPolicySerializer
     queryset = EscalationPolicy.objects.none()
@@ -69,7 +70,7 @@ class OnCallShiftSerializer(serializers.ModelSerializer):
 @extend_schema_view(
     list=extend_schema(responses={200: OnCallShiftSerializer(many=True), **READ_ERRORS})
 )
-class OnCallShiftViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class OnCallShiftViewSet(ListCacheMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Current and coming on-call shifts of the caller's program(s)."""
 
     serializer_class = OnCallShiftSerializer
@@ -122,7 +123,7 @@ class LocalResourceSerializer(serializers.ModelSerializer):
         responses={200: LocalResourceSerializer(many=True), **READ_ERRORS},
     )
 )
-class LocalResourceViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class LocalResourceViewSet(ListCacheMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The directory of emergency departments, crisis centres, mobile crisis teams and detox."""
 
     serializer_class = LocalResourceSerializer

@@ -13,6 +13,7 @@ from crisis import selectors, services
 from crisis.api.common import CLIENT_PARAM
 from crisis.models import CrisisEvent, CrisisSource, Disposition, EventState, TimelineEntry
 from iop.accounts.models import Role
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import ApiKey, Scope
 from iop.api.params import choice_param, client_param
 from iop.api.serializers import PersonRefSerializer, ScopedClientMixin, visible_client_field
@@ -114,10 +115,13 @@ def _default_source(principal) -> str:
     ),
     timeline=extend_schema(responses={200: TimelineEntrySerializer(many=True), **READ_ERRORS}),
 )
-class CrisisEventViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class CrisisEventViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = CrisisEventSerializer
     queryset = CrisisEvent.objects.none()
     lookup_value_regex = r"\d+"
+    kept_actions = ("list", "timeline")
     required_scopes = {
         "list": Scope.CRISIS_READ,
         "retrieve": Scope.CRISIS_READ,

@@ -16,6 +16,7 @@ from iop.accounts.selectors import (
     emergency_contacts_for,
     primary_clinician_of,
 )
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import Scope
 from iop.api.serializers import PersonRefSerializer, ProgramRefSerializer
 from iop.api.views import READ_ERRORS
@@ -65,7 +66,9 @@ class ClientDetailSerializer(ClientSerializer):
     list=extend_schema(responses={200: ClientSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: ClientDetailSerializer, **READ_ERRORS}),
 )
-class ClientViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ClientViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Clients the caller may see: themself, a caseload, a program, or an API key's program."""
 
     serializer_class = ClientSerializer

@@ -124,3 +124,19 @@ class IdempotentRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.owner} {self.key}"
+
+
+class TableChange(models.Model):
+    """One row per write statement on a table (a statement-level trigger on every table writes
+    it, in the writer's own transaction); `sum(weight)` over a list's tables is the version of
+    the data it read, so a cached list answer (iop/api/list_cache.py) is served only while
+    nothing it read has changed. Compacted to one row per table by `table_changes_compact`."""
+
+    table_name = models.CharField(max_length=63)
+    weight = models.BigIntegerField(default=1)
+
+    class Meta:
+        indexes = [models.Index(fields=["table_name"], name="api_tablechange_table")]
+
+    def __str__(self) -> str:
+        return f"{self.table_name} +{self.weight}"

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection
@@ -25,6 +29,45 @@ def _who(actor: Actor) -> tuple[Any, Any, str]:
     return None, None, "system"
 
 
+# A row as a cached answer replays it: (action, client id, object type, object id, detail).
+ReplayRow = tuple[str, Any, str, str, str]
+
+
+@dataclass
+class Recording:
+    """The rows written for `principal` while a recording is open (iop/api/list_cache.py keeps
+    them with a list's answer); `foreign` once a row was written for anyone else."""
+
+    principal: Any
+    rows: list[ReplayRow] = field(default_factory=list)
+    foreign: bool = False
+
+
+_recording: ContextVar[Recording | None] = ContextVar("audit_recording", default=None)
+
+
+@contextmanager
+def recording(principal: Actor) -> Iterator[Recording]:
+    """Note every row written inside the block (they are written as usual)."""
+    opened = Recording(principal)
+    token = _recording.set(opened)
+    try:
+        yield opened
+    finally:
+        _recording.reset(token)
+
+
+def _note(actor: Actor, action: str, client_id: Any, object_type: str, object_id: Any, detail: str):
+    opened = _recording.get()
+    if opened is None:
+        return
+    if actor is not opened.principal:
+        opened.foreign = True
+        return
+    shown_id = "" if object_id is None else str(object_id)
+    opened.rows.append((str(action), client_id, object_type, shown_id, detail[:255]))
+
+
 def _row(
     *,
     actor: Actor,
@@ -34,6 +77,7 @@ def _row(
     object_id: Any,
     detail: str = "",
 ) -> AccessLog:
+    _note(actor, action, getattr(client, "pk", client), object_type, object_id, detail)
     ctx = context.current()
     user, api_key, label = _who(actor)
     return AccessLog(
@@ -136,6 +180,8 @@ def access_record_list(*, actor: Actor, clients: Iterable[Any], object_type: str
     client_ids = [c.pk for c in clients]
     if not client_ids:
         return
+    for client_id in client_ids:
+        _note(actor, Action.VIEW.value, client_id, object_type, "", "")
     ctx = context.current()
     user, api_key, label = _who(actor)
     with connection.cursor() as cursor:
@@ -152,6 +198,58 @@ def access_record_list(*, actor: Actor, clients: Iterable[Any], object_type: str
                 ctx.request_id,
                 ctx.ip_address,
                 client_ids,
+            ],
+        )
+
+
+# A cached answer's rows, written again for this request: one statement and one parameter
+# (`replay_rows`' JSON) for any number of rows.
+_REPLAY_INSERT = f"""
+    INSERT INTO {AccessLog._meta.db_table} (at, actor_id, api_key_id, actor_label, action,
+        client_id, object_type, object_id, detail, channel, request_id, ip_address)
+    SELECT %s::timestamptz, %s::bigint, %s::bigint, %s, shown.action, shown.client_id,
+        shown.object_type, shown.object_id, shown.detail, %s, %s, %s::inet
+    FROM ROWS FROM (jsonb_to_recordset(%s::jsonb)
+            AS (action text, client_id bigint, object_type text, object_id text, detail text))
+        WITH ORDINALITY AS shown(action, client_id, object_type, object_id, detail, position)
+    ORDER BY shown.position
+"""  # noqa: S608 - the table's name comes from the model
+
+
+@dataclass(frozen=True)
+class Replay:
+    """Rows a Recording noted, ready to be written again (`access_replay`)."""
+
+    rows: tuple[ReplayRow, ...]
+    as_json: str
+
+
+def replay_rows(rows: Iterable[ReplayRow]) -> Replay:
+    rows = tuple(rows)
+    names = ("action", "client_id", "object_type", "object_id", "detail")
+    return Replay(rows, json.dumps([dict(zip(names, row, strict=True)) for row in rows]))
+
+
+def access_replay(*, actor: Actor, replay: Replay) -> None:
+    """Write a replay's rows again, for `actor` and the current request, in one statement."""
+    if not replay.rows:
+        return
+    for row in replay.rows:
+        _note(actor, *row)
+    ctx = context.current()
+    user, api_key, label = _who(actor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _REPLAY_INSERT,
+            [
+                timezone.now(),
+                getattr(user, "pk", None),
+                getattr(api_key, "pk", None),
+                label,
+                ctx.channel,
+                ctx.request_id,
+                ctx.ip_address,
+                replay.as_json,
             ],
         )
 

@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from iop.accounts.models import ClientProfile
 from iop.accounts.selectors import client_get_for, clients_visible_to
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import Scope
 from iop.api.params import id_param
 from iop.api.serializers import PersonRefSerializer
@@ -119,7 +120,7 @@ class ConsentRecordFilter(django_filters.FilterSet):
         description="Record a withdrawal; 409 when there is no active consent of `kind`.",
     ),
 )
-class ConsentRecordViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ConsentRecordViewSet(ListCacheMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     """The append-only ledger of grants and withdrawals the caller may see."""
 
     serializer_class = ConsentRecordSerializer

@@ -20,6 +20,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from iop.accounts.models import User
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import Scope
 from iop.api.params import client_param, id_param
 from iop.api.serializers import (
@@ -130,7 +131,7 @@ THREAD_PARAM = OpenApiParameter("thread", int, description="Only this conversati
     ),
 )
 class MessageThreadViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = MessageThreadSerializer
     queryset = MessageThread.objects.none()
@@ -201,7 +202,9 @@ class MessageThreadViewSet(
         "alerted). API keys are refused (403).",
     ),
 )
-class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MessageViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = MessageSerializer
     queryset = Message.objects.none()
     lookup_value_regex = r"\d+"

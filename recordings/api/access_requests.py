@@ -13,6 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import ApiKey, Scope
 from iop.api.params import choice_param
 from iop.api.serializers import PersonRefSerializer
@@ -101,7 +102,7 @@ def _person(request) -> None:
     ),
 )
 class RecordingAccessRequestViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = RecordingAccessRequestSerializer
     queryset = RecordingAccessRequest.objects.none()

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import Scope
 from iop.api.params import MAX_ID, choice_param, id_param
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
@@ -148,7 +149,9 @@ def _person_only(request, what: str) -> None:
         "API keys are refused (403): only a person plays recordings.",
     ),
 )
-class RecordingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RecordingViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = RecordingSerializer
     queryset = Recording.objects.none()
     lookup_value_regex = r"\d+"

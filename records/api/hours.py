@@ -17,6 +17,7 @@ from rest_framework.request import Request
 
 from iop.accounts.models import ClientProfile
 from iop.accounts.selectors import clients_visible_to
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import Scope
 from iop.api.params import client_param, empty_message
 from iop.api.views import READ_ERRORS
@@ -79,7 +80,7 @@ def week_param(request: Request) -> date | None:
         "time zone), this week and the 4 before, against the program's weekly minimum.",
     ),
 )
-class AttendanceHoursViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class AttendanceHoursViewSet(ListCacheMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     serializer_class = ClientHoursSerializer
     queryset = ClientProfile.objects.none()
     required_scopes = {"list": Scope.HOURS_READ}

@@ -18,6 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from iop.accounts.models import ClientProfile
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import Scope
 from iop.api.params import id_param
 from iop.api.serializers import JsonIntegerField, PersonRefSerializer
@@ -162,7 +163,9 @@ FILTERS = [
         "needs co-signature.",
     ),
 )
-class SessionNoteViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class SessionNoteViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = SessionNoteSerializer
     queryset = SessionNote.objects.none()
     lookup_value_regex = r"\d+"

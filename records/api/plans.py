@@ -21,6 +21,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import Scope
 from iop.api.params import choice_param, client_param
 from iop.api.serializers import PersonRefSerializer, ScopedClientMixin, visible_client_field
@@ -159,7 +160,7 @@ STATUS_PARAM = OpenApiParameter("status", str, enum=PlanStatus.values, descripti
     ),
 )
 class TreatmentPlanViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = TreatmentPlanSerializer
     queryset = TreatmentPlan.objects.none()

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from iop.accounts.selectors import client_profile_of
+from iop.api.list_cache import ListCacheMixin
 from iop.api.serializers import JsonBooleanField, JsonNumberField
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from sessions_app import selectors, services
@@ -117,7 +118,11 @@ class ClientFilter(django_filters.FilterSet):
     ),
 )
 class AttendanceViewSet(
-    AuditedListMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ListCacheMixin,
+    AuditedListMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
 ):
     serializer_class = AttendanceSerializer
     queryset = Attendance.objects.none()
@@ -155,7 +160,9 @@ class AttendanceViewSet(
         description="A signed-in client records a tech check (the portal's check uses this shape).",
     ),
 )
-class TechCheckViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class TechCheckViewSet(
+    ListCacheMixin, AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     serializer_class = TechCheckSerializer
     queryset = TechCheck.objects.none()
     audit_object_type = "sessions.TechCheck"

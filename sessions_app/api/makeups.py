@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from iop.accounts.selectors import clients_visible_to
+from iop.api.list_cache import ListCacheMixin
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from sessions_app import selectors, services
 from sessions_app.api.common import READ, WRITE, AuditedListMixin
@@ -64,7 +65,9 @@ class DecisionSerializer(serializers.Serializer):
         request=DecisionSerializer, responses={200: MakeUpSerializer, **WRITE_ERRORS}
     ),
 )
-class MakeUpViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class MakeUpViewSet(
+    ListCacheMixin, AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     serializer_class = MakeUpSerializer
     queryset = MakeUpRequest.objects.none()
     audit_object_type = "sessions.MakeUpRequest"

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from iop.accounts.models import ClientProfile
 from iop.accounts.selectors import clients_visible_to
 from iop.api.filters import InstantFilter
+from iop.api.list_cache import ListCacheMixin
 from iop.api.views import READ_ERRORS, WRITE_ERRORS
 from sessions_app import selectors, services
 from sessions_app.api.common import READ, WRITE, AuditedListMixin, audit_sessions
@@ -120,7 +121,9 @@ class SessionFilter(django_filters.FilterSet):
     list=extend_schema(responses={200: GroupSerializer(many=True), **READ_ERRORS}),
     retrieve=extend_schema(responses={200: GroupSerializer, **READ_ERRORS}),
 )
-class GroupViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class GroupViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     """Groups (cohorts) the caller may see."""
 
     serializer_class = GroupSerializer
@@ -176,6 +179,7 @@ class CancelResultSerializer(serializers.Serializer):
     ),
 )
 class SessionViewSet(
+    ListCacheMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     viewsets.GenericViewSet,
@@ -295,7 +299,9 @@ class SeriesViewSet(mixins.CreateModelMixin, viewsets.GenericViewSet):
         description="Enrol a client in a group; 400 naming `group` when it is full.",
     ),
 )
-class EnrolmentViewSet(AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class EnrolmentViewSet(
+    ListCacheMixin, AuditedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     serializer_class = EnrolmentSerializer
     queryset = Enrolment.objects.none()
     audit_object_type = "sessions.Enrolment"

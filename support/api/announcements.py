@@ -13,6 +13,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from iop.api.list_cache import ListCacheMixin
 from iop.api.params import MAX_ID
 from iop.api.views import READ_ERRORS
 from support import selectors
@@ -51,7 +52,7 @@ class AnnouncementSerializer(serializers.ModelSerializer):
     retrieve=extend_schema(responses={200: AnnouncementSerializer, **READ_ERRORS}),
 )
 class AnnouncementViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = AnnouncementSerializer
     queryset = Announcement.objects.none()

@@ -14,6 +14,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from iop.api.list_cache import ListCacheMixin
 from iop.api.params import MAX_ID, choice_param, text_param
 from iop.api.views import READ_ERRORS
 from support import search, selectors
@@ -99,7 +100,9 @@ class HelpArticleDetailSerializer(serializers.ModelSerializer):
     ),
     retrieve=extend_schema(responses={200: HelpArticleDetailSerializer, **READ_ERRORS}),
 )
-class HelpArticleViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class HelpArticleViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = HelpArticleSerializer
     queryset = HelpArticle.objects.none()
     lookup_value_regex = r"\d+"

@@ -25,6 +25,7 @@ from rest_framework.response import Response
 
 from iop.accounts.models import ClientProfile, User
 from iop.accounts.selectors import clients_visible_to
+from iop.api.list_cache import ListCacheMixin
 from iop.api.models import ApiKey
 from iop.api.params import choice_param
 from iop.api.serializers import JsonBooleanField, JsonIntegerField, PersonRefSerializer
@@ -232,7 +233,9 @@ def _source_of(request: Request) -> str | None:
         "mark their ticket solved. Closed is final (409).",
     ),
 )
-class TicketViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class TicketViewSet(
+    ListCacheMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = TicketSerializer
     queryset = Ticket.objects.none()
     lookup_value_regex = r"\d+"
