@@ -45,9 +45,15 @@ KEEP_SECONDS = 15.0
 KEPT = 256
 LARGEST = 1_000_000
 
-# Table names in FROM and JOIN clauses (and comma-joined ones: a quoted name after a comma that
-# is not a column's table, "t"."c"); Django quotes every name it writes.
-_TABLES = re.compile(r'(?:\bFROM|\bJOIN|,)\s*"([^"]+)"(?!\s*\.)|\b(?:FROM|JOIN)\s+([A-Za-z_]\w*)')
+# Table names in FROM and JOIN clauses and after commas (a comma join), quoted or bare, in any
+# case; a quoted name followed by "." is a column's table ("t"."c"), named in FROM already. A
+# name this takes that is not a watched table (a column, a function) keeps the answer from
+# being kept, never the other way round.
+_TABLES = re.compile(
+    r'(?:\bFROM\b|\bJOIN\b|,)\s*(?:"([^"]+)"(?!\s*\.)'
+    r"|(?!(?:true|false|null)\b)([A-Za-z_][A-Za-z0-9_$]*)\b(?!\s*[.(]))",
+    re.IGNORECASE,
+)
 _AUDIT_INSERT = re.compile(
     rf'\s*INSERT\s+INTO\s+"?{re.escape(AccessLog._meta.db_table)}"?[\s(]', re.IGNORECASE
 )
