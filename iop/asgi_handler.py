@@ -38,7 +38,6 @@ from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
 from django.http import HttpRequest, HttpResponseBase
 
-
 # Requests after which the process's long-lived objects are taken out of garbage collection.
 WARM_REQUESTS = 200
 

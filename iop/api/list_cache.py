@@ -219,7 +219,7 @@ class ListCacheMixin:
     kept_actions: tuple[str, ...] = ("list",)
 
     def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         self._list_cache_plan = plan = plan_for(self, request)
         if plan is not None:
             method = request.method.lower()
@@ -232,7 +232,7 @@ class ListCacheMixin:
             setattr(self, method, cached)
 
     def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
+        response = super().finalize_response(request, response, *args, **kwargs)
         plan = getattr(self, "_list_cache_plan", None)
         if plan is not None:
             plan.keep(response)

@@ -57,7 +57,9 @@ def recording(principal: Actor) -> Iterator[Recording]:
         _recording.reset(token)
 
 
-def _note(actor: Actor, action: str, client_id: Any, object_type: str, object_id: Any, detail: str):
+def _note(
+    actor: Actor, action: str, client_id: Any, object_type: str, object_id: Any, detail: str
+) -> None:
     opened = _recording.get()
     if opened is None:
         return
