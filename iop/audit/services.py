@@ -165,14 +165,35 @@ def access_record_changes(
     return rows
 
 
+def _insert_as(actor: Actor, sql: str, **values: Any) -> None:
+    """Run one of the INSERTs below, whose rows are `actor`'s in the current request: `values`
+    beside (at, actor, api_key, label, channel, request_id, ip)."""
+    ctx = context.current()
+    user, api_key, label = _who(actor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
+            {
+                "at": timezone.now(),
+                "actor": getattr(user, "pk", None),
+                "api_key": getattr(api_key, "pk", None),
+                "label": label,
+                "channel": ctx.channel,
+                "request_id": ctx.request_id,
+                "ip": ctx.ip_address,
+                **values,
+            },
+        )
+
+
 # Every list the API or a page shows writes one of these: the rows differ only in the client, so
 # one statement expands an array of ids, with no model instance or transaction per row.
 _LIST_INSERT = f"""
     INSERT INTO {AccessLog._meta.db_table} (at, actor_id, api_key_id, actor_label, action,
         client_id, object_type, object_id, detail, channel, request_id, ip_address)
-    SELECT %s::timestamptz, %s::bigint, %s::bigint, %s, %s, client_id, %s, '', '', %s, %s,
-        %s::inet
-    FROM unnest(%s::bigint[]) WITH ORDINALITY AS shown(client_id, position)
+    SELECT %(at)s::timestamptz, %(actor)s::bigint, %(api_key)s::bigint, %(label)s, %(action)s,
+        client_id, %(object_type)s, '', '', %(channel)s, %(request_id)s, %(ip)s::inet
+    FROM unnest(%(clients)s::bigint[]) WITH ORDINALITY AS shown(client_id, position)
     ORDER BY position
 """  # noqa: S608 - the table's name comes from the model
 
@@ -184,24 +205,9 @@ def access_record_list(*, actor: Actor, clients: Iterable[Any], object_type: str
         return
     for client_id in client_ids:
         _note(actor, Action.VIEW.value, client_id, object_type, "", "")
-    ctx = context.current()
-    user, api_key, label = _who(actor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _LIST_INSERT,
-            [
-                timezone.now(),
-                getattr(user, "pk", None),
-                getattr(api_key, "pk", None),
-                label,
-                Action.VIEW.value,
-                object_type,
-                ctx.channel,
-                ctx.request_id,
-                ctx.ip_address,
-                client_ids,
-            ],
-        )
+    _insert_as(
+        actor, _LIST_INSERT, action=Action.VIEW.value, object_type=object_type, clients=client_ids
+    )
 
 
 # A cached answer's rows, written again for this request: one statement and one parameter
@@ -209,9 +215,10 @@ def access_record_list(*, actor: Actor, clients: Iterable[Any], object_type: str
 _REPLAY_INSERT = f"""
     INSERT INTO {AccessLog._meta.db_table} (at, actor_id, api_key_id, actor_label, action,
         client_id, object_type, object_id, detail, channel, request_id, ip_address)
-    SELECT %s::timestamptz, %s::bigint, %s::bigint, %s, shown.action, shown.client_id,
-        shown.object_type, shown.object_id, shown.detail, %s, %s, %s::inet
-    FROM ROWS FROM (jsonb_to_recordset(%s::jsonb)
+    SELECT %(at)s::timestamptz, %(actor)s::bigint, %(api_key)s::bigint, %(label)s, shown.action,
+        shown.client_id, shown.object_type, shown.object_id, shown.detail, %(channel)s,
+        %(request_id)s, %(ip)s::inet
+    FROM ROWS FROM (jsonb_to_recordset(%(rows)s::jsonb)
             AS (action text, client_id bigint, object_type text, object_id text, detail text))
         WITH ORDINALITY AS shown(action, client_id, object_type, object_id, detail, position)
     ORDER BY shown.position
@@ -238,22 +245,7 @@ def access_replay(*, actor: Actor, replay: Replay) -> None:
         return
     for row in replay.rows:
         _note(actor, *row)
-    ctx = context.current()
-    user, api_key, label = _who(actor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            _REPLAY_INSERT,
-            [
-                timezone.now(),
-                getattr(user, "pk", None),
-                getattr(api_key, "pk", None),
-                label,
-                ctx.channel,
-                ctx.request_id,
-                ctx.ip_address,
-                replay.as_json,
-            ],
-        )
+    _insert_as(actor, _REPLAY_INSERT, rows=replay.as_json)
 
 
 def access_record_many(
