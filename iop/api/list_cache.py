@@ -38,7 +38,7 @@ from rest_framework.response import Response
 from iop.api import table_changes
 from iop.api.models import ApiKey
 from iop.audit.models import AccessLog
-from iop.audit.services import Replay, access_replay, recording, replay_rows
+from iop.audit.services import Recording, Replay, access_replay, recording, replay_rows
 
 KEEP_SECONDS = 15.0
 # Answers one process keeps (the oldest goes first), and the largest it keeps.
@@ -127,8 +127,8 @@ class Plan:
     alias: str
     entry: Entry | None
     versions: dict[str, table_changes.Version] | None = None
-    reads: Reads | None = None
-    audited: Any = None
+    reads: Reads | None = None  # set, with the two above, when the answer is built
+    audited: Recording | None = None
 
     def run(self, handler, request, *args, **kwargs):
         entry = self.entry
@@ -146,8 +146,8 @@ class Plan:
             return handler(request, *args, **kwargs)
 
     def keep(self, response) -> None:
-        reads, audited = self.reads, self.audited
-        if reads is None or audited is None or self.versions is None:
+        reads, audited, versions = self.reads, self.audited, self.versions
+        if reads is None or audited is None or versions is None:  # served from the cache
             return
         if not isinstance(response, Response) or response.status_code != 200:
             return
@@ -165,7 +165,7 @@ class Plan:
                 content=response.content,
                 content_type=response["Content-Type"],
                 tables=tables,
-                version=table_changes.combined(self.versions, tables),
+                version=table_changes.combined(versions, tables),
                 audit=replay_rows(audited.rows),
                 kept_at=time.monotonic(),
                 kept_wall=time.time(),

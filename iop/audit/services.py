@@ -29,7 +29,8 @@ def _who(actor: Actor) -> tuple[Any, Any, str]:
     return None, None, "system"
 
 
-# A row as a cached answer replays it: (action, client id, object type, object id, detail).
+# An audit row as a list writes it, and a cached answer again: (action, client id, object type,
+# object id, detail).
 ReplayRow = tuple[str, Any, str, str, str]
 
 
@@ -165,54 +166,11 @@ def access_record_changes(
     return rows
 
 
-def _insert_as(actor: Actor, sql: str, **values: Any) -> None:
-    """Run one of the INSERTs below, whose rows are `actor`'s in the current request: `values`
-    beside (at, actor, api_key, label, channel, request_id, ip)."""
-    ctx = context.current()
-    user, api_key, label = _who(actor)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            {
-                "at": timezone.now(),
-                "actor": getattr(user, "pk", None),
-                "api_key": getattr(api_key, "pk", None),
-                "label": label,
-                "channel": ctx.channel,
-                "request_id": ctx.request_id,
-                "ip": ctx.ip_address,
-                **values,
-            },
-        )
-
-
-# Every list the API or a page shows writes one of these: the rows differ only in the client, so
-# one statement expands an array of ids, with no model instance or transaction per row.
-_LIST_INSERT = f"""
-    INSERT INTO {AccessLog._meta.db_table} (at, actor_id, api_key_id, actor_label, action,
-        client_id, object_type, object_id, detail, channel, request_id, ip_address)
-    SELECT %(at)s::timestamptz, %(actor)s::bigint, %(api_key)s::bigint, %(label)s, %(action)s,
-        client_id, %(object_type)s, '', '', %(channel)s, %(request_id)s, %(ip)s::inet
-    FROM unnest(%(clients)s::bigint[]) WITH ORDINALITY AS shown(client_id, position)
-    ORDER BY position
-"""  # noqa: S608 - the table's name comes from the model
-
-
-def access_record_list(*, actor: Actor, clients: Iterable[Any], object_type: str) -> None:
-    """Record a list read: one row per client whose information appeared, in one query."""
-    client_ids = [c.pk for c in clients]
-    if not client_ids:
-        return
-    for client_id in client_ids:
-        _note(actor, Action.VIEW.value, client_id, object_type, "", "")
-    _insert_as(
-        actor, _LIST_INSERT, action=Action.VIEW.value, object_type=object_type, clients=client_ids
-    )
-
-
-# A cached answer's rows, written again for this request: one statement and one parameter
-# (`replay_rows`' JSON) for any number of rows.
-_REPLAY_INSERT = f"""
+# Audit rows written in one statement whatever their number: the rows come as one JSON
+# parameter (`_rows_json`), and what the request says of who and where is added to each. Every
+# list the API or a page shows writes these (access_record_list), and so does a kept list
+# answer served again (access_replay).
+_ROWS_INSERT = f"""
     INSERT INTO {AccessLog._meta.db_table} (at, actor_id, api_key_id, actor_label, action,
         client_id, object_type, object_id, detail, channel, request_id, ip_address)
     SELECT %(at)s::timestamptz, %(actor)s::bigint, %(api_key)s::bigint, %(label)s, shown.action,
@@ -223,6 +181,42 @@ _REPLAY_INSERT = f"""
         WITH ORDINALITY AS shown(action, client_id, object_type, object_id, detail, position)
     ORDER BY shown.position
 """  # noqa: S608 - the table's name comes from the model
+
+_ROW_FIELDS = ("action", "client_id", "object_type", "object_id", "detail")
+
+
+def _rows_json(rows: Iterable[ReplayRow]) -> str:
+    return json.dumps([dict(zip(_ROW_FIELDS, row, strict=True)) for row in rows])
+
+
+def _insert_rows(actor: Actor, rows_json: str) -> None:
+    """Write `_rows_json`'s rows as `actor`'s in the current request, in one statement."""
+    ctx = context.current()
+    user, api_key, label = _who(actor)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _ROWS_INSERT,
+            {
+                "at": timezone.now(),
+                "actor": getattr(user, "pk", None),
+                "api_key": getattr(api_key, "pk", None),
+                "label": label,
+                "channel": ctx.channel,
+                "request_id": ctx.request_id,
+                "ip": ctx.ip_address,
+                "rows": rows_json,
+            },
+        )
+
+
+def access_record_list(*, actor: Actor, clients: Iterable[Any], object_type: str) -> None:
+    """Record a list read: one row per client whose information appeared, in one query."""
+    rows = [(Action.VIEW.value, c.pk, object_type, "", "") for c in clients]
+    if not rows:
+        return
+    for row in rows:
+        _note(actor, *row)
+    _insert_rows(actor, _rows_json(rows))
 
 
 @dataclass(frozen=True)
@@ -235,8 +229,7 @@ class Replay:
 
 def replay_rows(rows: Iterable[ReplayRow]) -> Replay:
     rows = tuple(rows)
-    names = ("action", "client_id", "object_type", "object_id", "detail")
-    return Replay(rows, json.dumps([dict(zip(names, row, strict=True)) for row in rows]))
+    return Replay(rows, _rows_json(rows))
 
 
 def access_replay(*, actor: Actor, replay: Replay) -> None:
@@ -245,7 +238,7 @@ def access_replay(*, actor: Actor, replay: Replay) -> None:
         return
     for row in replay.rows:
         _note(actor, *row)
-    _insert_as(actor, _REPLAY_INSERT, rows=replay.as_json)
+    _insert_rows(actor, replay.as_json)
 
 
 def access_record_many(

@@ -109,7 +109,7 @@ def test_the_audit_log_and_the_marks_themselves_are_not_marked(client_profile):
 
 def test_a_table_made_after_migrate_has_every_kind_of_mark_once_migrate_runs_again():
     _sql(f"CREATE TABLE {PROBE} (id integer PRIMARY KEY, label text)")
-    assert PROBE not in table_changes.watched_tables(refresh=True)
+    assert PROBE not in table_changes.watched_tables()
 
     call_command("migrate", verbosity=0)
 
@@ -133,10 +133,10 @@ def test_a_flush_installs_no_trigger():
     _sql(f"CREATE TABLE {PROBE} (id integer PRIMARY KEY)")
 
     table_changes.installed_after_migrate(sender=None, using="default", plan=None)
-    assert PROBE not in table_changes.watched_tables(refresh=True)
+    assert PROBE not in table_changes.watched_tables()
 
     table_changes.installed_after_migrate(sender=None, using="default", plan=[])
-    assert PROBE in table_changes.watched_tables(refresh=True)
+    assert PROBE in table_changes.watched_tables()
 
 
 # -- the triggers migrate installed -----------------------------------------------------------
@@ -146,7 +146,7 @@ def test_every_model_table_has_every_trigger_after_migrate():
     tables = {m._meta.db_table for m in apps.get_models(include_auto_created=True)}
     expected = tables - table_changes.UNWATCHED
 
-    watched = table_changes.watched_tables(refresh=True)
+    watched = table_changes.watched_tables()
 
     assert sorted(expected - watched) == []
     assert not watched & table_changes.UNWATCHED
@@ -155,7 +155,7 @@ def test_every_model_table_has_every_trigger_after_migrate():
 
 def test_every_model_table_notes_a_write(program):
     """Not only a trigger of the right name: each model table's trigger writes its mark."""
-    watched = table_changes.watched_tables(refresh=True)
+    watched = table_changes.watched_tables()
     tables = sorted(
         {m._meta.db_table for m in apps.get_models(include_auto_created=True)}
         - table_changes.UNWATCHED
