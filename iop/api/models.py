@@ -129,8 +129,9 @@ class IdempotentRequest(models.Model):
 class TableChange(models.Model):
     """One row per write statement on a table (a statement-level trigger on every table writes
     it, in the writer's own transaction); (sum of weights, highest id) over a list's tables is
-    the version of the data it read, so a cached list answer (iop/api/list_cache.py) is served only while
-    nothing it read has changed. Compacted to one row per table by `table_changes_compact`."""
+    the version of the data it read, so a cached list answer (iop/api/list_cache.py) is served
+    only while nothing it read has changed. Compacted to one row per table by
+    `table_changes_compact`."""
 
     table_name = models.CharField(max_length=63)
     weight = models.BigIntegerField(default=1)
